@@ -1,0 +1,153 @@
+//! Initialisation: a world's countries, distances, memberships and agreements at tick 0.
+
+use crate::model::{Country, CountrySource, InitialM, InstitutionSel, SyntheticSpec, World, WorldSpec};
+use crate::rng::WorldRng;
+use crate::scheduler::{Cause, LogMove, LogRow};
+
+/// Mean Earth circumference along a great circle halved (km): distances / this lie in [0, 1].
+pub const HALF_CIRCUMFERENCE_KM: f64 = 20015.0;
+
+/// Builds world 0 of its stream: draws synthetic countries if needed, sets up M, G and the
+/// initial agreements, and returns the initial memberships as tick-0 log rows.
+pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> (World, Vec<LogRow>) {
+    let countries = match &spec.countries {
+        CountrySource::Synthetic(s) => synthetic_countries(s, rng),
+        CountrySource::Explicit(list) => list.clone(),
+    };
+    let dist = distances(&countries, spec.great_circle);
+    let p = &spec.params;
+    let mut world = World::new(countries, dist, p.new_agreement.clone(), p.t_m, p.decision_rule, p.accession_rule);
+    let mut log = Vec::new();
+    let row = |country, what, institution| LogRow {
+        tick: 0,
+        country: Some(country),
+        what,
+        institution: Some(institution),
+        cause: Cause::Initial,
+        value: None,
+    };
+    for i in initial_members(&world, &spec.initial_m) {
+        world.apply(crate::model::Op::SetM(i, true));
+        log.push(row(i, LogMove::JoinM, InstitutionSel::M));
+    }
+    if p.public_goods.is_some() {
+        for i in initial_members(&world, &spec.initial_g) {
+            world.apply(crate::model::Op::SetG(i, true));
+            log.push(row(i, LogMove::JoinG, InstitutionSel::G));
+        }
+    }
+    for (k, a) in spec.agreements.iter().enumerate() {
+        for &m in &a.members {
+            log.push(row(m, LogMove::Join, InstitutionSel::Agreement(k as u32)));
+        }
+        world.add_initial_agreement(a.clone());
+    }
+    (world, log)
+}
+
+/// Who starts in M (or G).
+pub fn initial_members(world: &World, rule: &InitialM) -> Vec<u32> {
+    let n = world.n() as u32;
+    match rule {
+        InitialM::All => (0..n).collect(),
+        InitialM::None => Vec::new(),
+        InitialM::Members(list) => {
+            let mut v = list.clone();
+            v.sort_unstable();
+            v.dedup();
+            v
+        }
+        InitialM::LargestShare(x) => {
+            let gdp = |i: u32| world.countries[i as usize].gdp;
+            let mut ids: Vec<u32> = (0..n).collect();
+            ids.sort_by(|&a, &b| gdp(b).total_cmp(&gdp(a)).then(a.cmp(&b)));
+            let total = world.total_gdp();
+            let mut share = 0.0;
+            let mut v = Vec::new();
+            for i in ids {
+                if share >= *x {
+                    break;
+                }
+                share += gdp(i) / total;
+                v.push(i);
+            }
+            v.sort_unstable();
+            v
+        }
+    }
+}
+
+/// Draws the countries of a synthetic world (MODEL.md section 1), in this order: the
+/// regions' mean ideal points (x then y, region by region), then for each country in id
+/// order: position noise x, y; log GDP; ideal-point noise x, y; sovereignty; protectionism.
+pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country> {
+    let r = s.regions.max(1);
+    let centres: Vec<[f64; 2]> = (0..r)
+        .map(|k| {
+            let angle = std::f64::consts::TAU * f64::from(k) / f64::from(r);
+            [0.5 + 0.35 * angle.cos(), 0.5 + 0.35 * angle.sin()]
+        })
+        .collect();
+    let ideal_means: Vec<[f64; 2]> = (0..r).map(|_| [rng.unit(), rng.unit()]).collect();
+    let width = s.countries.saturating_sub(1).to_string().len().max(2);
+    let mut countries: Vec<Country> = (0..s.countries)
+        .map(|i| {
+            let region = i % r;
+            let c = centres[region as usize];
+            let pos = [
+                (c[0] + s.pos_sd * rng.normal()).clamp(0.0, 1.0),
+                (c[1] + s.pos_sd * rng.normal()).clamp(0.0, 1.0),
+            ];
+            let gdp = (s.gdp_sigma * rng.normal()).exp();
+            let m = ideal_means[region as usize];
+            let ideal = [m[0] + s.ideal_sd * rng.normal(), m[1] + s.ideal_sd * rng.normal()];
+            let sovereignty = rng.uniform(0.0, s.sovereignty_max);
+            let protectionism = rng.uniform(0.0, s.protectionism_max);
+            let name = format!("C{i:0width$}");
+            Country {
+                iso3: name.clone(),
+                name,
+                region,
+                pos,
+                lonlat: None,
+                gdp,
+                ideal,
+                sovereignty,
+                protectionism,
+            }
+        })
+        .collect();
+    let mean = countries.iter().map(|c| c.gdp).sum::<f64>() / countries.len().max(1) as f64;
+    for c in &mut countries {
+        c.gdp /= mean;
+    }
+    countries
+}
+
+/// Distance matrix: Euclidean in the unit square, or great-circle between (lon, lat)
+/// positions divided by half the Earth's circumference.
+pub fn distances(countries: &[Country], great_circle: bool) -> Vec<f64> {
+    let n = countries.len();
+    let mut d = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            if i == j {
+                continue;
+            }
+            let (a, b) = (&countries[i], &countries[j]);
+            d[i * n + j] = match (great_circle, a.lonlat, b.lonlat) {
+                (true, Some(p), Some(q)) => haversine_km(p, q) / HALF_CIRCUMFERENCE_KM,
+                _ => ((a.pos[0] - b.pos[0]).powi(2) + (a.pos[1] - b.pos[1]).powi(2)).sqrt(),
+            };
+        }
+    }
+    d
+}
+
+/// Great-circle distance in km between two (lon, lat) points in degrees.
+pub fn haversine_km(p: [f64; 2], q: [f64; 2]) -> f64 {
+    const R: f64 = 6371.0088;
+    let (lon1, lat1, lon2, lat2) = (p[0].to_radians(), p[1].to_radians(), q[0].to_radians(), q[1].to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * R * h.sqrt().min(1.0).asin()
+}

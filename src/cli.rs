@@ -1,0 +1,257 @@
+//! The command line: argument parsing, progress, summaries and exit codes.
+//!
+//! Only this module and `main.rs` print, and only they see `anyhow`. Every error exits
+//! with code 2 after one line that names the file, field or directory at fault.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::Scenario;
+use crate::metrics::Outcome;
+use crate::model::StopReason;
+use crate::output::{Manifest, check_target, run_files, write_dir_atomically};
+use crate::rng::RNG_ALGORITHM;
+use crate::runner::run_worlds;
+use crate::scheduler::WorldResult;
+
+/// blocs: building blocks or stumbling blocks? An agent-based model of regional
+/// agreements and a multilateral institution.
+#[derive(Debug, Parser)]
+#[command(name = "blocs", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one or many worlds of a scenario and write output/<name>/.
+    Run(RunArgs),
+    /// Validate scenario files without running them.
+    Check {
+        /// Scenario files (RON).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+/// Arguments of `blocs run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (RON); the built-in default when absent.
+    pub scenario: Option<PathBuf>,
+    /// Master seed (overrides the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of worlds (overrides the scenario's).
+    #[arg(long)]
+    pub worlds: Option<u32>,
+    /// Result directory (default: output/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing result directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCode {
+    let args: Vec<String> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    match dispatch(cli, &args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("blocs: error: {err:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(run) => cmd_run(run, args),
+        Command::Check { scenarios } => {
+            for path in scenarios {
+                let scenario = Scenario::load(&path)?;
+                scenario.validate(&path)?;
+                println!("{}: ok ({})", path.display(), scenario.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Loads a scenario file (or the built-in default) and validates it.
+pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<(Scenario, crate::model::WorldSpec, String)> {
+    let (scenario, label) = match path {
+        Some(p) => (Scenario::load(p)?, p.display().to_string()),
+        None => (Scenario::builtin_default(), "built-in default".to_string()),
+    };
+    let spec = scenario.validate(Path::new(&label))?;
+    Ok((scenario, spec, label))
+}
+
+fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
+    let (mut scenario, spec, label) = load_scenario(args.scenario.as_deref())?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(w) = args.worlds {
+        anyhow::ensure!(w >= 1, "--worlds 0: must be at least 1");
+        scenario.worlds = w;
+    }
+    let out = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    check_target(&out, args.force)?;
+    let threads = if args.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        args.threads
+    };
+    let worlds = u64::from(scenario.worlds);
+    let start = Instant::now();
+    let progress = Progress::new(worlds, args.quiet);
+    let results = run_worlds(&spec, scenario.seed, worlds, threads, &|| progress.tick())?;
+    progress.finish();
+    let manifest = Manifest {
+        blocs_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_file: label,
+        master_seed: scenario.seed,
+        worlds,
+        rng: RNG_ALGORITHM.to_string(),
+        trade_model: "Gravity".to_string(),
+        threads,
+        command_line: argv.to_vec(),
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        scenario: scenario.clone(),
+    };
+    let files = run_files(&manifest, &results)?;
+    write_dir_atomically(&out, args.force, &files).with_context(|| format!("writing results of {}", scenario.name))?;
+    if !args.quiet {
+        print_summary(&scenario, &results, threads, start.elapsed().as_secs_f64(), &out);
+    }
+    Ok(())
+}
+
+fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f64, out: &Path) {
+    println!(
+        "blocs run: scenario `{}`, seed {}, {} world{} on {threads} thread{} in {secs:.2} s",
+        s.name,
+        s.seed,
+        results.len(),
+        if results.len() == 1 { "" } else { "s" },
+        if threads == 1 { "" } else { "s" },
+    );
+    if let [r] = results {
+        let m = r.last();
+        println!(
+            "  outcome {} ({} at tick {})",
+            r.outcome.as_str(),
+            r.stop_reason.as_str(),
+            r.stop_tick
+        );
+        println!(
+            "  m_share {:.3}  e_M {:.3}  t_M {:.3}  coverage {:.3}  free_share {:.3}  effective_blocs {:.2}  bloc_wall {:.3}  agreements {}  rounds {}/{} passed",
+            m.m_share,
+            m.e_m,
+            m.t_m,
+            m.coverage,
+            m.free_share,
+            m.effective_blocs,
+            m.bloc_wall,
+            m.agreements,
+            m.rounds_passed,
+            m.rounds_passed + m.rounds_failed
+        );
+    } else {
+        let n = results.len() as f64;
+        let classes: Vec<String> = Outcome::ALL
+            .iter()
+            .map(|c| {
+                let k = results.iter().filter(|r| r.outcome == *c).count();
+                format!("{} {k} ({:.0}%)", c.as_str(), 100.0 * k as f64 / n)
+            })
+            .collect();
+        println!("  outcomes: {}", classes.join(", "));
+        let stops: Vec<String> = [StopReason::Converged, StopReason::Cycling, StopReason::MaxTicks]
+            .iter()
+            .map(|s| format!("{} {}", s.as_str(), results.iter().filter(|r| r.stop_reason == *s).count()))
+            .collect();
+        let mean_tick = results.iter().map(|r| f64::from(r.stop_tick)).sum::<f64>() / n;
+        println!("  stopped: {} (mean tick {mean_tick:.1})", stops.join(", "));
+    }
+    println!("  results in {}", out.display());
+}
+
+/// A progress bar on a terminal, plain periodic lines otherwise.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    done: AtomicU64,
+    total: u64,
+    start: Instant,
+    last_line: AtomicU64,
+    quiet: bool,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Progress {
+        let bar = (!quiet && total > 1 && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} worlds  {per_sec}  ETA {eta}")
+                    .expect("a valid template"),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            done: AtomicU64::new(0),
+            total,
+            start: Instant::now(),
+            last_line: AtomicU64::new(0),
+            quiet,
+        }
+    }
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        } else if !self.quiet && self.total > 1 {
+            // Plain lines at most every 5 s so logs stay short.
+            let secs = self.start.elapsed().as_secs();
+            let last = self.last_line.load(Ordering::Relaxed);
+            if secs >= last + 5 && self.last_line.compare_exchange(last, secs, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+                let rate = done as f64 / self.start.elapsed().as_secs_f64();
+                eprintln!("  {done}/{} worlds, {rate:.0} worlds/s", self.total);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}

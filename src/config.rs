@@ -1,0 +1,1107 @@
+//! Scenario files: the RON format, its defaults, and validation into a [`WorldSpec`].
+//!
+//! Parsing and validation are separate steps, as in ripgrep's low/high-level arguments:
+//! serde reads what the file says into [`Scenario`] (every field optional, defaulting to
+//! MODEL.md), then [`Scenario::validate`] checks every field at once and resolves country
+//! and agreement names, so that the core never sees a value it cannot run.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::model::{
+    AccessionRule, AgreementSpec, Choice, Country, CountrySel, CountrySource, DecisionRule, Event, EventKind, Gravity,
+    InitialM, InstitutionSel, Kind, MemberRule, OutcomeThresholds, Params, PublicGoods, RuleChange, Security,
+    SyntheticSpec, Update, WorldSpec,
+};
+
+/// The built-in default scenario, identical to `configs/default.ron`.
+pub const DEFAULT_SCENARIO: &str = include_str!("../configs/default.ron");
+
+/// The largest N a world may have: each world keeps about 10 N×N matrices of f64
+/// (N = 2000 is about 320 MB per running world).
+pub const MAX_COUNTRIES: u32 = 2000;
+
+/// A scenario file as written (MODEL.md defaults for every absent field).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// Name; results go to `output/<name>/`.
+    pub name: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of worlds (replications), world i on stream i.
+    pub worlds: u32,
+    /// The countries.
+    pub countries: CountriesConfig,
+    /// Distances are great-circle between (lon, lat) rather than Euclidean.
+    pub great_circle: bool,
+    /// The trade module.
+    pub trade: TradeConfig,
+    /// ε.
+    pub trade_elasticity: f64,
+    /// t_N.
+    pub t_n: f64,
+    /// ν.
+    pub ntb: f64,
+    /// ρ.
+    pub cu_market_power: f64,
+    /// Customs unions keep M's bound rate towards M members.
+    pub article_xxiv: bool,
+    /// The multilateral institution M.
+    pub multilateral: MultilateralConfig,
+    /// Agreements formed during a run, and which regional moves exist.
+    pub regional: RegionalConfig,
+    /// κ.
+    pub membership_cost: f64,
+    /// r.
+    pub roo_cost: f64,
+    /// Cost of any move but Stay.
+    pub switching_cost: f64,
+    /// Choice rule.
+    pub choice: Choice,
+    /// Share of countries activated per tick.
+    pub activation_rate: f64,
+    /// Sequential or Synchronous.
+    pub update: Update,
+    /// Who starts in M.
+    pub initial_m: InitialMConfig,
+    /// Agreements at the start.
+    pub agreements: Vec<AgreementConfig>,
+    /// Scheduled shocks.
+    pub events: Vec<EventConfig>,
+    /// Quiet ticks before convergence.
+    pub patience: u32,
+    /// Tick limit.
+    pub max_ticks: u32,
+    /// Outcome class thresholds.
+    pub outcome: OutcomeThresholds,
+    /// The public-goods module (off when absent).
+    pub public_goods: Option<PublicGoodsConfig>,
+    /// The security module (off when absent).
+    pub security: Option<SecurityConfig>,
+    /// Check every incremental payoff change against a from-scratch computation (slow).
+    pub check_incremental: bool,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "default".into(),
+            seed: 1,
+            worlds: 1,
+            countries: CountriesConfig::Synthetic(SyntheticConfig::default()),
+            great_circle: false,
+            trade: TradeConfig::Gravity(GravityConfig::default()),
+            trade_elasticity: 4.0,
+            t_n: 0.30,
+            ntb: 0.2,
+            cu_market_power: 0.3,
+            article_xxiv: true,
+            multilateral: MultilateralConfig::default(),
+            regional: RegionalConfig::default(),
+            membership_cost: 0.01,
+            roo_cost: 0.005,
+            switching_cost: 0.001,
+            choice: Choice::BestResponse,
+            activation_rate: 0.1,
+            update: Update::Sequential,
+            initial_m: InitialMConfig::All,
+            agreements: Vec::new(),
+            events: Vec::new(),
+            patience: 20,
+            max_ticks: 500,
+            outcome: OutcomeThresholds::default(),
+            public_goods: None,
+            security: None,
+            check_incremental: false,
+        }
+    }
+}
+
+/// Where the countries come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CountriesConfig {
+    /// Drawn from each world's stream.
+    Synthetic(SyntheticConfig),
+    /// Listed one by one.
+    Explicit(Vec<CountryConfig>),
+}
+
+/// A synthetic world (MODEL.md section 1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyntheticConfig {
+    /// N.
+    pub countries: u32,
+    /// R.
+    pub regions: u32,
+    /// Standard deviation of positions around the region centre.
+    pub pos_sd: f64,
+    /// σ of log GDP.
+    pub gdp_sigma: f64,
+    /// Standard deviation of ideal points around the region mean.
+    pub ideal_sd: f64,
+    /// s_i ~ U(0, sovereignty_max).
+    pub sovereignty_max: f64,
+    /// λ_i ~ U(0, protectionism_max).
+    pub protectionism_max: f64,
+}
+
+impl Default for SyntheticConfig {
+    fn default() -> Self {
+        SyntheticConfig {
+            countries: 60,
+            regions: 5,
+            pos_sd: 0.08,
+            gdp_sigma: 1.0,
+            ideal_sd: 0.10,
+            sovereignty_max: 0.2,
+            protectionism_max: 0.3,
+        }
+    }
+}
+
+/// One explicitly listed country.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountryConfig {
+    /// Display name.
+    pub name: String,
+    /// ISO3 code (defaults to the name).
+    #[serde(default)]
+    pub iso3: Option<String>,
+    /// Region index.
+    #[serde(default)]
+    pub region: u32,
+    /// Position in the unit square.
+    pub pos: (f64, f64),
+    /// Longitude and latitude, for great-circle distances and maps.
+    #[serde(default)]
+    pub lonlat: Option<(f64, f64)>,
+    /// GDP.
+    pub gdp: f64,
+    /// Ideal point.
+    #[serde(default)]
+    pub ideal: (f64, f64),
+    /// s_i.
+    #[serde(default)]
+    pub sovereignty: f64,
+    /// λ_i.
+    #[serde(default)]
+    pub protectionism: f64,
+}
+
+/// The trade module.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum TradeConfig {
+    /// The gravity module of MODEL.md section 3.
+    Gravity(GravityConfig),
+}
+
+/// Gravity parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GravityConfig {
+    /// d0.
+    pub d0: f64,
+    /// θ.
+    pub theta: f64,
+    /// H.
+    pub home_bias: f64,
+}
+
+impl Default for GravityConfig {
+    fn default() -> Self {
+        GravityConfig {
+            d0: 0.05,
+            theta: 1.0,
+            home_bias: 2.0,
+        }
+    }
+}
+
+/// The multilateral institution M.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MultilateralConfig {
+    /// Bound MFN tariff at the start.
+    pub t_m: f64,
+    /// How rounds are decided.
+    pub decision_rule: DecisionRule,
+    /// How countries are admitted.
+    pub accession_rule: AccessionRule,
+    /// Ticks between rounds.
+    pub round_every: u32,
+    /// Cut a round proposes.
+    pub round_cut: f64,
+    /// Integration depth of M.
+    pub depth: f64,
+    /// h.
+    pub enforcement_threshold: f64,
+    /// Members withdraw MFN from breaching exporters.
+    pub retaliation: bool,
+    /// μ.
+    pub gridlock_noise: f64,
+}
+
+impl Default for MultilateralConfig {
+    fn default() -> Self {
+        MultilateralConfig {
+            t_m: 0.10,
+            decision_rule: DecisionRule::Consensus,
+            accession_rule: AccessionRule::Open,
+            round_every: 10,
+            round_cut: 0.02,
+            depth: 0.1,
+            enforcement_threshold: 0.8,
+            retaliation: false,
+            gridlock_noise: 0.0,
+        }
+    }
+}
+
+/// Agreements formed during a run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegionalConfig {
+    /// Kind of new agreements.
+    pub new_kind: Kind,
+    /// Depth of new agreements.
+    pub new_depth: f64,
+    /// Admission rule of new agreements.
+    pub new_rule: MemberRule,
+    /// Reach of new agreements.
+    pub new_reach: f64,
+    /// P.
+    pub partners_considered: u32,
+    /// Form moves exist (false: no new agreements).
+    pub allow_form: bool,
+    /// Join moves exist (false: no enlargement).
+    pub allow_join: bool,
+}
+
+impl Default for RegionalConfig {
+    fn default() -> Self {
+        RegionalConfig {
+            new_kind: Kind::Fta,
+            new_depth: 0.3,
+            new_rule: MemberRule::Unanimity,
+            new_reach: 0.3,
+            partners_considered: 5,
+            allow_form: true,
+            allow_join: true,
+        }
+    }
+}
+
+/// Who starts in M.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum InitialMConfig {
+    /// Everyone.
+    All,
+    /// No one.
+    None,
+    /// The largest economies until their GDP share reaches x.
+    LargestShare(f64),
+    /// These countries.
+    Members(Vec<CountryRef>),
+}
+
+/// An agreement at the start; absent fields take the `regional` template's values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementConfig {
+    /// Id: agreements are numbered 0..K-1 in list order unless every one gives its id.
+    #[serde(default)]
+    pub id: Option<u32>,
+    /// Name, usable in events.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Kind.
+    #[serde(default)]
+    pub kind: Option<Kind>,
+    /// Depth.
+    #[serde(default)]
+    pub depth: Option<f64>,
+    /// Admission rule.
+    #[serde(default)]
+    pub rule: Option<MemberRule>,
+    /// Reach (`inf` for a mega-regional).
+    #[serde(default)]
+    pub reach: Option<f64>,
+    /// Members by id, ISO3 or name.
+    pub members: Vec<CountryRef>,
+}
+
+/// A scheduled event as written.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum EventConfig {
+    /// Leave M, G or an agreement.
+    Exit {
+        /// When.
+        tick: u32,
+        /// Who.
+        country: CountryRef,
+        /// `"M"`, `"G"`, an agreement name or id.
+        from: InstitutionRef,
+    },
+    /// Enter M, G or an agreement.
+    Enter {
+        /// When.
+        tick: u32,
+        /// Who.
+        country: CountryRef,
+        /// `"M"`, `"G"`, an agreement name or id.
+        into: InstitutionRef,
+    },
+    /// Wall the market at `rate`.
+    TariffWall {
+        /// When.
+        tick: u32,
+        /// Who.
+        country: CountryRef,
+        /// Rate in [0, 1].
+        rate: f64,
+    },
+    /// Multiply GDP by `factor`.
+    GdpShift {
+        /// When.
+        tick: u32,
+        /// Who.
+        country: CountryRef,
+        /// Factor > 0.
+        factor: f64,
+    },
+    /// Change an institution's rule.
+    SetRule {
+        /// When.
+        tick: u32,
+        /// `"M"` or an agreement.
+        institution: InstitutionRef,
+        /// `Decision(..)`, `Accession(..)` (for M) or `Membership(..)` (for agreements).
+        rule: RuleChange,
+    },
+    /// Never re-enter M by own choice.
+    Lock {
+        /// When.
+        tick: u32,
+        /// Who.
+        country: CountryRef,
+    },
+}
+
+/// The public-goods module.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicGoodsConfig {
+    /// c_pg.
+    pub cost: f64,
+    /// β_pg.
+    pub benefit: f64,
+    /// Leaving G leaves M; joining M joins G.
+    pub linked_to_trade: bool,
+    /// Who starts in G.
+    pub initial: InitialMConfig,
+}
+
+impl Default for PublicGoodsConfig {
+    fn default() -> Self {
+        PublicGoodsConfig {
+            cost: 0.02,
+            benefit: 0.05,
+            linked_to_trade: false,
+            initial: InitialMConfig::All,
+        }
+    }
+}
+
+/// The security module.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// σ.
+    pub sigma: f64,
+    /// D.
+    pub distance: f64,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        SecurityConfig {
+            sigma: 0.1,
+            distance: 0.3,
+        }
+    }
+}
+
+/// A country as a file names it: an id, an ISO3 code or name, `"hegemon"` or `"rank:K"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CountryRef {
+    /// By id.
+    Id(u32),
+    /// By ISO3 code or name (or `hegemon`, `rank:K`).
+    Name(String),
+}
+
+impl Serialize for CountryRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CountryRef::Id(i) => s.serialize_u32(*i),
+            CountryRef::Name(n) => s.serialize_str(n),
+        }
+    }
+}
+
+struct RefVisitor(&'static str);
+
+impl Visitor<'_> for RefVisitor {
+    type Value = CountryRef;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<CountryRef, E> {
+        u32::try_from(v).map(CountryRef::Id).map_err(|_| E::custom(format!("id {v} is too large")))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<CountryRef, E> {
+        u64::try_from(v)
+            .map_err(|_| E::custom(format!("id {v} is negative")))
+            .and_then(|v| self.visit_u64(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<CountryRef, E> {
+        Ok(CountryRef::Name(v.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for CountryRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RefVisitor("a country id, ISO3 code or name, \"hegemon\" or \"rank:K\""))
+    }
+}
+
+/// An institution as a file names it: `"M"`, `"G"`, an agreement's name or its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstitutionRef(pub CountryRef);
+
+impl Serialize for InstitutionRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for InstitutionRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RefVisitor("\"M\", \"G\", an agreement name or an agreement id")).map(InstitutionRef)
+    }
+}
+
+/// One thing wrong with a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// The field, as a path (`multilateral.t_m`, `agreements[2].members[1]`).
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid RON for a scenario.
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The file parsed but some values are not allowed.
+    #[error("{path}: invalid scenario ({} problem{}):{}", problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("\n  - {}: {}", p.field, p.message)).collect()
+}
+
+/// The RON options every reader uses (so `public_goods: (..)` needs no `Some`).
+pub fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// Turns a ron error into a [`ConfigError::Parse`] naming the nearest valid name.
+pub fn parse_error(path: &Path, err: ron::error::SpannedError) -> ConfigError {
+    let message = match &err.code {
+        ron::Error::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => unknown("field", found, expected, outer.as_deref()),
+        ron::Error::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => unknown("variant", found, expected, outer.as_deref()),
+        other => other.to_string(),
+    };
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        line: err.span.start.line,
+        column: err.span.start.col,
+        message,
+    }
+}
+
+fn unknown(what: &str, found: &str, expected: &[&str], outer: Option<&str>) -> String {
+    let within = outer.map(|o| format!(" in `{o}`")).unwrap_or_default();
+    let nearest = expected.iter().min_by_key(|e| edit_distance(found, e)).copied();
+    let hint = match nearest {
+        Some(n) if edit_distance(found, n) <= found.len().max(3) / 2 + 1 => format!("; did you mean `{n}`?"),
+        _ => String::new(),
+    };
+    format!("unknown {what} `{found}`{within}{hint} (allowed: {})", expected.join(", "))
+}
+
+/// Levenshtein distance.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Scenario {
+    /// Parses scenario text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Scenario, ConfigError> {
+        ron_options().from_str(text).map_err(|e| parse_error(path, e))
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Scenario::parse(&text, path)
+    }
+
+    /// The built-in default scenario.
+    pub fn builtin_default() -> Scenario {
+        Scenario::parse(DEFAULT_SCENARIO, Path::new("configs/default.ron")).expect("the built-in default parses")
+    }
+
+    /// The scenario as RON text (for manifests).
+    pub fn to_ron(&self) -> String {
+        let pretty = ron::ser::PrettyConfig::new().struct_names(false).indentor("    ".to_string());
+        ron_options().to_string_pretty(self, pretty).expect("scenarios serialise")
+    }
+
+    /// Checks every field and resolves names; `path` is only used in messages.
+    pub fn validate(&self, path: &Path) -> Result<WorldSpec, ConfigError> {
+        let mut v = Validator::default();
+        let spec = v.scenario(self);
+        if v.problems.is_empty() {
+            Ok(spec)
+        } else {
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems: v.problems,
+            })
+        }
+    }
+}
+
+#[derive(Default)]
+struct Validator {
+    problems: Vec<Problem>,
+    names: Vec<(String, String)>,
+    agreement_names: Vec<Option<String>>,
+    n: u32,
+}
+
+impl Validator {
+    fn bad(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn range(&mut self, field: &str, x: f64, lo: f64, hi: f64) {
+        if !(x >= lo && x <= hi) {
+            self.bad(field, format!("{x} is outside the allowed range [{lo}, {hi}]"));
+        }
+    }
+
+    fn positive(&mut self, field: &str, x: f64) {
+        if !(x > 0.0 && x.is_finite()) {
+            self.bad(field, format!("{x} must be a finite number > 0"));
+        }
+    }
+
+    fn non_negative(&mut self, field: &str, x: f64) {
+        if !(x >= 0.0 && x.is_finite()) {
+            self.bad(field, format!("{x} must be a finite number ≥ 0"));
+        }
+    }
+
+    fn country(&mut self, field: &str, r: &CountryRef) -> Option<CountrySel> {
+        match r {
+            CountryRef::Id(i) if *i < self.n => Some(CountrySel::Id(*i)),
+            CountryRef::Id(i) => {
+                self.bad(field, format!("country id {i} does not exist (ids are 0..{})", self.n.saturating_sub(1)));
+                None
+            }
+            CountryRef::Name(s) if s.eq_ignore_ascii_case("hegemon") => Some(CountrySel::Hegemon),
+            CountryRef::Name(s) if s.to_ascii_lowercase().starts_with("rank:") => match s[5..].trim().parse::<u32>() {
+                Ok(k) if k >= 1 && k <= self.n => Some(CountrySel::Rank(k)),
+                _ => {
+                    self.bad(field, format!("`{s}`: rank must be rank:K with K in 1..={}", self.n));
+                    None
+                }
+            },
+            CountryRef::Name(s) => {
+                if let Some(i) = self.names.iter().position(|(iso, name)| iso == s || name == s) {
+                    return Some(CountrySel::Id(i as u32));
+                }
+                let nearest = self
+                    .names
+                    .iter()
+                    .map(|(iso, _)| iso)
+                    .min_by_key(|iso| edit_distance(s, iso))
+                    .cloned()
+                    .unwrap_or_default();
+                self.bad(
+                    field,
+                    format!("unknown country `{s}` (use an id, an ISO3 code or name such as `{nearest}`, \"hegemon\" or \"rank:K\")"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a country that must be a fixed id (membership lists).
+    fn fixed_country(&mut self, field: &str, r: &CountryRef) -> Option<u32> {
+        match self.country(field, r)? {
+            CountrySel::Id(i) => Some(i),
+            _ => {
+                self.bad(field, "membership lists need an id, ISO3 code or name, not hegemon/rank");
+                None
+            }
+        }
+    }
+
+    fn institution(&mut self, field: &str, r: &InstitutionRef, has_g: bool) -> Option<InstitutionSel> {
+        let k = self.agreement_names.len() as u32;
+        match &r.0 {
+            CountryRef::Name(s) if s == "M" => Some(InstitutionSel::M),
+            CountryRef::Name(s) if s == "G" => {
+                if !has_g {
+                    self.bad(field, "\"G\" needs the public_goods module to be on");
+                }
+                Some(InstitutionSel::G)
+            }
+            CountryRef::Id(i) if *i < k => Some(InstitutionSel::Agreement(*i)),
+            CountryRef::Id(i) => {
+                self.bad(field, format!("agreement id {i} is not among the scenario's agreements (0..{k})"));
+                None
+            }
+            CountryRef::Name(s) => {
+                if let Some(i) = self.agreement_names.iter().position(|n| n.as_deref() == Some(s.as_str())) {
+                    return Some(InstitutionSel::Agreement(i as u32));
+                }
+                let names: Vec<&str> = self.agreement_names.iter().flatten().map(String::as_str).collect();
+                self.bad(field, format!("unknown institution `{s}` (allowed: \"M\", \"G\", {})", names.join(", ")));
+                None
+            }
+        }
+    }
+
+    fn initial(&mut self, field: &str, m: &InitialMConfig) -> InitialM {
+        match m {
+            InitialMConfig::All => InitialM::All,
+            InitialMConfig::None => InitialM::None,
+            InitialMConfig::LargestShare(x) => {
+                self.range(field, *x, 0.0, 1.0);
+                InitialM::LargestShare(*x)
+            }
+            InitialMConfig::Members(list) => {
+                let mut ids = Vec::new();
+                for (j, r) in list.iter().enumerate() {
+                    if let Some(i) = self.fixed_country(&format!("{field}[{j}]"), r) {
+                        if ids.contains(&i) {
+                            self.bad(format!("{field}[{j}]"), format!("country {i} is listed twice"));
+                        }
+                        ids.push(i);
+                    }
+                }
+                InitialM::Members(ids)
+            }
+        }
+    }
+
+    fn scenario(&mut self, s: &Scenario) -> WorldSpec {
+        if s.worlds == 0 {
+            self.bad("worlds", "0 worlds: must be at least 1");
+        }
+        let countries = match &s.countries {
+            CountriesConfig::Synthetic(c) => {
+                if c.countries == 0 {
+                    self.bad("countries.countries", "N = 0: a world needs at least 1 country");
+                } else if c.countries > MAX_COUNTRIES {
+                    let mb = 80.0 * f64::from(c.countries).powi(2) / 1e6;
+                    self.bad(
+                        "countries.countries",
+                        format!(
+                            "N = {} is too large: a world would need about {mb:.0} MB (allowed: 1..={MAX_COUNTRIES})",
+                            c.countries
+                        ),
+                    );
+                }
+                if c.regions == 0 {
+                    self.bad("countries.regions", "R = 0: must be at least 1");
+                }
+                self.non_negative("countries.pos_sd", c.pos_sd);
+                self.non_negative("countries.gdp_sigma", c.gdp_sigma);
+                self.non_negative("countries.ideal_sd", c.ideal_sd);
+                self.non_negative("countries.sovereignty_max", c.sovereignty_max);
+                self.range("countries.protectionism_max", c.protectionism_max, 0.0, 1.0);
+                self.n = c.countries.min(MAX_COUNTRIES);
+                let width = self.n.saturating_sub(1).to_string().len().max(2);
+                self.names = (0..self.n).map(|i| (format!("C{i:0width$}"), format!("C{i:0width$}"))).collect();
+                CountrySource::Synthetic(SyntheticSpec {
+                    countries: c.countries,
+                    regions: c.regions.max(1),
+                    pos_sd: c.pos_sd,
+                    gdp_sigma: c.gdp_sigma,
+                    ideal_sd: c.ideal_sd,
+                    sovereignty_max: c.sovereignty_max,
+                    protectionism_max: c.protectionism_max,
+                })
+            }
+            CountriesConfig::Explicit(list) => {
+                if list.is_empty() {
+                    self.bad("countries", "N = 0: a world needs at least 1 country");
+                }
+                if list.len() > MAX_COUNTRIES as usize {
+                    self.bad("countries", format!("{} countries: allowed 1..={MAX_COUNTRIES}", list.len()));
+                }
+                let mut out = Vec::new();
+                for (i, c) in list.iter().enumerate() {
+                    let f = |x: &str| format!("countries[{i}].{x}");
+                    self.positive(&f("gdp"), c.gdp);
+                    self.range(&f("pos.0"), c.pos.0, 0.0, 1.0);
+                    self.range(&f("pos.1"), c.pos.1, 0.0, 1.0);
+                    self.non_negative(&f("sovereignty"), c.sovereignty);
+                    self.range(&f("protectionism"), c.protectionism, 0.0, 1.0);
+                    if !(c.ideal.0.is_finite() && c.ideal.1.is_finite()) {
+                        self.bad(f("ideal"), "must be finite");
+                    }
+                    if let Some((lon, lat)) = c.lonlat {
+                        self.range(&f("lonlat.0"), lon, -180.0, 180.0);
+                        self.range(&f("lonlat.1"), lat, -90.0, 90.0);
+                    } else if s.great_circle {
+                        self.bad(f("lonlat"), "great_circle distances need lonlat for every country");
+                    }
+                    let iso3 = c.iso3.clone().unwrap_or_else(|| c.name.clone());
+                    if self.names.iter().any(|(iso, _)| *iso == iso3) {
+                        self.bad(f("iso3"), format!("`{iso3}` is used by two countries"));
+                    }
+                    self.names.push((iso3.clone(), c.name.clone()));
+                    out.push(Country {
+                        name: c.name.clone(),
+                        iso3,
+                        region: c.region,
+                        pos: [c.pos.0, c.pos.1],
+                        lonlat: c.lonlat.map(|(a, b)| [a, b]),
+                        gdp: c.gdp,
+                        ideal: [c.ideal.0, c.ideal.1],
+                        sovereignty: c.sovereignty,
+                        protectionism: c.protectionism,
+                    });
+                }
+                self.n = list.len().min(MAX_COUNTRIES as usize) as u32;
+                CountrySource::Explicit(out)
+            }
+        };
+        if s.great_circle && matches!(s.countries, CountriesConfig::Synthetic(_)) {
+            self.bad("great_circle", "synthetic worlds live in the unit square: great_circle must be false");
+        }
+        let TradeConfig::Gravity(g) = s.trade;
+        self.positive("trade.d0", g.d0);
+        self.non_negative("trade.theta", g.theta);
+        self.non_negative("trade.home_bias", g.home_bias);
+        self.positive("trade_elasticity", s.trade_elasticity);
+        self.range("t_n", s.t_n, 0.0, 1.0);
+        self.range("ntb", s.ntb, 0.0, 1.0);
+        self.non_negative("cu_market_power", s.cu_market_power);
+        let m = &s.multilateral;
+        self.range("multilateral.t_m", m.t_m, 0.0, s.t_n.clamp(0.0, 1.0));
+        if let DecisionRule::Supermajority(q) = m.decision_rule {
+            self.range("multilateral.decision_rule", q, f64::MIN_POSITIVE, 1.0);
+        }
+        if m.round_every == 0 {
+            self.bad("multilateral.round_every", "0: must be at least 1 tick");
+        }
+        self.range("multilateral.round_cut", m.round_cut, 0.0, 1.0);
+        self.range("multilateral.depth", m.depth, 0.0, 1.0);
+        self.range("multilateral.enforcement_threshold", m.enforcement_threshold, f64::MIN_POSITIVE, 1.0);
+        self.non_negative("multilateral.gridlock_noise", m.gridlock_noise);
+        let r = &s.regional;
+        self.range("regional.new_depth", r.new_depth, 0.0, 1.0);
+        if r.new_reach.is_nan() || r.new_reach < 0.0 {
+            self.bad("regional.new_reach", format!("{} must be ≥ 0 (or inf)", r.new_reach));
+        }
+        self.non_negative("membership_cost", s.membership_cost);
+        self.non_negative("roo_cost", s.roo_cost);
+        self.non_negative("switching_cost", s.switching_cost);
+        if let Choice::Logit { beta } = s.choice {
+            self.non_negative("choice.beta", beta);
+        }
+        self.range("activation_rate", s.activation_rate, f64::MIN_POSITIVE, 1.0);
+        if s.patience == 0 {
+            self.bad("patience", "0: must be at least 1 tick");
+        }
+        if s.max_ticks == 0 || s.max_ticks > 1_000_000 {
+            self.bad("max_ticks", format!("{}: allowed 1..=1000000", s.max_ticks));
+        }
+        let o = &s.outcome;
+        for (f, x) in [
+            ("outcome.free_trade", o.free_trade),
+            ("outcome.core", o.core),
+            ("outcome.coverage", o.coverage),
+            ("outcome.weak_m", o.weak_m),
+            ("outcome.wall_share_of_tn", o.wall_share_of_tn),
+        ] {
+            self.range(f, x, 0.0, 1.0);
+        }
+        self.range("outcome.blocs", o.blocs, 1.0, f64::MAX);
+        let initial_m = self.initial("initial_m", &s.initial_m);
+        let public_goods = s.public_goods.as_ref().map(|pg| {
+            self.non_negative("public_goods.cost", pg.cost);
+            self.non_negative("public_goods.benefit", pg.benefit);
+            PublicGoods {
+                cost: pg.cost,
+                benefit: pg.benefit,
+                linked_to_trade: pg.linked_to_trade,
+            }
+        });
+        let initial_g = match &s.public_goods {
+            Some(pg) => self.initial("public_goods.initial", &pg.initial),
+            None => InitialM::None,
+        };
+        let security = s.security.map(|sec| {
+            self.non_negative("security.sigma", sec.sigma);
+            if sec.distance.is_nan() || sec.distance < 0.0 {
+                self.bad("security.distance", format!("{} must be ≥ 0 (or inf)", sec.distance));
+            }
+            Security {
+                sigma: sec.sigma,
+                distance: sec.distance,
+            }
+        });
+        let agreements = self.agreements(s);
+        let events = self.events(s, public_goods.is_some());
+        let new_agreement = AgreementSpec {
+            name: String::new(),
+            kind: r.new_kind,
+            depth: r.new_depth,
+            rule: r.new_rule,
+            reach: r.new_reach,
+            members: Vec::new(),
+        };
+        WorldSpec {
+            params: Params {
+                gravity: Gravity {
+                    d0: g.d0,
+                    theta: g.theta,
+                    home_bias: g.home_bias,
+                },
+                elasticity: s.trade_elasticity,
+                t_n: s.t_n,
+                ntb: s.ntb,
+                cu_market_power: s.cu_market_power,
+                article_xxiv: s.article_xxiv,
+                t_m: m.t_m,
+                decision_rule: m.decision_rule,
+                accession_rule: m.accession_rule,
+                round_every: m.round_every.max(1),
+                round_cut: m.round_cut,
+                depth_m: m.depth,
+                enforcement_threshold: m.enforcement_threshold,
+                retaliation: m.retaliation,
+                gridlock_noise: m.gridlock_noise,
+                new_agreement,
+                partners_considered: r.partners_considered,
+                allow_form: r.allow_form,
+                allow_join: r.allow_join,
+                membership_cost: s.membership_cost,
+                roo_cost: s.roo_cost,
+                switching_cost: s.switching_cost,
+                choice: s.choice,
+                activation_rate: s.activation_rate,
+                update: s.update,
+                patience: s.patience,
+                max_ticks: s.max_ticks,
+                outcome: s.outcome,
+                public_goods,
+                security,
+                check_incremental: s.check_incremental,
+            },
+            countries,
+            great_circle: s.great_circle,
+            initial_m,
+            initial_g,
+            agreements,
+            events,
+        }
+    }
+
+    fn agreements(&mut self, s: &Scenario) -> Vec<AgreementSpec> {
+        let k = s.agreements.len();
+        let given: Vec<Option<u32>> = s.agreements.iter().map(|a| a.id).collect();
+        let mut order: Vec<usize> = (0..k).collect();
+        if given.iter().any(Option::is_some) {
+            if given.iter().any(Option::is_none) {
+                self.bad("agreements", "either every agreement gives its id or none does");
+            } else {
+                let mut ids: Vec<u32> = given.iter().flatten().copied().collect();
+                ids.sort_unstable();
+                if ids != (0..k as u32).collect::<Vec<_>>() {
+                    self.bad("agreements", format!("ids must be exactly 0..{} (each once); got {ids:?}", k.saturating_sub(1)));
+                } else {
+                    order.sort_by_key(|&i| given[i]);
+                }
+            }
+        }
+        self.agreement_names = order.iter().map(|&i| s.agreements[i].name.clone()).collect();
+        let mut in_cu: Vec<Option<usize>> = vec![None; self.n as usize];
+        let mut out = Vec::new();
+        for &i in &order {
+            let a = &s.agreements[i];
+            let f = |x: &str| format!("agreements[{i}].{x}");
+            let kind = a.kind.unwrap_or(s.regional.new_kind);
+            let depth = a.depth.unwrap_or(s.regional.new_depth);
+            let reach = a.reach.unwrap_or(s.regional.new_reach);
+            self.range(&f("depth"), depth, 0.0, 1.0);
+            if reach.is_nan() || reach < 0.0 {
+                self.bad(f("reach"), format!("{reach} must be ≥ 0 (or inf)"));
+            }
+            let mut members = Vec::new();
+            for (j, r) in a.members.iter().enumerate() {
+                if let Some(c) = self.fixed_country(&f(&format!("members[{j}]")), r) {
+                    if members.contains(&c) {
+                        self.bad(f(&format!("members[{j}]")), format!("country {c} is listed twice"));
+                        continue;
+                    }
+                    if kind == Kind::CustomsUnion {
+                        if let Some(other) = in_cu[c as usize] {
+                            self.bad(
+                                f(&format!("members[{j}]")),
+                                format!("country {c} is already in customs union agreements[{other}]: at most one each"),
+                            );
+                        }
+                        in_cu[c as usize] = Some(i);
+                    }
+                    members.push(c);
+                }
+            }
+            if a.members.len() < 2 {
+                self.bad(f("members"), format!("{} member(s): an agreement needs at least 2", a.members.len()));
+            }
+            members.sort_unstable();
+            out.push(AgreementSpec {
+                name: a.name.clone().unwrap_or_default(),
+                kind,
+                depth,
+                rule: a.rule.unwrap_or(s.regional.new_rule),
+                reach,
+                members,
+            });
+        }
+        out
+    }
+
+    fn events(&mut self, s: &Scenario, has_g: bool) -> Vec<Event> {
+        let mut out = Vec::new();
+        for (i, e) in s.events.iter().enumerate() {
+            let f = |x: &str| format!("events[{i}].{x}");
+            let (tick, kind) = match e {
+                EventConfig::Exit { tick, country, from } => {
+                    let c = self.country(&f("country"), country);
+                    let from = self.institution(&f("from"), from, has_g);
+                    (*tick, c.zip(from).map(|(country, from)| EventKind::Exit { country, from }))
+                }
+                EventConfig::Enter { tick, country, into } => {
+                    let c = self.country(&f("country"), country);
+                    let into = self.institution(&f("into"), into, has_g);
+                    (*tick, c.zip(into).map(|(country, into)| EventKind::Enter { country, into }))
+                }
+                EventConfig::TariffWall { tick, country, rate } => {
+                    self.range(&f("rate"), *rate, 0.0, 1.0);
+                    let c = self.country(&f("country"), country);
+                    (*tick, c.map(|country| EventKind::TariffWall { country, rate: *rate }))
+                }
+                EventConfig::GdpShift { tick, country, factor } => {
+                    self.positive(&f("factor"), *factor);
+                    let c = self.country(&f("country"), country);
+                    (*tick, c.map(|country| EventKind::GdpShift { country, factor: *factor }))
+                }
+                EventConfig::SetRule { tick, institution, rule } => {
+                    let inst = self.institution(&f("institution"), institution, has_g);
+                    match (inst, rule) {
+                        (Some(InstitutionSel::M), RuleChange::Decision(DecisionRule::Supermajority(q))) => {
+                            self.range(&f("rule"), *q, f64::MIN_POSITIVE, 1.0);
+                        }
+                        (Some(InstitutionSel::M), RuleChange::Decision(_) | RuleChange::Accession(_))
+                        | (Some(InstitutionSel::Agreement(_)), RuleChange::Membership(_))
+                        | (None, _) => {}
+                        _ => self.bad(
+                            f("rule"),
+                            "Decision(..) and Accession(..) apply to \"M\"; Membership(..) applies to an agreement",
+                        ),
+                    }
+                    (*tick, inst.map(|institution| EventKind::SetRule { institution, rule: *rule }))
+                }
+                EventConfig::Lock { tick, country } => {
+                    let c = self.country(&f("country"), country);
+                    (*tick, c.map(|country| EventKind::Lock { country }))
+                }
+            };
+            if tick > s.max_ticks {
+                self.bad(f("tick"), format!("{tick} is after max_ticks ({}): it would never fire", s.max_ticks));
+            }
+            if let Some(kind) = kind {
+                out.push(Event { tick, kind });
+            }
+        }
+        out.sort_by_key(|e| e.tick);
+        out
+    }
+}

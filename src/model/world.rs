@@ -1,0 +1,382 @@
+//! The mutable state of one world and the primitive operations that change it.
+//!
+//! Every change of membership goes through [`World::apply`], which returns the inverse
+//! operation, so that a hypothetical move can be applied, evaluated and undone exactly.
+//! The pair caches (`pair_count`, `pair_depth`) are kept in step here because every
+//! payoff evaluation reads them.
+
+use super::{AccessionRule, AgreementSpec, Country, DecisionRule, Kind, MemberRule};
+
+/// A regional agreement in a running world.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Agreement {
+    /// Kind, depth, rule, reach and members.
+    pub spec: AgreementSpec,
+    /// Tick it was founded (0 for initial agreements).
+    pub founded: u32,
+    /// Tick it dissolved, if it did.
+    pub dissolved: Option<u32>,
+}
+
+impl Agreement {
+    /// Members, sorted.
+    pub fn members(&self) -> &[u32] {
+        &self.spec.members
+    }
+
+    /// Whether the agreement still exists.
+    pub fn is_live(&self) -> bool {
+        self.dissolved.is_none()
+    }
+}
+
+/// A primitive, invertible change of a world's state.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// Add a country to a live agreement.
+    AddMember(u32, u32),
+    /// Remove a country from an agreement.
+    RemoveMember(u32, u32),
+    /// Append a new agreement of the world's template kind with two founding members.
+    Found(u32, u32),
+    /// Remove the most recently founded agreement (inverse of `Found`).
+    Unfound,
+    /// Set whether a country is in M.
+    SetM(u32, bool),
+    /// Set whether a country is in G.
+    SetG(u32, bool),
+    /// Set M's bound tariff.
+    SetTm(f64),
+    /// Set or clear a country's tariff wall.
+    SetWall(u32, Option<f64>),
+    /// Mark an agreement dissolved at a tick, or revive it (`None`).
+    SetDissolved(u32, Option<u32>),
+}
+
+/// The state of one world.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The countries (the agents).
+    pub countries: Vec<Country>,
+    /// Agreements by id, live or dissolved.
+    pub agreements: Vec<Agreement>,
+    /// Template of agreements formed during the run.
+    pub new_agreement: AgreementSpec,
+    /// Membership of M.
+    pub in_m: Vec<bool>,
+    /// Membership of G.
+    pub in_g: Vec<bool>,
+    /// Countries that never re-enter M by their own choice.
+    pub locked: Vec<bool>,
+    /// Tariff walls.
+    pub wall: Vec<Option<f64>>,
+    /// M's bound MFN tariff.
+    pub t_m: f64,
+    /// M's decision rule.
+    pub decision_rule: DecisionRule,
+    /// M's accession rule.
+    pub accession_rule: AccessionRule,
+    /// The current tick.
+    pub tick: u32,
+    /// Distances d_ij, row-major N×N.
+    pub dist: Vec<f64>,
+    memberships: Vec<Vec<u32>>,
+    cu_of: Vec<Option<u32>>,
+    pair_count: Vec<u16>,
+    pair_depth: Vec<f64>,
+}
+
+impl World {
+    /// A world with the given countries and distances, nobody in anything.
+    pub fn new(
+        countries: Vec<Country>,
+        dist: Vec<f64>,
+        new_agreement: AgreementSpec,
+        t_m: f64,
+        decision_rule: DecisionRule,
+        accession_rule: AccessionRule,
+    ) -> World {
+        let n = countries.len();
+        assert_eq!(dist.len(), n * n, "distance matrix is N×N");
+        World {
+            countries,
+            agreements: Vec::new(),
+            new_agreement,
+            in_m: vec![false; n],
+            in_g: vec![false; n],
+            locked: vec![false; n],
+            wall: vec![None; n],
+            t_m,
+            decision_rule,
+            accession_rule,
+            tick: 0,
+            dist,
+            memberships: vec![Vec::new(); n],
+            cu_of: vec![None; n],
+            pair_count: vec![0; n * n],
+            pair_depth: vec![0.0; n * n],
+        }
+    }
+
+    /// Number of countries N.
+    pub fn n(&self) -> usize {
+        self.countries.len()
+    }
+
+    /// Live agreements of a country, ascending id.
+    pub fn memberships(&self, country: u32) -> &[u32] {
+        &self.memberships[country as usize]
+    }
+
+    /// The customs union a country is in, if any.
+    pub fn customs_union_of(&self, country: u32) -> Option<u32> {
+        self.cu_of[country as usize]
+    }
+
+    /// Number of live agreements both countries are in.
+    pub fn shared_count(&self, i: u32, j: u32) -> u16 {
+        self.pair_count[i as usize * self.n() + j as usize]
+    }
+
+    /// Whether i and j share at least one agreement.
+    pub fn share(&self, i: u32, j: u32) -> bool {
+        self.shared_count(i, j) > 0
+    }
+
+    /// Largest depth of the agreements i and j share (0 if none).
+    pub fn shared_depth(&self, i: u32, j: u32) -> f64 {
+        self.pair_depth[i as usize * self.n() + j as usize]
+    }
+
+    /// Distance between two countries.
+    pub fn distance(&self, i: u32, j: u32) -> f64 {
+        self.dist[i as usize * self.n() + j as usize]
+    }
+
+    /// Number of FTAs (not customs unions) a country is in.
+    pub fn fta_count(&self, country: u32) -> usize {
+        self.memberships(country)
+            .iter()
+            .filter(|&&k| self.agreements[k as usize].spec.kind == Kind::Fta)
+            .count()
+    }
+
+    /// Total GDP of the world.
+    pub fn total_gdp(&self) -> f64 {
+        self.countries.iter().map(|c| c.gdp).sum()
+    }
+
+    /// Distance from a country to the nearest member of an agreement.
+    pub fn distance_to(&self, country: u32, agreement: u32) -> f64 {
+        self.agreements[agreement as usize]
+            .members()
+            .iter()
+            .map(|&m| self.distance(country, m))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Adds an agreement as it starts a world (used by the builder; not undoable).
+    pub fn add_initial_agreement(&mut self, spec: AgreementSpec) {
+        let id = u32::try_from(self.agreements.len()).expect("fewer than 2^32 agreements");
+        let members = spec.members.clone();
+        self.agreements.push(Agreement {
+            spec: AgreementSpec {
+                members: Vec::new(),
+                ..spec
+            },
+            founded: 0,
+            dissolved: None,
+        });
+        for m in members {
+            self.apply(Op::AddMember(id, m));
+        }
+    }
+
+    /// Applies a primitive change and returns its inverse.
+    pub fn apply(&mut self, op: Op) -> Op {
+        match op {
+            Op::AddMember(k, i) => {
+                let agreement = &mut self.agreements[k as usize];
+                let at = agreement
+                    .spec
+                    .members
+                    .binary_search(&i)
+                    .expect_err("AddMember of a member");
+                agreement.spec.members.insert(at, i);
+                let kind = agreement.spec.kind;
+                let list = &mut self.memberships[i as usize];
+                let at = list.binary_search(&k).expect_err("membership listed once");
+                list.insert(at, k);
+                if kind == Kind::CustomsUnion {
+                    assert!(self.cu_of[i as usize].is_none(), "one customs union each");
+                    self.cu_of[i as usize] = Some(k);
+                }
+                self.refresh_pairs_of(i, k);
+                Op::RemoveMember(k, i)
+            }
+            Op::RemoveMember(k, i) => {
+                let agreement = &mut self.agreements[k as usize];
+                let at = agreement
+                    .spec
+                    .members
+                    .binary_search(&i)
+                    .expect("RemoveMember of a member");
+                agreement.spec.members.remove(at);
+                let kind = agreement.spec.kind;
+                let list = &mut self.memberships[i as usize];
+                let at = list.binary_search(&k).expect("membership listed");
+                list.remove(at);
+                if kind == Kind::CustomsUnion {
+                    self.cu_of[i as usize] = None;
+                }
+                self.refresh_pairs_of(i, k);
+                Op::AddMember(k, i)
+            }
+            Op::Found(i, j) => {
+                let id = u32::try_from(self.agreements.len()).expect("fewer than 2^32 agreements");
+                let mut spec = self.new_agreement.clone();
+                spec.members = Vec::new();
+                self.agreements.push(Agreement {
+                    spec,
+                    founded: self.tick,
+                    dissolved: None,
+                });
+                self.apply(Op::AddMember(id, i));
+                self.apply(Op::AddMember(id, j));
+                Op::Unfound
+            }
+            Op::Unfound => {
+                let id = u32::try_from(self.agreements.len() - 1).expect("an agreement");
+                let members = self.agreements[id as usize].spec.members.clone();
+                assert_eq!(members.len(), 2, "Unfound undoes a Found");
+                for m in members.into_iter().rev() {
+                    self.apply(Op::RemoveMember(id, m));
+                }
+                self.agreements.pop();
+                Op::Found(0, 0) // Never replayed: founding is undone, not redone.
+            }
+            Op::SetM(i, on) => Op::SetM(i, std::mem::replace(&mut self.in_m[i as usize], on)),
+            Op::SetG(i, on) => Op::SetG(i, std::mem::replace(&mut self.in_g[i as usize], on)),
+            Op::SetTm(t) => Op::SetTm(std::mem::replace(&mut self.t_m, t)),
+            Op::SetWall(i, rate) => {
+                Op::SetWall(i, std::mem::replace(&mut self.wall[i as usize], rate))
+            }
+            Op::SetDissolved(k, at) => {
+                Op::SetDissolved(k, std::mem::replace(&mut self.agreements[k as usize].dissolved, at))
+            }
+        }
+    }
+
+    /// Recomputes the pair caches between `i` and every member of `k` (and former member
+    /// `i` itself), after i entered or left k.
+    fn refresh_pairs_of(&mut self, i: u32, k: u32) {
+        let members = std::mem::take(&mut self.agreements[k as usize].spec.members);
+        for &m in &members {
+            if m != i {
+                self.refresh_pair(i, m);
+            }
+        }
+        self.agreements[k as usize].spec.members = members;
+    }
+
+    fn refresh_pair(&mut self, i: u32, j: u32) {
+        let (mut count, mut depth) = (0u16, 0.0f64);
+        let (a, b) = (&self.memberships[i as usize], &self.memberships[j as usize]);
+        let (mut x, mut y) = (0, 0);
+        while x < a.len() && y < b.len() {
+            match a[x].cmp(&b[y]) {
+                std::cmp::Ordering::Less => x += 1,
+                std::cmp::Ordering::Greater => y += 1,
+                std::cmp::Ordering::Equal => {
+                    count += 1;
+                    depth = depth.max(self.agreements[a[x] as usize].spec.depth);
+                    x += 1;
+                    y += 1;
+                }
+            }
+        }
+        let n = self.n();
+        for idx in [i as usize * n + j as usize, j as usize * n + i as usize] {
+            self.pair_count[idx] = count;
+            self.pair_depth[idx] = depth;
+        }
+    }
+
+    /// GDP-weighted mean ideal point of a set of countries.
+    pub fn mean_ideal(&self, members: impl Iterator<Item = u32>) -> [f64; 2] {
+        let (mut sx, mut sy, mut sw) = (0.0, 0.0, 0.0);
+        for m in members {
+            let c = &self.countries[m as usize];
+            sx += c.gdp * c.ideal[0];
+            sy += c.gdp * c.ideal[1];
+            sw += c.gdp;
+        }
+        if sw > 0.0 { [sx / sw, sy / sw] } else { [0.0, 0.0] }
+    }
+
+    /// Members of M, ascending.
+    pub fn m_members(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.n() as u32).filter(|&i| self.in_m[i as usize])
+    }
+
+    /// Number of members of M.
+    pub fn m_count(&self) -> usize {
+        self.in_m.iter().filter(|&&b| b).count()
+    }
+
+    /// Whether agreement `k` admits new members under `rule` (for tests and metrics).
+    pub fn rule_of(&self, k: u32) -> MemberRule {
+        self.agreements[k as usize].spec.rule
+    }
+
+    /// Checks every structural invariant; used by tests and the incremental check mode.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let n = self.n() as u32;
+        for (k, a) in self.agreements.iter().enumerate() {
+            let k = k as u32;
+            let m = a.members();
+            if a.is_live() && m.len() < 2 {
+                return Err(format!("agreement {k} is live with {} members", m.len()));
+            }
+            if !a.is_live() && !m.is_empty() {
+                return Err(format!("agreement {k} is dissolved but has members"));
+            }
+            if m.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(format!("agreement {k} members not sorted/unique"));
+            }
+            for &c in m {
+                if c >= n || !self.memberships[c as usize].contains(&k) {
+                    return Err(format!("agreement {k} lists {c}, who does not list it"));
+                }
+            }
+        }
+        for c in 0..n {
+            let list = &self.memberships[c as usize];
+            let cus = list
+                .iter()
+                .filter(|&&k| self.agreements[k as usize].spec.kind == Kind::CustomsUnion)
+                .count();
+            if cus > 1 {
+                return Err(format!("country {c} is in {cus} customs unions"));
+            }
+            for &k in list {
+                if self.agreements[k as usize].members().binary_search(&c).is_err() {
+                    return Err(format!("country {c} lists agreement {k}, which does not list it"));
+                }
+            }
+            for d in 0..n {
+                if c == d {
+                    continue;
+                }
+                let shared = list
+                    .iter()
+                    .filter(|k| self.memberships[d as usize].contains(k))
+                    .count();
+                if shared != usize::from(self.shared_count(c, d)) {
+                    return Err(format!("pair cache of ({c},{d}) is stale"));
+                }
+            }
+        }
+        Ok(())
+    }
+}

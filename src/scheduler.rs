@@ -1,0 +1,823 @@
+//! The scheduler: one world's ticks, phase by phase (MODEL.md sections 4 to 6).
+//!
+//! A tick runs the phases of [`Phase::ALL`] in order. All randomness of a world comes
+//! from its own [`WorldRng`]: the synthetic draws when it is built, one permutation per
+//! tick for activation, one uniform per activated country under Logit, and one uniform
+//! per passing round when gridlock noise is on. Nothing here does IO.
+
+use std::collections::BTreeSet;
+
+use crate::build::build_world;
+use crate::metrics::{Counters, Metrics, Outcome, measure};
+use crate::model::{
+    AccessionRule, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind, MemberRule, Op, Params,
+    RuleChange, StopReason, Update, World, WorldSpec,
+};
+use crate::payoff::{Engine, payoffs_from_scratch};
+use crate::rng::WorldRng;
+
+/// Tolerance within which a payoff change counts as a gain (MODEL.md section 4).
+pub const GAIN_TOLERANCE: f64 = 1e-12;
+
+/// The phases of a tick, in the order they run. ODD.md's process overview lists the
+/// same names in the same order, and a test keeps the two in step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Scheduled events of this tick fire, in file order.
+    Events,
+    /// A random share of countries is activated and moves.
+    Activation,
+    /// M holds a negotiation round if one is due.
+    Round,
+    /// The tick's metrics are recorded and the stop rules checked.
+    Observation,
+}
+
+impl Phase {
+    /// Every phase in execution order.
+    pub const ALL: [Phase; 4] = [Phase::Events, Phase::Activation, Phase::Round, Phase::Observation];
+}
+
+/// A candidate move of an activated country.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Move {
+    /// Do nothing.
+    Stay,
+    /// Leave agreement k.
+    Leave(u32),
+    /// Join agreement k.
+    Join(u32),
+    /// Form a new agreement with country j.
+    Form(u32),
+    /// Join M.
+    JoinM,
+    /// Leave M.
+    LeaveM,
+    /// Join G.
+    JoinG,
+    /// Leave G.
+    LeaveG,
+}
+
+/// What a row of the membership log records.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LogMove {
+    /// Entered an agreement.
+    Join,
+    /// Left an agreement.
+    Leave,
+    /// Founded an agreement.
+    Form,
+    /// Entered M.
+    JoinM,
+    /// Left M.
+    LeaveM,
+    /// Entered G.
+    JoinG,
+    /// Left G.
+    LeaveG,
+    /// Dropped out as the agreement dissolved.
+    Dissolve,
+    /// A tariff wall went up.
+    TariffWall,
+    /// GDP changed.
+    GdpShift,
+    /// Locked out of M.
+    Lock,
+    /// An institution's rule changed.
+    SetRule,
+}
+
+impl LogMove {
+    /// The name used in `events.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogMove::Join => "Join",
+            LogMove::Leave => "Leave",
+            LogMove::Form => "Form",
+            LogMove::JoinM => "JoinM",
+            LogMove::LeaveM => "LeaveM",
+            LogMove::JoinG => "JoinG",
+            LogMove::LeaveG => "LeaveG",
+            LogMove::Dissolve => "Dissolve",
+            LogMove::TariffWall => "TariffWall",
+            LogMove::GdpShift => "GdpShift",
+            LogMove::Lock => "Lock",
+            LogMove::SetRule => "SetRule",
+        }
+    }
+
+    fn is_membership_change(self) -> bool {
+        !matches!(self, LogMove::TariffWall | LogMove::GdpShift | LogMove::Lock | LogMove::SetRule)
+    }
+}
+
+/// Why a log row happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The starting state.
+    Initial,
+    /// A country's own choice.
+    Choice,
+    /// A scheduled event.
+    Event,
+}
+
+impl Cause {
+    /// The name used in `events.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Initial => "initial",
+            Cause::Choice => "choice",
+            Cause::Event => "event",
+        }
+    }
+}
+
+/// One row of a world's history.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogRow {
+    /// Tick.
+    pub tick: u32,
+    /// Country id (for SetRule, the country is absent).
+    pub country: Option<u32>,
+    /// What happened.
+    pub what: LogMove,
+    /// Which institution.
+    pub institution: Option<InstitutionSel>,
+    /// Why.
+    pub cause: Cause,
+    /// Rate or factor, or a rule's description.
+    pub value: Option<String>,
+}
+
+/// Everything a finished world leaves behind.
+#[derive(Clone, Debug)]
+pub struct WorldResult {
+    /// Index of the world in its run.
+    pub world_index: u64,
+    /// The run's master seed.
+    pub master_seed: u64,
+    /// The final state.
+    pub world: World,
+    /// Final payoffs.
+    pub utility: Vec<f64>,
+    /// Payoffs at tick 0.
+    pub initial_utility: Vec<f64>,
+    /// Per-tick metrics, tick 0 first.
+    pub series: Vec<Metrics>,
+    /// Full membership history.
+    pub log: Vec<LogRow>,
+    /// Why it stopped.
+    pub stop_reason: StopReason,
+    /// The tick it stopped at.
+    pub stop_tick: u32,
+    /// Outcome class of the final state.
+    pub outcome: Outcome,
+}
+
+impl WorldResult {
+    /// Final metrics.
+    pub fn last(&self) -> &Metrics {
+        self.series.last().expect("tick 0 is always recorded")
+    }
+}
+
+/// A running world.
+#[derive(Debug)]
+pub struct Sim {
+    spec: WorldSpec,
+    /// The state.
+    pub world: World,
+    /// The payoff engine in step with `world`.
+    pub engine: Engine,
+    rng: WorldRng,
+    world_index: u64,
+    master_seed: u64,
+    next_event: usize,
+    counters: Counters,
+    initial_u: Vec<f64>,
+    log: Vec<LogRow>,
+    series: Vec<Metrics>,
+    quiet: u32,
+    seen: BTreeSet<Vec<u64>>,
+    stop: Option<StopReason>,
+    nearest: Vec<Vec<u32>>,
+    deltas: Vec<f64>,
+    queried: Vec<u32>,
+}
+
+/// At most three primitive ops make up one move.
+#[derive(Clone, Copy, Debug)]
+struct Ops {
+    buf: [Op; 4],
+    len: usize,
+}
+
+impl Ops {
+    fn new() -> Ops {
+        Ops {
+            buf: [Op::SetTm(0.0); 4],
+            len: 0,
+        }
+    }
+    fn push(&mut self, op: Op) {
+        self.buf[self.len] = op;
+        self.len += 1;
+    }
+    fn as_slice(&self) -> &[Op] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Sim {
+    /// Builds world `world_index` of a run with `master_seed`, records tick 0.
+    pub fn new(spec: &WorldSpec, master_seed: u64, world_index: u64) -> Sim {
+        let mut rng = WorldRng::new(master_seed, world_index);
+        let (world, log) = build_world(spec, &mut rng);
+        let engine = Engine::new(&world, &spec.params);
+        let n = world.n();
+        let nearest = (0..n as u32)
+            .map(|i| {
+                let mut others: Vec<u32> = (0..n as u32).filter(|&j| j != i).collect();
+                others.sort_by(|&a, &b| world.distance(i, a).total_cmp(&world.distance(i, b)).then(a.cmp(&b)));
+                others
+            })
+            .collect();
+        let mut sim = Sim {
+            spec: spec.clone(),
+            world,
+            engine,
+            rng,
+            world_index,
+            master_seed,
+            next_event: 0,
+            counters: Counters::default(),
+            initial_u: Vec::new(),
+            log,
+            series: Vec::new(),
+            quiet: 0,
+            seen: BTreeSet::new(),
+            stop: None,
+            nearest,
+            deltas: Vec::new(),
+            queried: Vec::new(),
+        };
+        sim.fire_events();
+        sim.initial_u = sim.engine.utilities().to_vec();
+        sim.observe();
+        sim
+    }
+
+    fn params(&self) -> &Params {
+        &self.spec.params
+    }
+
+    /// The stop reason, once the world has stopped.
+    pub fn stopped(&self) -> Option<StopReason> {
+        self.stop
+    }
+
+    /// Metrics recorded so far.
+    pub fn series(&self) -> &[Metrics] {
+        &self.series
+    }
+
+    /// Runs one tick; returns false once the world has stopped.
+    pub fn step(&mut self) -> bool {
+        if self.stop.is_some() {
+            return false;
+        }
+        self.world.tick += 1;
+        self.counters.moves = 0;
+        for phase in Phase::ALL {
+            match phase {
+                Phase::Events => self.fire_events(),
+                Phase::Activation => self.activate(),
+                Phase::Round => self.hold_round(),
+                Phase::Observation => {
+                    self.observe();
+                    self.check_stop();
+                }
+            }
+        }
+        self.stop.is_none()
+    }
+
+    /// Runs to the end and returns what is left.
+    pub fn run(mut self) -> WorldResult {
+        while self.step() {}
+        self.finish()
+    }
+
+    fn finish(self) -> WorldResult {
+        let last = self.series.last().expect("tick 0 recorded");
+        let outcome = Outcome::classify(last, &self.spec.params.outcome, self.spec.params.t_n);
+        WorldResult {
+            world_index: self.world_index,
+            master_seed: self.master_seed,
+            stop_tick: self.world.tick,
+            utility: self.engine.utilities().to_vec(),
+            initial_utility: self.initial_u,
+            series: self.series,
+            log: self.log,
+            stop_reason: self.stop.expect("finished worlds have stopped"),
+            outcome,
+            world: self.world,
+        }
+    }
+
+    fn observe(&mut self) {
+        let m = measure(
+            &self.world,
+            &self.engine,
+            &self.initial_u,
+            self.counters,
+            self.spec.params.public_goods.is_some(),
+        );
+        self.series.push(m);
+    }
+
+    fn check_stop(&mut self) {
+        let tick = self.world.tick;
+        let moved = self.counters.moves > 0;
+        self.quiet = if moved { 0 } else { self.quiet + 1 };
+        let pending = self.next_event < self.spec.events.len();
+        if self.quiet >= self.params().patience && !pending {
+            self.stop = Some(StopReason::Converged);
+        } else if moved && self.params().choice == Choice::BestResponse && !self.seen.insert(self.state_key()) {
+            self.stop = Some(StopReason::Cycling);
+        } else if tick >= self.params().max_ticks {
+            self.stop = Some(StopReason::MaxTicks);
+        }
+    }
+
+    /// M's members, t_M and the member sets of the agreements, independent of ids.
+    fn state_key(&self) -> Vec<u64> {
+        let w = &self.world;
+        let mut key = vec![w.t_m.to_bits()];
+        key.extend(w.in_m.iter().map(|&b| u64::from(b)));
+        key.extend(w.in_g.iter().map(|&b| u64::from(b)));
+        let mut agreements: Vec<Vec<u64>> = w
+            .agreements
+            .iter()
+            .filter(|a| a.is_live())
+            .map(|a| {
+                let mut v: Vec<u64> = a.members().iter().map(|&m| u64::from(m)).collect();
+                v.push(u64::from(a.spec.kind == Kind::CustomsUnion));
+                v.push(a.spec.depth.to_bits());
+                v.push(a.spec.rule as u64);
+                v.push(u64::MAX); // separator
+                v
+            })
+            .collect();
+        agreements.sort();
+        key.extend(agreements.into_iter().flatten());
+        key
+    }
+
+    // ---- Events -------------------------------------------------------------------
+
+    fn fire_events(&mut self) {
+        while let Some(event) = self.spec.events.get(self.next_event) {
+            if event.tick != self.world.tick {
+                break;
+            }
+            let kind = event.kind.clone();
+            self.next_event += 1;
+            self.fire(&kind);
+        }
+    }
+
+    fn resolve(&self, sel: &CountrySel) -> u32 {
+        match sel {
+            CountrySel::Id(i) => *i,
+            CountrySel::Hegemon => self.by_rank(1),
+            CountrySel::Rank(k) => self.by_rank(*k),
+        }
+    }
+
+    fn by_rank(&self, rank: u32) -> u32 {
+        let mut ids: Vec<u32> = (0..self.world.n() as u32).collect();
+        let gdp = |i: u32| self.world.countries[i as usize].gdp;
+        ids.sort_by(|&a, &b| gdp(b).total_cmp(&gdp(a)).then(a.cmp(&b)));
+        ids[(rank as usize - 1).min(ids.len() - 1)]
+    }
+
+    fn fire(&mut self, kind: &EventKind) {
+        let tick = self.world.tick;
+        match kind {
+            EventKind::Exit { country, from } => {
+                let i = self.resolve(country);
+                let mv = match *from {
+                    InstitutionSel::M => self.world.in_m[i as usize].then_some(Move::LeaveM),
+                    InstitutionSel::G => self.world.in_g[i as usize].then_some(Move::LeaveG),
+                    InstitutionSel::Agreement(k) => self.world.memberships(i).contains(&k).then_some(Move::Leave(k)),
+                };
+                if let Some(mv) = mv {
+                    self.commit_move(i, mv, Cause::Event);
+                }
+            }
+            EventKind::Enter { country, into } => {
+                let i = self.resolve(country);
+                match *into {
+                    InstitutionSel::M if !self.world.in_m[i as usize] => self.commit_move(i, Move::JoinM, Cause::Event),
+                    InstitutionSel::G if !self.world.in_g[i as usize] => self.commit_move(i, Move::JoinG, Cause::Event),
+                    InstitutionSel::Agreement(k) => {
+                        let live = self.world.agreements.get(k as usize).is_some_and(|a| a.is_live());
+                        if live && !self.world.memberships(i).contains(&k) {
+                            // Entering a customs union means leaving the one it is in.
+                            if self.world.agreements[k as usize].spec.kind == Kind::CustomsUnion
+                                && let Some(old) = self.world.customs_union_of(i)
+                            {
+                                self.commit_move(i, Move::Leave(old), Cause::Event);
+                            }
+                            self.commit_move(i, Move::Join(k), Cause::Event);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            EventKind::TariffWall { country, rate } => {
+                let i = self.resolve(country);
+                self.commit_ops(&[Op::SetWall(i, Some(*rate))]);
+                self.log_row(tick, Some(i), LogMove::TariffWall, None, Cause::Event, Some(rate.to_string()));
+            }
+            EventKind::GdpShift { country, factor } => {
+                let i = self.resolve(country);
+                self.world.countries[i as usize].gdp *= factor;
+                self.engine.rebuild(&self.world, &self.spec.params);
+                self.log_row(tick, Some(i), LogMove::GdpShift, None, Cause::Event, Some(factor.to_string()));
+            }
+            EventKind::SetRule { institution, rule } => {
+                match (*institution, *rule) {
+                    (InstitutionSel::M, RuleChange::Decision(r)) => self.world.decision_rule = r,
+                    (InstitutionSel::M, RuleChange::Accession(r)) => self.world.accession_rule = r,
+                    (InstitutionSel::Agreement(k), RuleChange::Membership(r)) => {
+                        self.world.agreements[k as usize].spec.rule = r;
+                    }
+                    _ => unreachable!("validation pairs rules with institutions"),
+                }
+                self.log_row(tick, None, LogMove::SetRule, Some(*institution), Cause::Event, Some(format!("{rule:?}")));
+            }
+            EventKind::Lock { country } => {
+                let i = self.resolve(country);
+                self.world.locked[i as usize] = true;
+                self.log_row(tick, Some(i), LogMove::Lock, Some(InstitutionSel::M), Cause::Event, None);
+            }
+        }
+    }
+
+    fn log_row(
+        &mut self,
+        tick: u32,
+        country: Option<u32>,
+        what: LogMove,
+        institution: Option<InstitutionSel>,
+        cause: Cause,
+        value: Option<String>,
+    ) {
+        if what.is_membership_change() {
+            self.counters.moves += 1;
+        }
+        self.log.push(LogRow {
+            tick,
+            country,
+            what,
+            institution,
+            cause,
+            value,
+        });
+    }
+
+    // ---- Moves --------------------------------------------------------------------
+
+    fn candidates(&self, i: u32, out: &mut Vec<Move>) {
+        out.clear();
+        let w = &self.world;
+        let p = self.params();
+        out.push(Move::Stay);
+        out.extend(w.memberships(i).iter().map(|&k| Move::Leave(k)));
+        let in_cu = w.customs_union_of(i).is_some();
+        if p.allow_join {
+            for (k, a) in w.agreements.iter().enumerate() {
+                let k = k as u32;
+                if !a.is_live() || a.members().binary_search(&i).is_ok() {
+                    continue;
+                }
+                if in_cu && a.spec.kind == Kind::CustomsUnion {
+                    continue;
+                }
+                if w.distance_to(i, k) <= a.spec.reach {
+                    out.push(Move::Join(k));
+                }
+            }
+        }
+        let cu_template = w.new_agreement.kind == Kind::CustomsUnion;
+        if p.allow_form && !(cu_template && in_cu) {
+            let mut found = 0;
+            for &j in &self.nearest[i as usize] {
+                if found == p.partners_considered {
+                    break;
+                }
+                if w.share(i, j) || (cu_template && w.customs_union_of(j).is_some()) {
+                    continue;
+                }
+                out.push(Move::Form(j));
+                found += 1;
+            }
+        }
+        if w.in_m[i as usize] {
+            out.push(Move::LeaveM);
+        } else if !w.locked[i as usize] {
+            out.push(Move::JoinM);
+        }
+        if p.public_goods.is_some() {
+            out.push(if w.in_g[i as usize] { Move::LeaveG } else { Move::JoinG });
+        }
+    }
+
+    /// Whether a move is still structurally possible (used by Synchronous updating).
+    fn still_possible(&self, i: u32, mv: Move) -> bool {
+        let w = &self.world;
+        match mv {
+            Move::Stay => true,
+            Move::Leave(k) => w.memberships(i).contains(&k),
+            Move::Join(k) => {
+                let a = &w.agreements[k as usize];
+                a.is_live()
+                    && a.members().binary_search(&i).is_err()
+                    && !(a.spec.kind == Kind::CustomsUnion && w.customs_union_of(i).is_some())
+                    && w.distance_to(i, k) <= a.spec.reach
+            }
+            Move::Form(j) => {
+                let cu = w.new_agreement.kind == Kind::CustomsUnion;
+                !w.share(i, j) && !(cu && (w.customs_union_of(i).is_some() || w.customs_union_of(j).is_some()))
+            }
+            Move::JoinM => !w.in_m[i as usize],
+            Move::LeaveM => w.in_m[i as usize],
+            Move::JoinG => !w.in_g[i as usize],
+            Move::LeaveG => w.in_g[i as usize],
+        }
+    }
+
+    fn ops_of(&self, i: u32, mv: Move) -> Ops {
+        let w = &self.world;
+        let linked = self.params().public_goods.is_some_and(|g| g.linked_to_trade);
+        let mut ops = Ops::new();
+        match mv {
+            Move::Stay => {}
+            Move::Leave(k) => {
+                let members = w.agreements[k as usize].members();
+                ops.push(Op::RemoveMember(k, i));
+                if members.len() == 2 {
+                    let other = if members[0] == i { members[1] } else { members[0] };
+                    ops.push(Op::RemoveMember(k, other));
+                    ops.push(Op::SetDissolved(k, Some(w.tick)));
+                }
+            }
+            Move::Join(k) => ops.push(Op::AddMember(k, i)),
+            Move::Form(j) => ops.push(Op::Found(i, j)),
+            Move::JoinM => {
+                ops.push(Op::SetM(i, true));
+                if linked && !w.in_g[i as usize] {
+                    ops.push(Op::SetG(i, true));
+                }
+            }
+            Move::LeaveM => ops.push(Op::SetM(i, false)),
+            Move::JoinG => ops.push(Op::SetG(i, true)),
+            Move::LeaveG => {
+                ops.push(Op::SetG(i, false));
+                if linked && w.in_m[i as usize] {
+                    ops.push(Op::SetM(i, false));
+                }
+            }
+        }
+        ops
+    }
+
+    /// Who must be asked, besides the mover, for a move to be accepted.
+    fn voters(&self, i: u32, mv: Move, out: &mut Vec<u32>) {
+        out.clear();
+        out.push(i);
+        let w = &self.world;
+        match mv {
+            Move::Join(k) => {
+                if w.agreements[k as usize].spec.rule != MemberRule::Open {
+                    out.extend_from_slice(w.agreements[k as usize].members());
+                }
+            }
+            Move::Form(j) => out.push(j),
+            Move::JoinM => {
+                if w.accession_rule != AccessionRule::Open {
+                    out.extend(w.m_members());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// ΔU of every queried country under `ops`, checked against a from-scratch
+    /// computation when the scenario asks for it.
+    fn evaluate(&mut self, ops: &[Op]) {
+        let queried = std::mem::take(&mut self.queried);
+        let mut deltas = std::mem::take(&mut self.deltas);
+        self.engine.deltas(&mut self.world, &self.spec.params, ops, &queried, &mut deltas);
+        if self.spec.params.check_incremental {
+            let before = payoffs_from_scratch(&self.world, &self.spec.params);
+            let mut trial = self.world.clone();
+            for &op in ops {
+                trial.apply(op);
+            }
+            let after = payoffs_from_scratch(&trial, &self.spec.params);
+            for (q, &c) in queried.iter().enumerate() {
+                let exact = after[c as usize].total() - before[c as usize].total();
+                assert!(
+                    (exact - deltas[q]).abs() <= 1e-9 * (1.0 + exact.abs()),
+                    "incremental ΔU of country {c} under {ops:?}: {} vs from scratch {exact}",
+                    deltas[q]
+                );
+            }
+        }
+        self.queried = queried;
+        self.deltas = deltas;
+    }
+
+    /// Evaluates a move: Some(net gain of the mover) if it is accepted, None if not.
+    fn assess(&mut self, i: u32, mv: Move) -> Option<f64> {
+        if mv == Move::Stay {
+            return Some(0.0);
+        }
+        let ops = self.ops_of(i, mv);
+        let mut queried = std::mem::take(&mut self.queried);
+        self.voters(i, mv, &mut queried);
+        self.queried = queried;
+        self.evaluate(ops.as_slice());
+        let d = &self.deltas;
+        let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();
+        let voters = d.len() - 1;
+        let accepted = match mv {
+            Move::Join(k) => match self.world.agreements[k as usize].spec.rule {
+                MemberRule::Open => true,
+                MemberRule::Unanimity => gains(1) == voters,
+                MemberRule::Majority => 2 * gains(1) > voters,
+            },
+            Move::Form(_) => d[1] > GAIN_TOLERANCE,
+            Move::JoinM => match self.world.accession_rule {
+                AccessionRule::Open => true,
+                AccessionRule::Consensus => gains(1) == voters,
+                AccessionRule::Majority => 2 * gains(1) > voters,
+            },
+            _ => true,
+        };
+        accepted.then(|| d[0] - self.params().switching_cost)
+    }
+
+    /// The move country i chooses now.
+    fn choose(&mut self, i: u32) -> Move {
+        let mut cands = Vec::new();
+        self.candidates(i, &mut cands);
+        match self.params().choice {
+            Choice::BestResponse => {
+                let (mut best, mut best_net) = (Move::Stay, GAIN_TOLERANCE);
+                for &mv in &cands[1..] {
+                    if let Some(net) = self.assess(i, mv)
+                        && net > best_net
+                    {
+                        best = mv;
+                        best_net = net;
+                    }
+                }
+                best
+            }
+            Choice::Logit { beta } => {
+                let mut feasible: Vec<(Move, f64)> = Vec::with_capacity(cands.len());
+                for &mv in &cands {
+                    if let Some(net) = self.assess(i, mv) {
+                        feasible.push((mv, net));
+                    }
+                }
+                let top = feasible.iter().map(|f| beta * f.1).fold(f64::NEG_INFINITY, f64::max);
+                let weights: Vec<f64> = feasible.iter().map(|f| (beta * f.1 - top).exp()).collect();
+                let total: f64 = weights.iter().sum();
+                let mut u = self.rng.unit() * total;
+                for (f, w) in feasible.iter().zip(&weights) {
+                    if u < *w {
+                        return f.0;
+                    }
+                    u -= w;
+                }
+                feasible.last().map_or(Move::Stay, |f| f.0)
+            }
+        }
+    }
+
+    fn commit_ops(&mut self, ops: &[Op]) {
+        self.engine.commit(&mut self.world, &self.spec.params, ops);
+        if self.spec.params.check_incremental {
+            if let Err(e) = self.world.check_invariants() {
+                panic!("invariant broken after {ops:?}: {e}");
+            }
+            if let Err(e) = self.engine.check_against_scratch(&self.world, &self.spec.params) {
+                panic!("incremental state diverged after {ops:?}: {e}");
+            }
+        }
+    }
+
+    /// Applies a move for good and logs every membership change it makes.
+    fn commit_move(&mut self, i: u32, mv: Move, cause: Cause) {
+        let ops = self.ops_of(i, mv);
+        let tick = self.world.tick;
+        let new_id = self.world.agreements.len() as u32;
+        self.commit_ops(ops.as_slice());
+        let agreement = |k| Some(InstitutionSel::Agreement(k));
+        for op in ops.as_slice() {
+            match *op {
+                Op::AddMember(k, c) => self.log_row(tick, Some(c), LogMove::Join, agreement(k), cause, None),
+                Op::RemoveMember(k, c) => {
+                    let what = if c == i { LogMove::Leave } else { LogMove::Dissolve };
+                    self.log_row(tick, Some(c), what, agreement(k), cause, None);
+                }
+                Op::Found(a, b) => {
+                    self.log_row(tick, Some(a), LogMove::Form, agreement(new_id), cause, None);
+                    self.log_row(tick, Some(b), LogMove::Form, agreement(new_id), cause, None);
+                }
+                Op::SetM(c, on) => {
+                    let what = if on { LogMove::JoinM } else { LogMove::LeaveM };
+                    self.log_row(tick, Some(c), what, Some(InstitutionSel::M), cause, None);
+                }
+                Op::SetG(c, on) => {
+                    let what = if on { LogMove::JoinG } else { LogMove::LeaveG };
+                    self.log_row(tick, Some(c), what, Some(InstitutionSel::G), cause, None);
+                }
+                Op::SetTm(_) | Op::SetWall(..) | Op::SetDissolved(..) | Op::Unfound => {}
+            }
+        }
+    }
+
+    fn activate(&mut self) {
+        let n = self.world.n();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        self.rng.shuffle(&mut order);
+        let k = ((self.params().activation_rate * n as f64).ceil() as usize).clamp(1, n);
+        order.truncate(k);
+        match self.params().update {
+            Update::Sequential => {
+                for i in order {
+                    let mv = self.choose(i);
+                    if mv != Move::Stay {
+                        self.commit_move(i, mv, Cause::Choice);
+                    }
+                }
+            }
+            Update::Synchronous => {
+                let mut chosen: Vec<(u32, Move)> = order.iter().map(|&i| (i, self.choose(i))).collect();
+                chosen.sort_by_key(|c| c.0);
+                for (i, mv) in chosen {
+                    if mv != Move::Stay && self.still_possible(i, mv) && self.assess(i, mv).is_some() {
+                        self.commit_move(i, mv, Cause::Choice);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- Rounds -------------------------------------------------------------------
+
+    fn hold_round(&mut self) {
+        let p = self.params();
+        let tick = self.world.tick;
+        if tick == 0 || !tick.is_multiple_of(p.round_every) || self.world.t_m <= 0.0 {
+            return;
+        }
+        let members: Vec<u32> = self.world.m_members().collect();
+        if members.is_empty() {
+            return;
+        }
+        let proposal = (self.world.t_m - p.round_cut).max(0.0);
+        let noise = p.gridlock_noise;
+        self.queried = members;
+        self.evaluate(&[Op::SetTm(proposal)]);
+        let yes = self.deltas.iter().filter(|&&d| d >= -GAIN_TOLERANCE).count();
+        let m = self.deltas.len();
+        let mut passes = match self.world.decision_rule {
+            DecisionRule::Consensus => yes == m,
+            DecisionRule::Supermajority(q) => yes as f64 >= q * m as f64,
+        };
+        if passes && noise > 0.0 {
+            let fail = 1.0 - (-noise * (m as f64 - 1.0)).exp();
+            passes = self.rng.unit() >= fail;
+        }
+        if passes {
+            self.commit_ops(&[Op::SetTm(proposal)]);
+            self.counters.rounds_passed += 1;
+        } else {
+            self.counters.rounds_failed += 1;
+        }
+    }
+}
+
+/// Runs world `world_index` of a scenario to its end.
+pub fn run_world(spec: &WorldSpec, master_seed: u64, world_index: u64) -> WorldResult {
+    Sim::new(spec, master_seed, world_index).run()
+}
