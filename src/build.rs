@@ -1,6 +1,8 @@
 //! Initialisation: a world's countries, distances, memberships and agreements at tick 0.
 
-use crate::model::{Country, CountrySource, InitialM, InstitutionSel, SyntheticSpec, World, WorldSpec};
+use crate::model::{
+    Country, CountrySource, InitialM, InstitutionSel, SyntheticSpec, World, WorldSpec,
+};
 use crate::rng::WorldRng;
 use crate::scheduler::{Cause, LogMove, LogRow};
 
@@ -16,7 +18,14 @@ pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> (World, Vec<LogRow>)
     };
     let dist = distances(&countries, spec.great_circle);
     let p = &spec.params;
-    let mut world = World::new(countries, dist, p.new_agreement.clone(), p.t_m, p.decision_rule, p.accession_rule);
+    let mut world = World::new(
+        countries,
+        dist,
+        p.new_agreement.clone(),
+        p.t_m,
+        p.decision_rule,
+        p.accession_rule,
+    );
     let mut log = Vec::new();
     let row = |country, what, institution| LogRow {
         tick: 0,
@@ -100,7 +109,10 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
             ];
             let gdp = (s.gdp_sigma * rng.normal()).exp();
             let m = ideal_means[region as usize];
-            let ideal = [m[0] + s.ideal_sd * rng.normal(), m[1] + s.ideal_sd * rng.normal()];
+            let ideal = [
+                m[0] + s.ideal_sd * rng.normal(),
+                m[1] + s.ideal_sd * rng.normal(),
+            ];
             let sovereignty = rng.uniform(0.0, s.sovereignty_max);
             let protectionism = rng.uniform(0.0, s.protectionism_max);
             let name = format!("C{i:0width$}");
@@ -147,7 +159,13 @@ pub fn distances(countries: &[Country], great_circle: bool) -> Vec<f64> {
 /// Great-circle distance in km between two (lon, lat) points in degrees.
 pub fn haversine_km(p: [f64; 2], q: [f64; 2]) -> f64 {
     const R: f64 = 6371.0088;
-    let (lon1, lat1, lon2, lat2) = (p[0].to_radians(), p[1].to_radians(), q[0].to_radians(), q[1].to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    let (lon1, lat1, lon2, lat2) = (
+        p[0].to_radians(),
+        p[1].to_radians(),
+        q[0].to_radians(),
+        q[1].to_radians(),
+    );
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
     2.0 * R * h.sqrt().min(1.0).asin()
 }

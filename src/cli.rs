@@ -102,7 +102,9 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
 }
 
 /// Loads a scenario file (or the built-in default) and validates it.
-pub fn load_scenario(path: Option<&Path>) -> anyhow::Result<(Scenario, crate::model::WorldSpec, String)> {
+pub fn load_scenario(
+    path: Option<&Path>,
+) -> anyhow::Result<(Scenario, crate::model::WorldSpec, String)> {
     let (scenario, label) = match path {
         Some(p) => (Scenario::load(p)?, p.display().to_string()),
         None => (Scenario::builtin_default(), "built-in default".to_string()),
@@ -120,7 +122,10 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
         anyhow::ensure!(w >= 1, "--worlds 0: must be at least 1");
         scenario.worlds = w;
     }
-    let out = args.out.clone().unwrap_or_else(|| Path::new("output").join(&scenario.name));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
     check_target(&out, args.force)?;
     let threads = if args.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -147,9 +152,16 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
         scenario: scenario.clone(),
     };
     let files = run_files(&manifest, &results)?;
-    write_dir_atomically(&out, args.force, &files).with_context(|| format!("writing results of {}", scenario.name))?;
+    write_dir_atomically(&out, args.force, &files)
+        .with_context(|| format!("writing results of {}", scenario.name))?;
     if !args.quiet {
-        print_summary(&scenario, &results, threads, start.elapsed().as_secs_f64(), &out);
+        print_summary(
+            &scenario,
+            &results,
+            threads,
+            start.elapsed().as_secs_f64(),
+            &out,
+        );
     }
     Ok(())
 }
@@ -194,10 +206,20 @@ fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f6
             })
             .collect();
         println!("  outcomes: {}", classes.join(", "));
-        let stops: Vec<String> = [StopReason::Converged, StopReason::Cycling, StopReason::MaxTicks]
-            .iter()
-            .map(|s| format!("{} {}", s.as_str(), results.iter().filter(|r| r.stop_reason == *s).count()))
-            .collect();
+        let stops: Vec<String> = [
+            StopReason::Converged,
+            StopReason::Cycling,
+            StopReason::MaxTicks,
+        ]
+        .iter()
+        .map(|s| {
+            format!(
+                "{} {}",
+                s.as_str(),
+                results.iter().filter(|r| r.stop_reason == *s).count()
+            )
+        })
+        .collect();
         let mean_tick = results.iter().map(|r| f64::from(r.stop_tick)).sum::<f64>() / n;
         println!("  stopped: {} (mean tick {mean_tick:.1})", stops.join(", "));
     }
@@ -219,8 +241,10 @@ impl Progress {
         let bar = (!quiet && total > 1 && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} worlds  {per_sec}  ETA {eta}")
-                    .expect("a valid template"),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:40} {pos}/{len} worlds  {per_sec}  ETA {eta}",
+                )
+                .expect("a valid template"),
             );
             bar
         });
@@ -242,7 +266,12 @@ impl Progress {
             // Plain lines at most every 5 s so logs stay short.
             let secs = self.start.elapsed().as_secs();
             let last = self.last_line.load(Ordering::Relaxed);
-            if secs >= last + 5 && self.last_line.compare_exchange(last, secs, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            if secs >= last + 5
+                && self
+                    .last_line
+                    .compare_exchange(last, secs, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_ok()
+            {
                 let rate = done as f64 / self.start.elapsed().as_secs_f64();
                 eprintln!("  {done}/{} worlds, {rate:.0} worlds/s", self.total);
             }

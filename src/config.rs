@@ -12,9 +12,9 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{
-    AccessionRule, AgreementSpec, Choice, Country, CountrySel, CountrySource, DecisionRule, Event, EventKind, Gravity,
-    InitialM, InstitutionSel, Kind, MemberRule, OutcomeThresholds, Params, PublicGoods, RuleChange, Security,
-    SyntheticSpec, Update, WorldSpec,
+    AccessionRule, AgreementSpec, Choice, Country, CountrySel, CountrySource, DecisionRule, Event,
+    EventKind, Gravity, InitialM, InstitutionSel, Kind, MemberRule, OutcomeThresholds, Params,
+    PublicGoods, RuleChange, Security, SyntheticSpec, Update, WorldSpec,
 };
 
 /// The built-in default scenario, identical to `configs/default.ron`.
@@ -464,7 +464,9 @@ impl Visitor<'_> for RefVisitor {
         f.write_str(self.0)
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<CountryRef, E> {
-        u32::try_from(v).map(CountryRef::Id).map_err(|_| E::custom(format!("id {v} is too large")))
+        u32::try_from(v)
+            .map(CountryRef::Id)
+            .map_err(|_| E::custom(format!("id {v} is too large")))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<CountryRef, E> {
         u64::try_from(v)
@@ -478,7 +480,9 @@ impl Visitor<'_> for RefVisitor {
 
 impl<'de> Deserialize<'de> for CountryRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RefVisitor("a country id, ISO3 code or name, \"hegemon\" or \"rank:K\""))
+        d.deserialize_any(RefVisitor(
+            "a country id, ISO3 code or name, \"hegemon\" or \"rank:K\"",
+        ))
     }
 }
 
@@ -494,7 +498,10 @@ impl Serialize for InstitutionRef {
 
 impl<'de> Deserialize<'de> for InstitutionRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(RefVisitor("\"M\", \"G\", an agreement name or an agreement id")).map(InstitutionRef)
+        d.deserialize_any(RefVisitor(
+            "\"M\", \"G\", an agreement name or an agreement id",
+        ))
+        .map(InstitutionRef)
     }
 }
 
@@ -541,7 +548,10 @@ pub enum ConfigError {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems.iter().map(|p| format!("\n  - {}: {}", p.field, p.message)).collect()
+    problems
+        .iter()
+        .map(|p| format!("\n  - {}: {}", p.field, p.message))
+        .collect()
 }
 
 /// The RON options every reader uses (so `public_goods: (..)` needs no `Some`).
@@ -574,12 +584,20 @@ pub fn parse_error(path: &Path, err: ron::error::SpannedError) -> ConfigError {
 
 fn unknown(what: &str, found: &str, expected: &[&str], outer: Option<&str>) -> String {
     let within = outer.map(|o| format!(" in `{o}`")).unwrap_or_default();
-    let nearest = expected.iter().min_by_key(|e| edit_distance(found, e)).copied();
+    let nearest = expected
+        .iter()
+        .min_by_key(|e| edit_distance(found, e))
+        .copied();
     let hint = match nearest {
-        Some(n) if edit_distance(found, n) <= found.len().max(3) / 2 + 1 => format!("; did you mean `{n}`?"),
+        Some(n) if edit_distance(found, n) <= found.len().max(3) / 2 + 1 => {
+            format!("; did you mean `{n}`?")
+        }
         _ => String::new(),
     };
-    format!("unknown {what} `{found}`{within}{hint} (allowed: {})", expected.join(", "))
+    format!(
+        "unknown {what} `{found}`{within}{hint} (allowed: {})",
+        expected.join(", ")
+    )
 }
 
 /// Levenshtein distance.
@@ -589,7 +607,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -599,7 +619,9 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 impl Scenario {
     /// Parses scenario text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ConfigError> {
-        ron_options().from_str(text).map_err(|e| parse_error(path, e))
+        ron_options()
+            .from_str(text)
+            .map_err(|e| parse_error(path, e))
     }
 
     /// Reads and parses a scenario file.
@@ -613,13 +635,18 @@ impl Scenario {
 
     /// The built-in default scenario.
     pub fn builtin_default() -> Scenario {
-        Scenario::parse(DEFAULT_SCENARIO, Path::new("configs/default.ron")).expect("the built-in default parses")
+        Scenario::parse(DEFAULT_SCENARIO, Path::new("configs/default.ron"))
+            .expect("the built-in default parses")
     }
 
     /// The scenario as RON text (for manifests).
     pub fn to_ron(&self) -> String {
-        let pretty = ron::ser::PrettyConfig::new().struct_names(false).indentor("    ".to_string());
-        ron_options().to_string_pretty(self, pretty).expect("scenarios serialise")
+        let pretty = ron::ser::PrettyConfig::new()
+            .struct_names(false)
+            .indentor("    ".to_string());
+        ron_options()
+            .to_string_pretty(self, pretty)
+            .expect("scenarios serialise")
     }
 
     /// Checks every field and resolves names; `path` is only used in messages.
@@ -655,7 +682,10 @@ impl Validator {
 
     fn range(&mut self, field: &str, x: f64, lo: f64, hi: f64) {
         if !(x >= lo && x <= hi) {
-            self.bad(field, format!("{x} is outside the allowed range [{lo}, {hi}]"));
+            self.bad(
+                field,
+                format!("{x} is outside the allowed range [{lo}, {hi}]"),
+            );
         }
     }
 
@@ -675,19 +705,34 @@ impl Validator {
         match r {
             CountryRef::Id(i) if *i < self.n => Some(CountrySel::Id(*i)),
             CountryRef::Id(i) => {
-                self.bad(field, format!("country id {i} does not exist (ids are 0..{})", self.n.saturating_sub(1)));
+                self.bad(
+                    field,
+                    format!(
+                        "country id {i} does not exist (ids are 0..{})",
+                        self.n.saturating_sub(1)
+                    ),
+                );
                 None
             }
             CountryRef::Name(s) if s.eq_ignore_ascii_case("hegemon") => Some(CountrySel::Hegemon),
-            CountryRef::Name(s) if s.to_ascii_lowercase().starts_with("rank:") => match s[5..].trim().parse::<u32>() {
-                Ok(k) if k >= 1 && k <= self.n => Some(CountrySel::Rank(k)),
-                _ => {
-                    self.bad(field, format!("`{s}`: rank must be rank:K with K in 1..={}", self.n));
-                    None
+            CountryRef::Name(s) if s.to_ascii_lowercase().starts_with("rank:") => {
+                match s[5..].trim().parse::<u32>() {
+                    Ok(k) if k >= 1 && k <= self.n => Some(CountrySel::Rank(k)),
+                    _ => {
+                        self.bad(
+                            field,
+                            format!("`{s}`: rank must be rank:K with K in 1..={}", self.n),
+                        );
+                        None
+                    }
                 }
-            },
+            }
             CountryRef::Name(s) => {
-                if let Some(i) = self.names.iter().position(|(iso, name)| iso == s || name == s) {
+                if let Some(i) = self
+                    .names
+                    .iter()
+                    .position(|(iso, name)| iso == s || name == s)
+                {
                     return Some(CountrySel::Id(i as u32));
                 }
                 let nearest = self
@@ -711,13 +756,21 @@ impl Validator {
         match self.country(field, r)? {
             CountrySel::Id(i) => Some(i),
             _ => {
-                self.bad(field, "membership lists need an id, ISO3 code or name, not hegemon/rank");
+                self.bad(
+                    field,
+                    "membership lists need an id, ISO3 code or name, not hegemon/rank",
+                );
                 None
             }
         }
     }
 
-    fn institution(&mut self, field: &str, r: &InstitutionRef, has_g: bool) -> Option<InstitutionSel> {
+    fn institution(
+        &mut self,
+        field: &str,
+        r: &InstitutionRef,
+        has_g: bool,
+    ) -> Option<InstitutionSel> {
         let k = self.agreement_names.len() as u32;
         match &r.0 {
             CountryRef::Name(s) if s == "M" => Some(InstitutionSel::M),
@@ -729,15 +782,33 @@ impl Validator {
             }
             CountryRef::Id(i) if *i < k => Some(InstitutionSel::Agreement(*i)),
             CountryRef::Id(i) => {
-                self.bad(field, format!("agreement id {i} is not among the scenario's agreements (0..{k})"));
+                self.bad(
+                    field,
+                    format!("agreement id {i} is not among the scenario's agreements (0..{k})"),
+                );
                 None
             }
             CountryRef::Name(s) => {
-                if let Some(i) = self.agreement_names.iter().position(|n| n.as_deref() == Some(s.as_str())) {
+                if let Some(i) = self
+                    .agreement_names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(s.as_str()))
+                {
                     return Some(InstitutionSel::Agreement(i as u32));
                 }
-                let names: Vec<&str> = self.agreement_names.iter().flatten().map(String::as_str).collect();
-                self.bad(field, format!("unknown institution `{s}` (allowed: \"M\", \"G\", {})", names.join(", ")));
+                let names: Vec<&str> = self
+                    .agreement_names
+                    .iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                self.bad(
+                    field,
+                    format!(
+                        "unknown institution `{s}` (allowed: \"M\", \"G\", {})",
+                        names.join(", ")
+                    ),
+                );
                 None
             }
         }
@@ -756,7 +827,10 @@ impl Validator {
                 for (j, r) in list.iter().enumerate() {
                     if let Some(i) = self.fixed_country(&format!("{field}[{j}]"), r) {
                         if ids.contains(&i) {
-                            self.bad(format!("{field}[{j}]"), format!("country {i} is listed twice"));
+                            self.bad(
+                                format!("{field}[{j}]"),
+                                format!("country {i} is listed twice"),
+                            );
                         }
                         ids.push(i);
                     }
@@ -773,7 +847,10 @@ impl Validator {
         let countries = match &s.countries {
             CountriesConfig::Synthetic(c) => {
                 if c.countries == 0 {
-                    self.bad("countries.countries", "N = 0: a world needs at least 1 country");
+                    self.bad(
+                        "countries.countries",
+                        "N = 0: a world needs at least 1 country",
+                    );
                 } else if c.countries > MAX_COUNTRIES {
                     let mb = 80.0 * f64::from(c.countries).powi(2) / 1e6;
                     self.bad(
@@ -794,7 +871,9 @@ impl Validator {
                 self.range("countries.protectionism_max", c.protectionism_max, 0.0, 1.0);
                 self.n = c.countries.min(MAX_COUNTRIES);
                 let width = self.n.saturating_sub(1).to_string().len().max(2);
-                self.names = (0..self.n).map(|i| (format!("C{i:0width$}"), format!("C{i:0width$}"))).collect();
+                self.names = (0..self.n)
+                    .map(|i| (format!("C{i:0width$}"), format!("C{i:0width$}")))
+                    .collect();
                 CountrySource::Synthetic(SyntheticSpec {
                     countries: c.countries,
                     regions: c.regions.max(1),
@@ -810,7 +889,10 @@ impl Validator {
                     self.bad("countries", "N = 0: a world needs at least 1 country");
                 }
                 if list.len() > MAX_COUNTRIES as usize {
-                    self.bad("countries", format!("{} countries: allowed 1..={MAX_COUNTRIES}", list.len()));
+                    self.bad(
+                        "countries",
+                        format!("{} countries: allowed 1..={MAX_COUNTRIES}", list.len()),
+                    );
                 }
                 let mut out = Vec::new();
                 for (i, c) in list.iter().enumerate() {
@@ -827,7 +909,10 @@ impl Validator {
                         self.range(&f("lonlat.0"), lon, -180.0, 180.0);
                         self.range(&f("lonlat.1"), lat, -90.0, 90.0);
                     } else if s.great_circle {
-                        self.bad(f("lonlat"), "great_circle distances need lonlat for every country");
+                        self.bad(
+                            f("lonlat"),
+                            "great_circle distances need lonlat for every country",
+                        );
                     }
                     let iso3 = c.iso3.clone().unwrap_or_else(|| c.name.clone());
                     if self.names.iter().any(|(iso, _)| *iso == iso3) {
@@ -851,7 +936,10 @@ impl Validator {
             }
         };
         if s.great_circle && matches!(s.countries, CountriesConfig::Synthetic(_)) {
-            self.bad("great_circle", "synthetic worlds live in the unit square: great_circle must be false");
+            self.bad(
+                "great_circle",
+                "synthetic worlds live in the unit square: great_circle must be false",
+            );
         }
         let TradeConfig::Gravity(g) = s.trade;
         self.positive("trade.d0", g.d0);
@@ -871,12 +959,20 @@ impl Validator {
         }
         self.range("multilateral.round_cut", m.round_cut, 0.0, 1.0);
         self.range("multilateral.depth", m.depth, 0.0, 1.0);
-        self.range("multilateral.enforcement_threshold", m.enforcement_threshold, f64::MIN_POSITIVE, 1.0);
+        self.range(
+            "multilateral.enforcement_threshold",
+            m.enforcement_threshold,
+            f64::MIN_POSITIVE,
+            1.0,
+        );
         self.non_negative("multilateral.gridlock_noise", m.gridlock_noise);
         let r = &s.regional;
         self.range("regional.new_depth", r.new_depth, 0.0, 1.0);
         if r.new_reach.is_nan() || r.new_reach < 0.0 {
-            self.bad("regional.new_reach", format!("{} must be ≥ 0 (or inf)", r.new_reach));
+            self.bad(
+                "regional.new_reach",
+                format!("{} must be ≥ 0 (or inf)", r.new_reach),
+            );
         }
         self.non_negative("membership_cost", s.membership_cost);
         self.non_negative("roo_cost", s.roo_cost);
@@ -919,7 +1015,10 @@ impl Validator {
         let security = s.security.map(|sec| {
             self.non_negative("security.sigma", sec.sigma);
             if sec.distance.is_nan() || sec.distance < 0.0 {
-                self.bad("security.distance", format!("{} must be ≥ 0 (or inf)", sec.distance));
+                self.bad(
+                    "security.distance",
+                    format!("{} must be ≥ 0 (or inf)", sec.distance),
+                );
             }
             Security {
                 sigma: sec.sigma,
@@ -989,18 +1088,30 @@ impl Validator {
         let mut order: Vec<usize> = (0..k).collect();
         if given.iter().any(Option::is_some) {
             if given.iter().any(Option::is_none) {
-                self.bad("agreements", "either every agreement gives its id or none does");
+                self.bad(
+                    "agreements",
+                    "either every agreement gives its id or none does",
+                );
             } else {
                 let mut ids: Vec<u32> = given.iter().flatten().copied().collect();
                 ids.sort_unstable();
                 if ids != (0..k as u32).collect::<Vec<_>>() {
-                    self.bad("agreements", format!("ids must be exactly 0..{} (each once); got {ids:?}", k.saturating_sub(1)));
+                    self.bad(
+                        "agreements",
+                        format!(
+                            "ids must be exactly 0..{} (each once); got {ids:?}",
+                            k.saturating_sub(1)
+                        ),
+                    );
                 } else {
                     order.sort_by_key(|&i| given[i]);
                 }
             }
         }
-        self.agreement_names = order.iter().map(|&i| s.agreements[i].name.clone()).collect();
+        self.agreement_names = order
+            .iter()
+            .map(|&i| s.agreements[i].name.clone())
+            .collect();
         let mut in_cu: Vec<Option<usize>> = vec![None; self.n as usize];
         let mut out = Vec::new();
         for &i in &order {
@@ -1017,7 +1128,10 @@ impl Validator {
             for (j, r) in a.members.iter().enumerate() {
                 if let Some(c) = self.fixed_country(&f(&format!("members[{j}]")), r) {
                     if members.contains(&c) {
-                        self.bad(f(&format!("members[{j}]")), format!("country {c} is listed twice"));
+                        self.bad(
+                            f(&format!("members[{j}]")),
+                            format!("country {c} is listed twice"),
+                        );
                         continue;
                     }
                     if kind == Kind::CustomsUnion {
@@ -1033,7 +1147,13 @@ impl Validator {
                 }
             }
             if a.members.len() < 2 {
-                self.bad(f("members"), format!("{} member(s): an agreement needs at least 2", a.members.len()));
+                self.bad(
+                    f("members"),
+                    format!(
+                        "{} member(s): an agreement needs at least 2",
+                        a.members.len()
+                    ),
+                );
             }
             members.sort_unstable();
             out.push(AgreementSpec {
@@ -1053,27 +1173,67 @@ impl Validator {
         for (i, e) in s.events.iter().enumerate() {
             let f = |x: &str| format!("events[{i}].{x}");
             let (tick, kind) = match e {
-                EventConfig::Exit { tick, country, from } => {
+                EventConfig::Exit {
+                    tick,
+                    country,
+                    from,
+                } => {
                     let c = self.country(&f("country"), country);
                     let from = self.institution(&f("from"), from, has_g);
-                    (*tick, c.zip(from).map(|(country, from)| EventKind::Exit { country, from }))
+                    (
+                        *tick,
+                        c.zip(from)
+                            .map(|(country, from)| EventKind::Exit { country, from }),
+                    )
                 }
-                EventConfig::Enter { tick, country, into } => {
+                EventConfig::Enter {
+                    tick,
+                    country,
+                    into,
+                } => {
                     let c = self.country(&f("country"), country);
                     let into = self.institution(&f("into"), into, has_g);
-                    (*tick, c.zip(into).map(|(country, into)| EventKind::Enter { country, into }))
+                    (
+                        *tick,
+                        c.zip(into)
+                            .map(|(country, into)| EventKind::Enter { country, into }),
+                    )
                 }
-                EventConfig::TariffWall { tick, country, rate } => {
+                EventConfig::TariffWall {
+                    tick,
+                    country,
+                    rate,
+                } => {
                     self.range(&f("rate"), *rate, 0.0, 1.0);
                     let c = self.country(&f("country"), country);
-                    (*tick, c.map(|country| EventKind::TariffWall { country, rate: *rate }))
+                    (
+                        *tick,
+                        c.map(|country| EventKind::TariffWall {
+                            country,
+                            rate: *rate,
+                        }),
+                    )
                 }
-                EventConfig::GdpShift { tick, country, factor } => {
+                EventConfig::GdpShift {
+                    tick,
+                    country,
+                    factor,
+                } => {
                     self.positive(&f("factor"), *factor);
                     let c = self.country(&f("country"), country);
-                    (*tick, c.map(|country| EventKind::GdpShift { country, factor: *factor }))
+                    (
+                        *tick,
+                        c.map(|country| EventKind::GdpShift {
+                            country,
+                            factor: *factor,
+                        }),
+                    )
                 }
-                EventConfig::SetRule { tick, institution, rule } => {
+                EventConfig::SetRule {
+                    tick,
+                    institution,
+                    rule,
+                } => {
                     let inst = self.institution(&f("institution"), institution, has_g);
                     match (inst, rule) {
                         (Some(InstitutionSel::M), RuleChange::Decision(DecisionRule::Supermajority(q))) => {
@@ -1087,7 +1247,13 @@ impl Validator {
                             "Decision(..) and Accession(..) apply to \"M\"; Membership(..) applies to an agreement",
                         ),
                     }
-                    (*tick, inst.map(|institution| EventKind::SetRule { institution, rule: *rule }))
+                    (
+                        *tick,
+                        inst.map(|institution| EventKind::SetRule {
+                            institution,
+                            rule: *rule,
+                        }),
+                    )
                 }
                 EventConfig::Lock { tick, country } => {
                     let c = self.country(&f("country"), country);
@@ -1095,7 +1261,13 @@ impl Validator {
                 }
             };
             if tick > s.max_ticks {
-                self.bad(f("tick"), format!("{tick} is after max_ticks ({}): it would never fire", s.max_ticks));
+                self.bad(
+                    f("tick"),
+                    format!(
+                        "{tick} is after max_ticks ({}): it would never fire",
+                        s.max_ticks
+                    ),
+                );
             }
             if let Some(kind) = kind {
                 out.push(Event { tick, kind });

@@ -145,7 +145,11 @@ impl Metrics {
 
 /// Floats in output tables: Rust's shortest round-trip form, identical on every platform.
 pub fn fmt(x: f64) -> String {
-    if x == 0.0 { "0".to_string() } else { format!("{x}") }
+    if x == 0.0 {
+        "0".to_string()
+    } else {
+        format!("{x}")
+    }
 }
 
 /// The outcome class of a finished world.
@@ -210,7 +214,12 @@ pub fn primary_blocs(world: &World) -> Vec<Option<u32>> {
     let gdp: Vec<f64> = world
         .agreements
         .iter()
-        .map(|a| a.members().iter().map(|&m| world.countries[m as usize].gdp).sum())
+        .map(|a| {
+            a.members()
+                .iter()
+                .map(|&m| world.countries[m as usize].gdp)
+                .sum()
+        })
         .collect();
     (0..world.n() as u32)
         .map(|i| {
@@ -237,11 +246,19 @@ pub struct Counters {
 }
 
 /// Computes every metric of the world as it is.
-pub fn measure(world: &World, engine: &Engine, initial_u: &[f64], counters: Counters, with_g: bool) -> Metrics {
+pub fn measure(
+    world: &World,
+    engine: &Engine,
+    initial_u: &[f64],
+    counters: Counters,
+    with_g: bool,
+) -> Metrics {
     let n = world.n();
     let y: Vec<f64> = world.countries.iter().map(|c| c.gdp).collect();
     let total: f64 = y.iter().sum();
-    let share = |pred: &dyn Fn(usize) -> bool| (0..n).filter(|&i| pred(i)).map(|i| y[i]).sum::<f64>() / total;
+    let share = |pred: &dyn Fn(usize) -> bool| {
+        (0..n).filter(|&i| pred(i)).map(|i| y[i]).sum::<f64>() / total
+    };
     let policy = engine.policy();
     let m_gdp: f64 = (0..n).filter(|&i| world.in_m[i]).map(|i| y[i]).sum();
     let compliant: f64 = (0..n)
@@ -286,7 +303,11 @@ pub fn measure(world: &World, engine: &Engine, initial_u: &[f64], counters: Coun
         }
     }
     let covered_gdp: f64 = bloc_gdp.iter().sum();
-    let hhi: f64 = bloc_gdp.iter().map(|g| (g / covered_gdp).powi(2)).filter(|x| x.is_finite()).sum();
+    let hhi: f64 = bloc_gdp
+        .iter()
+        .map(|g| (g / covered_gdp).powi(2))
+        .filter(|x| x.is_finite())
+        .sum();
 
     // Components of the agreement graph over covered countries (union-find, by id).
     let mut parent: Vec<usize> = (0..n).collect();
@@ -300,7 +321,10 @@ pub fn measure(world: &World, engine: &Engine, initial_u: &[f64], counters: Coun
     for &k in &live {
         let m = world.agreements[k as usize].members();
         for w in m.windows(2) {
-            let (a, b) = (find(&mut parent, w[0] as usize), find(&mut parent, w[1] as usize));
+            let (a, b) = (
+                find(&mut parent, w[0] as usize),
+                find(&mut parent, w[1] as usize),
+            );
             if a != b {
                 parent[a.max(b)] = a.min(b);
             }
@@ -328,7 +352,9 @@ pub fn measure(world: &World, engine: &Engine, initial_u: &[f64], counters: Coun
         })
         .count();
     let u = engine.utilities();
-    let worst_gain = (0..n).map(|i| (u[i] - initial_u[i]) / y[i]).fold(f64::INFINITY, f64::min);
+    let worst_gain = (0..n)
+        .map(|i| (u[i] - initial_u[i]) / y[i])
+        .fold(f64::INFINITY, f64::min);
     let memberships: usize = (0..n).map(|i| world.memberships(i as u32).len()).sum();
 
     Metrics {
@@ -342,12 +368,20 @@ pub fn measure(world: &World, engine: &Engine, initial_u: &[f64], counters: Coun
         rounds_failed: counters.rounds_failed,
         agreements: live.len() as u32,
         coverage: share(&covered),
-        overlap: if n_covered > 0 { memberships as f64 / n_covered as f64 } else { 0.0 },
+        overlap: if n_covered > 0 {
+            memberships as f64 / n_covered as f64
+        } else {
+            0.0
+        },
         free_share: if all_w > 0.0 { free_w / all_w } else { 0.0 },
         effective_blocs: if hhi > 0.0 { 1.0 / hhi } else { 0.0 },
         bloc_wall: if wall_w > 0.0 { wall_tau / wall_w } else { 0.0 },
         mean_tariff: if all_w > 0.0 { tariff_w / all_w } else { 0.0 },
-        cross_regional: if live.is_empty() { 0.0 } else { cross as f64 / live.len() as f64 },
+        cross_regional: if live.is_empty() {
+            0.0
+        } else {
+            cross as f64 / live.len() as f64
+        },
         components,
         giant,
         welfare: u.iter().sum(),

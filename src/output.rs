@@ -73,15 +73,25 @@ pub fn check_target(dir: &Path, force: bool) -> Result<(), OutputError> {
 }
 
 /// Writes `files` (name, bytes) into `dir` atomically.
-pub fn write_dir_atomically(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
+pub fn write_dir_atomically(
+    dir: &Path,
+    force: bool,
+    files: &[(&str, Vec<u8>)],
+) -> Result<(), OutputError> {
     check_target(dir, force)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| OutputError::Io { path, source }
     };
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
-    let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let base = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let tmp = parent.join(format!(".{base}.tmp-{}", std::process::id()));
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
@@ -104,7 +114,11 @@ pub fn write_dir_atomically(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) 
     Ok(())
 }
 
-fn csv_bytes(name: &str, header: &[String], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, OutputError> {
+fn csv_bytes(
+    name: &str,
+    header: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, OutputError> {
     let err = |source| OutputError::Csv {
         path: PathBuf::from(name),
         source,
@@ -144,7 +158,11 @@ fn institution(i: Option<InstitutionSel>) -> String {
 /// The rows of `timeseries.csv` for one world.
 pub fn timeseries_rows(r: &WorldResult) -> impl Iterator<Item = Vec<String>> + '_ {
     r.series.iter().map(move |m: &Metrics| {
-        let mut row = vec![r.world_index.to_string(), r.master_seed.to_string(), m.tick.to_string()];
+        let mut row = vec![
+            r.world_index.to_string(),
+            r.master_seed.to_string(),
+            m.tick.to_string(),
+        ];
         row.extend(m.values());
         row
     })
@@ -178,17 +196,48 @@ pub fn timeseries_header(with_g: bool) -> Vec<String> {
 }
 
 /// Every result file of a run, as (name, bytes), in a fixed order.
-pub fn run_files(manifest: &Manifest, results: &[WorldResult]) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
+pub fn run_files(
+    manifest: &Manifest,
+    results: &[WorldResult],
+) -> Result<Vec<(&'static str, Vec<u8>)>, OutputError> {
     let with_g = manifest.scenario.public_goods.is_some();
-    let pretty = ron::ser::PrettyConfig::new().struct_names(false).indentor("    ".to_string());
-    let manifest_text = crate::config::ron_options().to_string_pretty(manifest, pretty).expect("manifests serialise");
-    let timeseries = csv_bytes("timeseries.csv", &timeseries_header(with_g), results.iter().flat_map(timeseries_rows))?;
-    let summary = csv_bytes("summary.csv", &summary_header(with_g), results.iter().map(summary_row))?;
+    let pretty = ron::ser::PrettyConfig::new()
+        .struct_names(false)
+        .indentor("    ".to_string());
+    let manifest_text = crate::config::ron_options()
+        .to_string_pretty(manifest, pretty)
+        .expect("manifests serialise");
+    let timeseries = csv_bytes(
+        "timeseries.csv",
+        &timeseries_header(with_g),
+        results.iter().flat_map(timeseries_rows),
+    )?;
+    let summary = csv_bytes(
+        "summary.csv",
+        &summary_header(with_g),
+        results.iter().map(summary_row),
+    )?;
     let countries = csv_bytes(
         "countries.csv",
         &strings(&[
-            "world", "id", "iso3", "name", "region", "x", "y", "lon", "lat", "gdp", "in_m", "in_g", "locked", "wall",
-            "agreements", "primary_bloc", "utility", "gain",
+            "world",
+            "id",
+            "iso3",
+            "name",
+            "region",
+            "x",
+            "y",
+            "lon",
+            "lat",
+            "gdp",
+            "in_m",
+            "in_g",
+            "locked",
+            "wall",
+            "agreements",
+            "primary_bloc",
+            "utility",
+            "gain",
         ]),
         results.iter().flat_map(|r| {
             let w = &r.world;
@@ -221,13 +270,27 @@ pub fn run_files(manifest: &Manifest, results: &[WorldResult]) -> Result<Vec<(&'
     let agreements = csv_bytes(
         "agreements.csv",
         &strings(&[
-            "world", "id", "name", "kind", "depth", "rule", "reach", "founded", "dissolved", "members", "gdp_share",
+            "world",
+            "id",
+            "name",
+            "kind",
+            "depth",
+            "rule",
+            "reach",
+            "founded",
+            "dissolved",
+            "members",
+            "gdp_share",
         ]),
         results.iter().flat_map(|r| {
             let w = &r.world;
             let total = w.total_gdp();
             w.agreements.iter().enumerate().map(move |(k, a)| {
-                let gdp: f64 = a.members().iter().map(|&m| w.countries[m as usize].gdp).sum();
+                let gdp: f64 = a
+                    .members()
+                    .iter()
+                    .map(|&m| w.countries[m as usize].gdp)
+                    .sum();
                 vec![
                     r.world_index.to_string(),
                     k.to_string(),
@@ -242,10 +305,18 @@ pub fn run_files(manifest: &Manifest, results: &[WorldResult]) -> Result<Vec<(&'
                         MemberRule::Unanimity => "Unanimity".into(),
                         MemberRule::Majority => "Majority".into(),
                     },
-                    if a.spec.reach.is_infinite() { "inf".into() } else { fmt(a.spec.reach) },
+                    if a.spec.reach.is_infinite() {
+                        "inf".into()
+                    } else {
+                        fmt(a.spec.reach)
+                    },
                     a.founded.to_string(),
                     a.dissolved.map(|t| t.to_string()).unwrap_or_default(),
-                    a.members().iter().map(|m| m.to_string()).collect::<Vec<_>>().join(";"),
+                    a.members()
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect::<Vec<_>>()
+                        .join(";"),
                     fmt(gdp / total),
                 ]
             })
@@ -253,14 +324,25 @@ pub fn run_files(manifest: &Manifest, results: &[WorldResult]) -> Result<Vec<(&'
     )?;
     let events = csv_bytes(
         "events.csv",
-        &strings(&["world", "tick", "country", "iso3", "move", "institution", "cause", "value"]),
+        &strings(&[
+            "world",
+            "tick",
+            "country",
+            "iso3",
+            "move",
+            "institution",
+            "cause",
+            "value",
+        ]),
         results.iter().flat_map(|r| {
             r.log.iter().map(move |row| {
                 vec![
                     r.world_index.to_string(),
                     row.tick.to_string(),
                     row.country.map(|c| c.to_string()).unwrap_or_default(),
-                    row.country.map(|c| r.world.countries[c as usize].iso3.clone()).unwrap_or_default(),
+                    row.country
+                        .map(|c| r.world.countries[c as usize].iso3.clone())
+                        .unwrap_or_default(),
                     row.what.as_str().to_string(),
                     institution(row.institution),
                     row.cause.as_str().to_string(),

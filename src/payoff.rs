@@ -34,7 +34,12 @@ impl Policy {
                 if a.spec.kind != Kind::CustomsUnion || !a.is_live() {
                     return 0.0;
                 }
-                let share = a.members().iter().map(|&m| world.countries[m as usize].gdp).sum::<f64>() / total;
+                let share = a
+                    .members()
+                    .iter()
+                    .map(|&m| world.countries[m as usize].gdp)
+                    .sum::<f64>()
+                    / total;
                 params.t_n.min(world.t_m + params.cu_market_power * share)
             })
             .collect::<Vec<_>>();
@@ -111,6 +116,11 @@ pub fn ntb(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     params.ntb * (1.0 - depth)
 }
 
+/// Trade-cost attenuation (1 + φ)^(−ε) of the attraction a_ij = g_ij (1 + φ_ij)^(−ε).
+pub fn attenuation(phi: f64, elasticity: f64) -> f64 {
+    (1.0 + phi).powf(-elasticity)
+}
+
 /// Gravity weight g_ij (g_ii = H y_i).
 pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     let g = &params.gravity;
@@ -148,7 +158,9 @@ pub struct Terms {
 impl Terms {
     /// U_i.
     pub fn total(&self) -> f64 {
-        self.consumer + self.exports + self.revenue - self.lobby - self.sovereignty
+        self.consumer + self.exports + self.revenue
+            - self.lobby
+            - self.sovereignty
             - self.overhead
             - self.rules_of_origin
             + self.public_goods
@@ -199,11 +211,13 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
             } else {
                 tau[idx] = tariff(world, params, &policy, i, j);
                 phi[idx] = tau[idx] + ntb(world, params, i, j);
-                att[idx] = gravity_weight(world, params, i, j) * (1.0 + phi[idx]).powf(-eps);
+                att[idx] = gravity_weight(world, params, i, j) * attenuation(phi[idx], eps);
             }
         }
     }
-    let d: Vec<f64> = (0..n).map(|i| att[i * n..(i + 1) * n].iter().sum()).collect();
+    let d: Vec<f64> = (0..n)
+        .map(|i| att[i * n..(i + 1) * n].iter().sum())
+        .collect();
     (0..n)
         .map(|i| {
             let y = world.countries[i].gdp;
@@ -231,8 +245,11 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
 pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
     let mut terms = trade_terms_from_scratch(world, params);
     let pbar_m = world.mean_ideal(world.m_members());
+    let g_share = g_share(world);
     for (i, t) in terms.iter_mut().enumerate() {
-        let other = other_terms(world, params, i as u32, pbar_m);
+        let pbar =
+            |k: u32| world.mean_ideal(world.agreements[k as usize].members().iter().copied());
+        let other = other_terms(world, params, i as u32, pbar_m, pbar, g_share);
         t.sovereignty = other.sovereignty;
         t.overhead = other.overhead;
         t.rules_of_origin = other.rules_of_origin;
@@ -242,14 +259,30 @@ pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
     terms
 }
 
+/// GDP share of G's members.
+pub fn g_share(world: &World) -> f64 {
+    let g: f64 = (0..world.n())
+        .filter(|&j| world.in_g[j])
+        .map(|j| world.countries[j].gdp)
+        .sum();
+    g / world.total_gdp()
+}
+
 /// The terms that do not depend on trade costs: SC, OH, ROO and the optional modules.
-pub fn other_terms(world: &World, params: &Params, i: u32, pbar_m: [f64; 2]) -> Terms {
+/// `pbar` gives the mean ideal point of an agreement (cached by the engine).
+pub fn other_terms(
+    world: &World,
+    params: &Params,
+    i: u32,
+    pbar_m: [f64; 2],
+    pbar: impl Fn(u32) -> [f64; 2],
+    g_share: f64,
+) -> Terms {
     let c = &world.countries[i as usize];
     let dist = |p: [f64; 2]| ((c.ideal[0] - p[0]).powi(2) + (c.ideal[1] - p[1]).powi(2)).sqrt();
     let mut sc = 0.0;
     for &k in world.memberships(i) {
-        let a = &world.agreements[k as usize];
-        sc += a.spec.depth * dist(world.mean_ideal(a.members().iter().copied()));
+        sc += world.agreements[k as usize].spec.depth * dist(pbar(k));
     }
     let in_m = world.in_m[i as usize];
     if in_m {
@@ -266,9 +299,7 @@ pub fn other_terms(world: &World, params: &Params, i: u32, pbar_m: [f64; 2]) -> 
         ..Terms::default()
     };
     if let Some(pg) = &params.public_goods {
-        let total = world.total_gdp();
-        let g_gdp: f64 = (0..world.n()).filter(|&j| world.in_g[j]).map(|j| world.countries[j].gdp).sum();
-        t.public_goods = pg.benefit * c.gdp * g_gdp / total - if in_g { pg.cost * c.gdp } else { 0.0 };
+        t.public_goods = pg.benefit * c.gdp * g_share - if in_g { pg.cost * c.gdp } else { 0.0 };
     }
     if let Some(sec) = &params.security {
         t.security = security_gain(world, sec.sigma, sec.distance, i);
@@ -281,16 +312,27 @@ pub fn other_terms(world: &World, params: &Params, i: u32, pbar_m: [f64; 2]) -> 
 fn security_gain(world: &World, sigma: f64, reach: f64, i: u32) -> f64 {
     let total = world.total_gdp();
     let share = |k: u32| -> f64 {
-        world.agreements[k as usize].members().iter().map(|&m| world.countries[m as usize].gdp).sum::<f64>() / total
+        world.agreements[k as usize]
+            .members()
+            .iter()
+            .map(|&m| world.countries[m as usize].gdp)
+            .sum::<f64>()
+            / total
     };
-    let own = world.memberships(i).iter().map(|&k| share(k)).fold(0.0, f64::max);
+    let own = world
+        .memberships(i)
+        .iter()
+        .map(|&k| share(k))
+        .fold(0.0, f64::max);
     if own == 0.0 {
         return 0.0;
     }
     let rival = (0..world.agreements.len() as u32)
         .filter(|&k| {
             let a = &world.agreements[k as usize];
-            a.is_live() && a.members().binary_search(&i).is_err() && world.distance_to(i, k) <= reach
+            a.is_live()
+                && a.members().binary_search(&i).is_err()
+                && world.distance_to(i, k) <= reach
         })
         .map(share)
         .fold(0.0, f64::max);
@@ -309,31 +351,71 @@ pub struct Engine {
     d: Vec<f64>,
     rs: Vec<f64>,
     ls: Vec<f64>,
+    x: Vec<f64>,
+    other: Vec<f64>,
     utility: Vec<f64>,
     policy: Policy,
+    pbar: Vec<[f64; 2]>,
     pbar_m: [f64; 2],
+    g_share: f64,
+    memo: Memo,
     scratch: Scratch,
+}
+
+/// Trade costs take few distinct values (a handful of tariffs times a handful of
+/// depths), so their attenuations are remembered instead of calling `powf` per pair.
+/// The memo returns exactly what [`attenuation`] returns, so results do not depend on it.
+#[derive(Clone, Debug, Default)]
+struct Memo {
+    keys: Vec<u64>,
+    values: Vec<f64>,
+}
+
+impl Memo {
+    const CAPACITY: usize = 64;
+
+    fn get(&mut self, phi: f64, elasticity: f64) -> f64 {
+        let key = phi.to_bits();
+        if let Some(pos) = self.keys.iter().position(|&k| k == key) {
+            return self.values[pos];
+        }
+        let value = attenuation(phi, elasticity);
+        if self.keys.len() < Memo::CAPACITY {
+            self.keys.push(key);
+            self.values.push(value);
+        }
+        value
+    }
 }
 
 /// Buffers reused by every trial, so that the hot path never allocates.
 #[derive(Clone, Debug, Default)]
 struct Scratch {
+    // General path: whole dirty rows and touched columns.
     row_slot: Vec<u32>,
     rows: Vec<u32>,
-    row_tau: Vec<f64>,
-    row_phi: Vec<f64>,
     row_att: Vec<f64>,
     row_w: Vec<f64>,
     col_slot: Vec<u32>,
     cols: Vec<u32>,
-    col_tau: Vec<f64>,
-    col_phi: Vec<f64>,
     col_att: Vec<f64>,
     col_w: Vec<f64>,
+    q: Vec<f64>,
+    // Both paths.
     new_d: Vec<f64>,
     new_rs: Vec<f64>,
     new_ls: Vec<f64>,
     undo: Vec<Op>,
+    touched_k: Vec<u32>,
+    new_pbar: Vec<[f64; 2]>,
+    // Pair path: an overlay of changed entries, valid where `stamp == stamp_id`.
+    stamp_id: u32,
+    stamp: Vec<u32>,
+    overlay_w: Vec<f64>,
+    row_mark: Vec<u32>,
+    who_mark: Vec<u32>,
+    affected: Vec<u32>,
+    pairs: Vec<(u32, u32)>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -358,15 +440,25 @@ impl Engine {
             d: vec![0.0; n],
             rs: vec![0.0; n],
             ls: vec![0.0; n],
+            x: vec![0.0; n],
+            other: vec![0.0; n],
             utility: vec![0.0; n],
             policy: Policy::of(world, params),
-            pbar_m: world.mean_ideal(world.m_members()),
+            pbar: Vec::new(),
+            pbar_m: [0.0; 2],
+            g_share: 0.0,
+            memo: Memo::default(),
             scratch: Scratch {
                 row_slot: vec![NONE; n],
                 col_slot: vec![NONE; n],
                 new_d: vec![0.0; n],
                 new_rs: vec![0.0; n],
                 new_ls: vec![0.0; n],
+                q: vec![0.0; n],
+                stamp: vec![0; n * n],
+                overlay_w: vec![0.0; n * n],
+                row_mark: vec![0; n],
+                who_mark: vec![0; n],
                 ..Scratch::default()
             },
         };
@@ -377,6 +469,7 @@ impl Engine {
         for i in 0..n as u32 {
             engine.recompute_row(world, params, i);
         }
+        engine.refresh_other(world, params);
         engine.refresh_utilities(world, params);
         engine
     }
@@ -403,24 +496,28 @@ impl Engine {
 
     /// Recomputes row i of the committed matrices and its sums, exactly.
     fn recompute_row(&mut self, world: &World, params: &Params, i: u32) {
-        let n = self.n;
-        let eps = params.elasticity;
-        let base = i as usize * n;
-        for j in 0..n as u32 {
-            if j == i {
-                continue;
+        for j in 0..self.n as u32 {
+            if j != i {
+                self.recompute_entry(world, params, i, j);
             }
-            let idx = base + j as usize;
-            let tau = tariff(world, params, &self.policy, i, j);
-            let phi = tau + ntb(world, params, i, j);
-            if phi.to_bits() != self.phi[idx].to_bits() {
-                self.att[idx] = self.g[idx] * (1.0 + phi).powf(-eps);
-                self.w[idx] = self.att[idx] / (1.0 + phi);
-                self.phi[idx] = phi;
-            }
-            self.tau[idx] = tau;
         }
         self.sum_row(i);
+    }
+
+    /// Recomputes one committed entry; true if it changed.
+    fn recompute_entry(&mut self, world: &World, params: &Params, i: u32, j: u32) -> bool {
+        let idx = i as usize * self.n + j as usize;
+        let tau = tariff(world, params, &self.policy, i, j);
+        let phi = tau + ntb(world, params, i, j);
+        let same_phi = phi.to_bits() == self.phi[idx].to_bits();
+        if !same_phi {
+            self.att[idx] = self.g[idx] * self.memo.get(phi, params.elasticity);
+            self.w[idx] = self.att[idx] / (1.0 + phi);
+            self.phi[idx] = phi;
+        }
+        let same_tau = tau.to_bits() == self.tau[idx].to_bits();
+        self.tau[idx] = tau;
+        !(same_phi && same_tau)
     }
 
     fn sum_row(&mut self, i: u32) {
@@ -439,78 +536,237 @@ impl Engine {
         self.ls[i as usize] = ls;
     }
 
+    /// C + R − L of country c from its row sums.
+    fn trade_row(world: &World, params: &Params, c: usize, d: f64, rs: f64, ls: f64) -> f64 {
+        let country = &world.countries[c];
+        let y = country.gdp;
+        y * d.ln() / params.elasticity + y * rs / d - country.protectionism * y * ls / d
+    }
+
+    /// Recomputes every cached non-trade term (and the agreement mean ideal points).
+    fn refresh_other(&mut self, world: &World, params: &Params) {
+        self.pbar = world
+            .agreements
+            .iter()
+            .map(|a| world.mean_ideal(a.members().iter().copied()))
+            .collect();
+        self.pbar_m = world.mean_ideal(world.m_members());
+        self.g_share = g_share(world);
+        for c in 0..self.n as u32 {
+            self.other[c as usize] = other_terms(
+                world,
+                params,
+                c,
+                self.pbar_m,
+                |k| self.pbar[k as usize],
+                self.g_share,
+            )
+            .total();
+        }
+    }
+
+    /// Exports of every country from the committed matrices, then every payoff.
     fn refresh_utilities(&mut self, world: &World, params: &Params) {
         let n = self.n;
-        let eps = params.elasticity;
-        let q: Vec<f64> = (0..n).map(|a| world.countries[a].gdp / self.d[a]).collect();
-        for c in 0..n {
-            let mut x = 0.0;
-            for a in 0..n {
-                if a != c {
-                    x += q[a] * self.w[a * n + c];
-                }
+        self.x.fill(0.0);
+        for a in 0..n {
+            let q = world.countries[a].gdp / self.d[a];
+            let row = &self.w[a * n..(a + 1) * n];
+            // The diagonal of w is 0, so no branch is needed to skip c == a.
+            for (x, w) in self.x.iter_mut().zip(row) {
+                *x += q * w;
             }
-            let country = &world.countries[c];
-            let y = country.gdp;
-            let trade = y * self.d[c].ln() / eps + y * self.rs[c] / self.d[c]
-                - country.protectionism * y * self.ls[c] / self.d[c]
-                + x;
-            self.utility[c] = trade + other_terms(world, params, c as u32, self.pbar_m).total();
+        }
+        for c in 0..n {
+            self.utility[c] =
+                Engine::trade_row(world, params, c, self.d[c], self.rs[c], self.ls[c])
+                    + self.x[c]
+                    + self.other[c];
+        }
+    }
+
+    /// Whether `ops` only change FTA memberships: then only the pairs between the
+    /// movers and the agreements' members change, and no policy aggregate does.
+    fn pairwise(world: &World, params: &Params, ops: &[Op]) -> bool {
+        params.security.is_none()
+            && ops.iter().all(|op| match *op {
+                Op::AddMember(k, _) | Op::RemoveMember(k, _) => {
+                    world.agreements[k as usize].spec.kind == Kind::Fta
+                }
+                Op::Found(..) => world.new_agreement.kind == Kind::Fta,
+                Op::SetDissolved(..) => true,
+                _ => false,
+            })
+    }
+
+    /// The pairs whose shared agreements `ops` change, and the agreements they touch,
+    /// read before the ops are applied.
+    fn collect_pairs(
+        world: &World,
+        ops: &[Op],
+        pairs: &mut Vec<(u32, u32)>,
+        touched: &mut Vec<u32>,
+    ) {
+        pairs.clear();
+        touched.clear();
+        for op in ops {
+            match *op {
+                Op::AddMember(k, i) | Op::RemoveMember(k, i) => {
+                    touched.push(k);
+                    for &m in world.agreements[k as usize].members() {
+                        if m != i {
+                            pairs.push((i.min(m), i.max(m)));
+                        }
+                    }
+                }
+                Op::Found(i, j) => {
+                    touched.push(world.agreements.len() as u32);
+                    pairs.push((i.min(j), i.max(j)));
+                }
+                _ => {}
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        touched.sort_unstable();
+        touched.dedup();
+    }
+
+    fn next_stamp(&mut self) -> u32 {
+        let s = &mut self.scratch;
+        s.stamp_id = s.stamp_id.wrapping_add(1);
+        if s.stamp_id == 0 {
+            s.stamp.fill(0);
+            s.row_mark.fill(0);
+            s.who_mark.fill(0);
+            s.stamp_id = 1;
+        }
+        s.stamp_id
+    }
+
+    /// Fresh mean ideal points of the touched agreements, after the ops.
+    fn refresh_touched_pbar(&mut self, world: &World) {
+        let s = &mut self.scratch;
+        s.new_pbar.clear();
+        for &k in &s.touched_k {
+            s.new_pbar
+                .push(world.mean_ideal(world.agreements[k as usize].members().iter().copied()));
+        }
+    }
+
+    fn pbar_of(&self, k: u32) -> [f64; 2] {
+        match self.scratch.touched_k.binary_search(&k) {
+            Ok(pos) => self.scratch.new_pbar[pos],
+            Err(_) => self.pbar[k as usize],
         }
     }
 
     /// Applies `ops` for good and brings every cache up to date.
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
-        let old_policy = std::mem::replace(&mut self.policy, Policy::default_for(0));
-        for &op in ops {
-            world.apply(op);
-        }
-        self.policy = Policy::of(world, params);
-        self.mark_dirty(world, params, ops, &old_policy);
-        let rows = std::mem::take(&mut self.scratch.rows);
-        let cols = std::mem::take(&mut self.scratch.cols);
-        for &r in &rows {
-            self.recompute_row(world, params, r);
-        }
-        if !cols.is_empty() {
-            let eps = params.elasticity;
+        if Engine::pairwise(world, params, ops) {
+            let (mut pairs, mut touched) = (
+                std::mem::take(&mut self.scratch.pairs),
+                std::mem::take(&mut self.scratch.touched_k),
+            );
+            Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
+            for &op in ops {
+                world.apply(op);
+            }
+            let id = self.next_stamp();
+            let mut rows = std::mem::take(&mut self.scratch.affected);
+            rows.clear();
+            for &(a, b) in &pairs {
+                for (r, c) in [(a, b), (b, a)] {
+                    if self.recompute_entry(world, params, r, c)
+                        && self.scratch.row_mark[r as usize] != id
+                    {
+                        self.scratch.row_mark[r as usize] = id;
+                        rows.push(r);
+                    }
+                }
+            }
+            for &r in &rows {
+                self.sum_row(r);
+            }
+            self.pbar.resize(world.agreements.len(), [0.0; 2]);
+            self.policy.t_cu.resize(world.agreements.len(), 0.0);
+            for &k in &touched {
+                self.pbar[k as usize] =
+                    world.mean_ideal(world.agreements[k as usize].members().iter().copied());
+            }
+            // Non-trade terms change for the movers and the members of touched agreements.
+            let mut who: Vec<u32> = ops
+                .iter()
+                .flat_map(|op| match *op {
+                    Op::AddMember(_, i) | Op::RemoveMember(_, i) => [Some(i), None],
+                    Op::Found(i, j) => [Some(i), Some(j)],
+                    _ => [None, None],
+                })
+                .flatten()
+                .collect();
+            for &k in &touched {
+                who.extend_from_slice(world.agreements[k as usize].members());
+            }
+            who.sort_unstable();
+            who.dedup();
+            for c in who {
+                self.other[c as usize] = other_terms(
+                    world,
+                    params,
+                    c,
+                    self.pbar_m,
+                    |k| self.pbar[k as usize],
+                    self.g_share,
+                )
+                .total();
+            }
+            self.scratch.pairs = pairs;
+            self.scratch.touched_k = touched;
+            self.scratch.touched_k.clear();
+            self.scratch.affected = rows;
+        } else {
+            let old_policy = std::mem::replace(&mut self.policy, Policy::empty());
+            for &op in ops {
+                world.apply(op);
+            }
+            self.policy = Policy::of(world, params);
+            self.mark_dirty(world, params, ops, &old_policy);
+            let rows = std::mem::take(&mut self.scratch.rows);
+            let cols = std::mem::take(&mut self.scratch.cols);
+            for &r in &rows {
+                self.recompute_row(world, params, r);
+            }
             for a in 0..self.n as u32 {
                 if self.scratch.row_slot[a as usize] != NONE {
                     continue;
                 }
                 let mut changed = false;
                 for &j in &cols {
-                    if j == a {
-                        continue;
-                    }
-                    let idx = a as usize * self.n + j as usize;
-                    let tau = tariff(world, params, &self.policy, a, j);
-                    let phi = tau + ntb(world, params, a, j);
-                    if phi.to_bits() != self.phi[idx].to_bits() || tau.to_bits() != self.tau[idx].to_bits() {
-                        self.att[idx] = self.g[idx] * (1.0 + phi).powf(-eps);
-                        self.w[idx] = self.att[idx] / (1.0 + phi);
-                        self.phi[idx] = phi;
-                        self.tau[idx] = tau;
-                        changed = true;
+                    if j != a {
+                        changed |= self.recompute_entry(world, params, a, j);
                     }
                 }
                 if changed {
                     self.sum_row(a);
                 }
             }
+            self.release_marks(rows, cols);
+            self.refresh_other(world, params);
         }
+        self.refresh_utilities(world, params);
+    }
+
+    fn release_marks(&mut self, mut rows: Vec<u32>, mut cols: Vec<u32>) {
         for &r in &rows {
             self.scratch.row_slot[r as usize] = NONE;
         }
         for &c in &cols {
             self.scratch.col_slot[c as usize] = NONE;
         }
+        rows.clear();
+        cols.clear();
         self.scratch.rows = rows;
         self.scratch.cols = cols;
-        self.scratch.rows.clear();
-        self.scratch.cols.clear();
-        self.pbar_m = world.mean_ideal(world.m_members());
-        self.refresh_utilities(world, params);
     }
 
     /// Marks the importer rows and exporter columns whose tariffs the ops may change.
@@ -520,10 +776,7 @@ impl Engine {
         s.cols.clear();
         let mut all_rows = false;
         let mark = |s: &mut Scratch, i: u32| {
-            if s.row_slot[i as usize] == NONE {
-                s.row_slot[i as usize] = s.rows.len() as u32;
-                s.rows.push(i);
-            }
+            mark_row(s, i);
             if s.col_slot[i as usize] == NONE {
                 s.col_slot[i as usize] = s.cols.len() as u32;
                 s.cols.push(i);
@@ -531,14 +784,16 @@ impl Engine {
         };
         for &op in ops {
             match op {
-                Op::AddMember(_, i) | Op::RemoveMember(_, i) | Op::SetM(i, _) | Op::SetWall(i, _) => mark(s, i),
+                Op::AddMember(_, i)
+                | Op::RemoveMember(_, i)
+                | Op::SetM(i, _)
+                | Op::SetWall(i, _) => mark(s, i),
                 Op::Found(i, j) => {
                     mark(s, i);
                     mark(s, j);
                 }
-                Op::Unfound | Op::SetDissolved(..) => {}
                 Op::SetTm(_) => all_rows = true,
-                Op::SetG(..) => {}
+                Op::Unfound | Op::SetDissolved(..) | Op::SetG(..) => {}
             }
         }
         let new = &self.policy;
@@ -552,10 +807,10 @@ impl Engine {
             }
         }
         for (k, a) in world.agreements.iter().enumerate() {
-            let changed = match old.t_cu.get(k) {
-                Some(t) => t.to_bits() != new.t_cu[k].to_bits(),
-                None => true,
-            };
+            let changed = old
+                .t_cu
+                .get(k)
+                .is_none_or(|t| t.to_bits() != new.t_cu[k].to_bits());
             if changed {
                 for &m in a.members() {
                     mark_row(s, m);
@@ -565,50 +820,182 @@ impl Engine {
     }
 
     /// ΔU of each `queried` country if `ops` were applied; the world is left unchanged.
-    pub fn deltas(&mut self, world: &mut World, params: &Params, ops: &[Op], queried: &[u32], out: &mut Vec<f64>) {
+    pub fn deltas(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
         out.clear();
-        let n = self.n;
-        let eps = params.elasticity;
         let mut undo = std::mem::take(&mut self.scratch.undo);
         undo.clear();
+        let mut touched = std::mem::take(&mut self.scratch.touched_k);
+        let mut pairs = std::mem::take(&mut self.scratch.pairs);
+        let pairwise = Engine::pairwise(world, params, ops);
+        Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
         for &op in ops {
             undo.push(world.apply(op));
         }
-        let new_policy = Policy::of(world, params);
-        let old_policy = std::mem::replace(&mut self.policy, new_policy);
+        self.scratch.touched_k = touched;
+        self.refresh_touched_pbar(world);
+        if pairwise {
+            self.deltas_pairwise(world, params, ops, &pairs, queried, out);
+        } else {
+            self.deltas_general(world, params, ops, queried, out);
+        }
+        self.scratch.pairs = pairs;
+        self.scratch.touched_k.clear();
+        for &op in undo.iter().rev() {
+            world.apply(op);
+        }
+        self.scratch.undo = undo;
+    }
+
+    fn deltas_pairwise(
+        &mut self,
+        world: &World,
+        params: &Params,
+        ops: &[Op],
+        pairs: &[(u32, u32)],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let n = self.n;
+        let id = self.next_stamp();
+        let mut affected = std::mem::take(&mut self.scratch.affected);
+        affected.clear();
+        for &(a, b) in pairs {
+            for (r, c) in [(a, b), (b, a)] {
+                let idx = r as usize * n + c as usize;
+                let tau = tariff(world, params, &self.policy, r, c);
+                let phi = tau + ntb(world, params, r, c);
+                if phi.to_bits() == self.phi[idx].to_bits()
+                    && tau.to_bits() == self.tau[idx].to_bits()
+                {
+                    continue;
+                }
+                let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
+                    (self.att[idx], self.w[idx])
+                } else {
+                    let att = self.g[idx] * self.memo.get(phi, params.elasticity);
+                    (att, att / (1.0 + phi))
+                };
+                let s = &mut self.scratch;
+                s.stamp[idx] = id;
+                s.overlay_w[idx] = w;
+                let r = r as usize;
+                if s.row_mark[r] != id {
+                    s.row_mark[r] = id;
+                    affected.push(r as u32);
+                    s.new_d[r] = self.d[r];
+                    s.new_rs[r] = self.rs[r];
+                    s.new_ls[r] = self.ls[r];
+                }
+                s.new_d[r] += att - self.att[idx];
+                s.new_rs[r] += w * tau - self.w[idx] * self.tau[idx];
+                s.new_ls[r] += att - self.att[idx];
+            }
+        }
+        for op in ops {
+            match *op {
+                Op::AddMember(_, i) | Op::RemoveMember(_, i) => {
+                    self.scratch.who_mark[i as usize] = id
+                }
+                Op::Found(i, j) => {
+                    self.scratch.who_mark[i as usize] = id;
+                    self.scratch.who_mark[j as usize] = id;
+                }
+                _ => {}
+            }
+        }
+        for t in 0..self.scratch.touched_k.len() {
+            let k = self.scratch.touched_k[t];
+            for &m in world.agreements[k as usize].members() {
+                self.scratch.who_mark[m as usize] = id;
+            }
+        }
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let (d, rs, ls) = if s.row_mark[cu] == id {
+                (s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
+            } else {
+                (self.d[cu], self.rs[cu], self.ls[cu])
+            };
+            let mut x = self.x[cu];
+            for &a in &affected {
+                let a = a as usize;
+                if a == cu {
+                    continue;
+                }
+                let idx = a * n + cu;
+                let w_new = if s.stamp[idx] == id {
+                    s.overlay_w[idx]
+                } else {
+                    self.w[idx]
+                };
+                x += world.countries[a].gdp * (w_new / s.new_d[a] - self.w[idx] / self.d[a]);
+            }
+            let other = if s.who_mark[cu] == id {
+                other_terms(
+                    world,
+                    params,
+                    c,
+                    self.pbar_m,
+                    |k| self.pbar_of(k),
+                    self.g_share,
+                )
+                .total()
+            } else {
+                self.other[cu]
+            };
+            out.push(
+                Engine::trade_row(world, params, cu, d, rs, ls) + x + other - self.utility[cu],
+            );
+        }
+        self.scratch.affected = affected;
+    }
+
+    fn deltas_general(
+        &mut self,
+        world: &World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let n = self.n;
+        let eps = params.elasticity;
+        let old_policy = std::mem::replace(&mut self.policy, Policy::of(world, params));
         self.mark_dirty(world, params, ops, &old_policy);
         let rows = std::mem::take(&mut self.scratch.rows);
         let cols = std::mem::take(&mut self.scratch.cols);
         let s = &mut self.scratch;
+        let memo = &mut self.memo;
         let policy = &self.policy;
-        // Dirty rows in full.
-        s.row_tau.resize(rows.len() * n, 0.0);
-        s.row_phi.resize(rows.len() * n, 0.0);
         s.row_att.resize(rows.len() * n, 0.0);
         s.row_w.resize(rows.len() * n, 0.0);
         for (slot, &i) in rows.iter().enumerate() {
             let base = i as usize * n;
             let sb = slot * n;
-            let (mut d, mut rs, mut ls) = (0.0, 0.0, 0.0);
+            let (mut d, mut rs, mut ls) = (self.att[base + i as usize], 0.0, 0.0);
+            s.row_att[sb + i as usize] = self.att[base + i as usize];
+            s.row_w[sb + i as usize] = 0.0;
             for j in 0..n as u32 {
-                let idx = base + j as usize;
                 if j == i {
-                    s.row_att[sb + i as usize] = self.att[idx];
-                    s.row_w[sb + i as usize] = 0.0;
-                    s.row_tau[sb + i as usize] = 0.0;
-                    d += self.att[idx];
                     continue;
                 }
+                let idx = base + j as usize;
                 let tau = tariff(world, params, policy, i, j);
                 let phi = tau + ntb(world, params, i, j);
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
-                    let att = self.g[idx] * (1.0 + phi).powf(-eps);
+                    let att = self.g[idx] * memo.get(phi, eps);
                     (att, att / (1.0 + phi))
                 };
-                s.row_tau[sb + j as usize] = tau;
-                s.row_phi[sb + j as usize] = phi;
                 s.row_att[sb + j as usize] = att;
                 s.row_w[sb + j as usize] = w;
                 d += att;
@@ -619,11 +1006,8 @@ impl Engine {
             s.new_rs[i as usize] = rs;
             s.new_ls[i as usize] = ls;
         }
-        // Columns of touched exporters, for rows not already recomputed.
-        s.col_tau.resize(cols.len() * n, 0.0);
         s.col_att.resize(cols.len() * n, 0.0);
         s.col_w.resize(cols.len() * n, 0.0);
-        s.col_phi.resize(cols.len() * n, 0.0);
         for a in 0..n {
             if s.row_slot[a] != NONE {
                 continue;
@@ -639,14 +1023,11 @@ impl Engine {
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
-                    let att = self.g[idx] * (1.0 + phi).powf(-eps);
+                    let att = self.g[idx] * memo.get(phi, eps);
                     (att, att / (1.0 + phi))
                 };
-                let cb = slot * n + a;
-                s.col_tau[cb] = tau;
-                s.col_phi[cb] = phi;
-                s.col_att[cb] = att;
-                s.col_w[cb] = w;
+                s.col_att[slot * n + a] = att;
+                s.col_w[slot * n + a] = w;
                 d += att - self.att[idx];
                 rs += w * tau - self.w[idx] * self.tau[idx];
                 ls += att - self.att[idx];
@@ -654,14 +1035,24 @@ impl Engine {
             s.new_d[a] = d;
             s.new_rs[a] = rs;
             s.new_ls[a] = ls;
+            s.q[a] = world.countries[a].gdp / d;
+        }
+        for &r in &rows {
+            s.q[r as usize] = world.countries[r as usize].gdp / s.new_d[r as usize];
         }
         let pbar_m = if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
             world.mean_ideal(world.m_members())
         } else {
             self.pbar_m
         };
+        let g_now = if ops.iter().any(|op| matches!(op, Op::SetG(..))) {
+            g_share(world)
+        } else {
+            self.g_share
+        };
         for &c in queried {
             let cu = c as usize;
+            let s = &self.scratch;
             let mut x = 0.0;
             for a in 0..n {
                 if a == cu {
@@ -674,31 +1065,18 @@ impl Engine {
                 } else {
                     self.w[a * n + cu]
                 };
-                x += world.countries[a].gdp * w / s.new_d[a];
+                x += s.q[a] * w;
             }
-            let country = &world.countries[cu];
-            let y = country.gdp;
-            let trade = y * s.new_d[cu].ln() / eps + y * s.new_rs[cu] / s.new_d[cu]
-                - country.protectionism * y * s.new_ls[cu] / s.new_d[cu]
-                + x;
-            let u = trade + other_terms(world, params, c, pbar_m).total();
-            out.push(u - self.utility[cu]);
+            let other = other_terms(world, params, c, pbar_m, |k| self.pbar_of(k), g_now).total();
+            out.push(
+                Engine::trade_row(world, params, cu, s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
+                    + x
+                    + other
+                    - self.utility[cu],
+            );
         }
-        for &r in &rows {
-            s.row_slot[r as usize] = NONE;
-        }
-        for &c in &cols {
-            s.col_slot[c as usize] = NONE;
-        }
-        s.rows = rows;
-        s.cols = cols;
-        s.rows.clear();
-        s.cols.clear();
+        self.release_marks(rows, cols);
         self.policy = old_policy;
-        for &op in undo.iter().rev() {
-            world.apply(op);
-        }
-        self.scratch.undo = undo;
     }
 
     /// Compares every committed cache with a from-scratch computation.
@@ -707,7 +1085,9 @@ impl Engine {
         for (i, t) in scratch.iter().enumerate() {
             let (a, b) = (t.total(), self.utility[i]);
             if (a - b).abs() > 1e-9 * (1.0 + a.abs()) {
-                return Err(format!("country {i}: incremental U {b} vs from scratch {a}"));
+                return Err(format!(
+                    "country {i}: incremental U {b} vs from scratch {a}"
+                ));
             }
         }
         Ok(())
@@ -722,12 +1102,12 @@ fn mark_row(s: &mut Scratch, i: u32) {
 }
 
 impl Policy {
-    fn default_for(n: usize) -> Policy {
+    fn empty() -> Policy {
         Policy {
             e_m: 0.0,
             t_eff: 0.0,
             t_cu: Vec::new(),
-            compliance: vec![0.0; n],
+            compliance: Vec::new(),
         }
     }
 }

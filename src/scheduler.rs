@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use crate::build::build_world;
 use crate::metrics::{Counters, Metrics, Outcome, measure};
 use crate::model::{
-    AccessionRule, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind, MemberRule, Op, Params,
-    RuleChange, StopReason, Update, World, WorldSpec,
+    AccessionRule, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind, MemberRule,
+    Op, Params, RuleChange, StopReason, Update, World, WorldSpec,
 };
 use crate::payoff::{Engine, payoffs_from_scratch};
 use crate::rng::WorldRng;
@@ -35,7 +35,12 @@ pub enum Phase {
 
 impl Phase {
     /// Every phase in execution order.
-    pub const ALL: [Phase; 4] = [Phase::Events, Phase::Activation, Phase::Round, Phase::Observation];
+    pub const ALL: [Phase; 4] = [
+        Phase::Events,
+        Phase::Activation,
+        Phase::Round,
+        Phase::Observation,
+    ];
 }
 
 /// A candidate move of an activated country.
@@ -108,7 +113,10 @@ impl LogMove {
     }
 
     fn is_membership_change(self) -> bool {
-        !matches!(self, LogMove::TariffWall | LogMove::GdpShift | LogMove::Lock | LogMove::SetRule)
+        !matches!(
+            self,
+            LogMove::TariffWall | LogMove::GdpShift | LogMove::Lock | LogMove::SetRule
+        )
     }
 }
 
@@ -240,7 +248,12 @@ impl Sim {
         let nearest = (0..n as u32)
             .map(|i| {
                 let mut others: Vec<u32> = (0..n as u32).filter(|&j| j != i).collect();
-                others.sort_by(|&a, &b| world.distance(i, a).total_cmp(&world.distance(i, b)).then(a.cmp(&b)));
+                others.sort_by(|&a, &b| {
+                    world
+                        .distance(i, a)
+                        .total_cmp(&world.distance(i, b))
+                        .then(a.cmp(&b))
+                });
                 others
             })
             .collect();
@@ -345,7 +358,10 @@ impl Sim {
         let pending = self.next_event < self.spec.events.len();
         if self.quiet >= self.params().patience && !pending {
             self.stop = Some(StopReason::Converged);
-        } else if moved && self.params().choice == Choice::BestResponse && !self.seen.insert(self.state_key()) {
+        } else if moved
+            && self.params().choice == Choice::BestResponse
+            && !self.seen.insert(self.state_key())
+        {
             self.stop = Some(StopReason::Cycling);
         } else if tick >= self.params().max_ticks {
             self.stop = Some(StopReason::MaxTicks);
@@ -412,7 +428,11 @@ impl Sim {
                 let mv = match *from {
                     InstitutionSel::M => self.world.in_m[i as usize].then_some(Move::LeaveM),
                     InstitutionSel::G => self.world.in_g[i as usize].then_some(Move::LeaveG),
-                    InstitutionSel::Agreement(k) => self.world.memberships(i).contains(&k).then_some(Move::Leave(k)),
+                    InstitutionSel::Agreement(k) => self
+                        .world
+                        .memberships(i)
+                        .contains(&k)
+                        .then_some(Move::Leave(k)),
                 };
                 if let Some(mv) = mv {
                     self.commit_move(i, mv, Cause::Event);
@@ -421,10 +441,18 @@ impl Sim {
             EventKind::Enter { country, into } => {
                 let i = self.resolve(country);
                 match *into {
-                    InstitutionSel::M if !self.world.in_m[i as usize] => self.commit_move(i, Move::JoinM, Cause::Event),
-                    InstitutionSel::G if !self.world.in_g[i as usize] => self.commit_move(i, Move::JoinG, Cause::Event),
+                    InstitutionSel::M if !self.world.in_m[i as usize] => {
+                        self.commit_move(i, Move::JoinM, Cause::Event)
+                    }
+                    InstitutionSel::G if !self.world.in_g[i as usize] => {
+                        self.commit_move(i, Move::JoinG, Cause::Event)
+                    }
                     InstitutionSel::Agreement(k) => {
-                        let live = self.world.agreements.get(k as usize).is_some_and(|a| a.is_live());
+                        let live = self
+                            .world
+                            .agreements
+                            .get(k as usize)
+                            .is_some_and(|a| a.is_live());
                         if live && !self.world.memberships(i).contains(&k) {
                             // Entering a customs union means leaving the one it is in.
                             if self.world.agreements[k as usize].spec.kind == Kind::CustomsUnion
@@ -441,13 +469,27 @@ impl Sim {
             EventKind::TariffWall { country, rate } => {
                 let i = self.resolve(country);
                 self.commit_ops(&[Op::SetWall(i, Some(*rate))]);
-                self.log_row(tick, Some(i), LogMove::TariffWall, None, Cause::Event, Some(rate.to_string()));
+                self.log_row(
+                    tick,
+                    Some(i),
+                    LogMove::TariffWall,
+                    None,
+                    Cause::Event,
+                    Some(rate.to_string()),
+                );
             }
             EventKind::GdpShift { country, factor } => {
                 let i = self.resolve(country);
                 self.world.countries[i as usize].gdp *= factor;
                 self.engine.rebuild(&self.world, &self.spec.params);
-                self.log_row(tick, Some(i), LogMove::GdpShift, None, Cause::Event, Some(factor.to_string()));
+                self.log_row(
+                    tick,
+                    Some(i),
+                    LogMove::GdpShift,
+                    None,
+                    Cause::Event,
+                    Some(factor.to_string()),
+                );
             }
             EventKind::SetRule { institution, rule } => {
                 match (*institution, *rule) {
@@ -458,12 +500,26 @@ impl Sim {
                     }
                     _ => unreachable!("validation pairs rules with institutions"),
                 }
-                self.log_row(tick, None, LogMove::SetRule, Some(*institution), Cause::Event, Some(format!("{rule:?}")));
+                self.log_row(
+                    tick,
+                    None,
+                    LogMove::SetRule,
+                    Some(*institution),
+                    Cause::Event,
+                    Some(format!("{rule:?}")),
+                );
             }
             EventKind::Lock { country } => {
                 let i = self.resolve(country);
                 self.world.locked[i as usize] = true;
-                self.log_row(tick, Some(i), LogMove::Lock, Some(InstitutionSel::M), Cause::Event, None);
+                self.log_row(
+                    tick,
+                    Some(i),
+                    LogMove::Lock,
+                    Some(InstitutionSel::M),
+                    Cause::Event,
+                    None,
+                );
             }
         }
     }
@@ -533,7 +589,11 @@ impl Sim {
             out.push(Move::JoinM);
         }
         if p.public_goods.is_some() {
-            out.push(if w.in_g[i as usize] { Move::LeaveG } else { Move::JoinG });
+            out.push(if w.in_g[i as usize] {
+                Move::LeaveG
+            } else {
+                Move::JoinG
+            });
         }
     }
 
@@ -552,7 +612,8 @@ impl Sim {
             }
             Move::Form(j) => {
                 let cu = w.new_agreement.kind == Kind::CustomsUnion;
-                !w.share(i, j) && !(cu && (w.customs_union_of(i).is_some() || w.customs_union_of(j).is_some()))
+                !w.share(i, j)
+                    && !(cu && (w.customs_union_of(i).is_some() || w.customs_union_of(j).is_some()))
             }
             Move::JoinM => !w.in_m[i as usize],
             Move::LeaveM => w.in_m[i as usize],
@@ -563,7 +624,10 @@ impl Sim {
 
     fn ops_of(&self, i: u32, mv: Move) -> Ops {
         let w = &self.world;
-        let linked = self.params().public_goods.is_some_and(|g| g.linked_to_trade);
+        let linked = self
+            .params()
+            .public_goods
+            .is_some_and(|g| g.linked_to_trade);
         let mut ops = Ops::new();
         match mv {
             Move::Stay => {}
@@ -571,7 +635,11 @@ impl Sim {
                 let members = w.agreements[k as usize].members();
                 ops.push(Op::RemoveMember(k, i));
                 if members.len() == 2 {
-                    let other = if members[0] == i { members[1] } else { members[0] };
+                    let other = if members[0] == i {
+                        members[1]
+                    } else {
+                        members[0]
+                    };
                     ops.push(Op::RemoveMember(k, other));
                     ops.push(Op::SetDissolved(k, Some(w.tick)));
                 }
@@ -622,7 +690,13 @@ impl Sim {
     fn evaluate(&mut self, ops: &[Op]) {
         let queried = std::mem::take(&mut self.queried);
         let mut deltas = std::mem::take(&mut self.deltas);
-        self.engine.deltas(&mut self.world, &self.spec.params, ops, &queried, &mut deltas);
+        self.engine.deltas(
+            &mut self.world,
+            &self.spec.params,
+            ops,
+            &queried,
+            &mut deltas,
+        );
         if self.spec.params.check_incremental {
             let before = payoffs_from_scratch(&self.world, &self.spec.params);
             let mut trial = self.world.clone();
@@ -697,7 +771,10 @@ impl Sim {
                         feasible.push((mv, net));
                     }
                 }
-                let top = feasible.iter().map(|f| beta * f.1).fold(f64::NEG_INFINITY, f64::max);
+                let top = feasible
+                    .iter()
+                    .map(|f| beta * f.1)
+                    .fold(f64::NEG_INFINITY, f64::max);
                 let weights: Vec<f64> = feasible.iter().map(|f| (beta * f.1 - top).exp()).collect();
                 let total: f64 = weights.iter().sum();
                 let mut u = self.rng.unit() * total;
@@ -718,7 +795,10 @@ impl Sim {
             if let Err(e) = self.world.check_invariants() {
                 panic!("invariant broken after {ops:?}: {e}");
             }
-            if let Err(e) = self.engine.check_against_scratch(&self.world, &self.spec.params) {
+            if let Err(e) = self
+                .engine
+                .check_against_scratch(&self.world, &self.spec.params)
+            {
                 panic!("incremental state diverged after {ops:?}: {e}");
             }
         }
@@ -733,9 +813,15 @@ impl Sim {
         let agreement = |k| Some(InstitutionSel::Agreement(k));
         for op in ops.as_slice() {
             match *op {
-                Op::AddMember(k, c) => self.log_row(tick, Some(c), LogMove::Join, agreement(k), cause, None),
+                Op::AddMember(k, c) => {
+                    self.log_row(tick, Some(c), LogMove::Join, agreement(k), cause, None)
+                }
                 Op::RemoveMember(k, c) => {
-                    let what = if c == i { LogMove::Leave } else { LogMove::Dissolve };
+                    let what = if c == i {
+                        LogMove::Leave
+                    } else {
+                        LogMove::Dissolve
+                    };
                     self.log_row(tick, Some(c), what, agreement(k), cause, None);
                 }
                 Op::Found(a, b) => {
@@ -771,10 +857,14 @@ impl Sim {
                 }
             }
             Update::Synchronous => {
-                let mut chosen: Vec<(u32, Move)> = order.iter().map(|&i| (i, self.choose(i))).collect();
+                let mut chosen: Vec<(u32, Move)> =
+                    order.iter().map(|&i| (i, self.choose(i))).collect();
                 chosen.sort_by_key(|c| c.0);
                 for (i, mv) in chosen {
-                    if mv != Move::Stay && self.still_possible(i, mv) && self.assess(i, mv).is_some() {
+                    if mv != Move::Stay
+                        && self.still_possible(i, mv)
+                        && self.assess(i, mv).is_some()
+                    {
                         self.commit_move(i, mv, Cause::Choice);
                     }
                 }
@@ -798,7 +888,11 @@ impl Sim {
         let noise = p.gridlock_noise;
         self.queried = members;
         self.evaluate(&[Op::SetTm(proposal)]);
-        let yes = self.deltas.iter().filter(|&&d| d >= -GAIN_TOLERANCE).count();
+        let yes = self
+            .deltas
+            .iter()
+            .filter(|&&d| d >= -GAIN_TOLERANCE)
+            .count();
         let m = self.deltas.len();
         let mut passes = match self.world.decision_rule {
             DecisionRule::Consensus => yes == m,

@@ -261,9 +261,10 @@ impl World {
             Op::SetWall(i, rate) => {
                 Op::SetWall(i, std::mem::replace(&mut self.wall[i as usize], rate))
             }
-            Op::SetDissolved(k, at) => {
-                Op::SetDissolved(k, std::mem::replace(&mut self.agreements[k as usize].dissolved, at))
-            }
+            Op::SetDissolved(k, at) => Op::SetDissolved(
+                k,
+                std::mem::replace(&mut self.agreements[k as usize].dissolved, at),
+            ),
         }
     }
 
@@ -311,7 +312,11 @@ impl World {
             sy += c.gdp * c.ideal[1];
             sw += c.gdp;
         }
-        if sw > 0.0 { [sx / sw, sy / sw] } else { [0.0, 0.0] }
+        if sw > 0.0 {
+            [sx / sw, sy / sw]
+        } else {
+            [0.0, 0.0]
+        }
     }
 
     /// Members of M, ascending.
@@ -360,8 +365,14 @@ impl World {
                 return Err(format!("country {c} is in {cus} customs unions"));
             }
             for &k in list {
-                if self.agreements[k as usize].members().binary_search(&c).is_err() {
-                    return Err(format!("country {c} lists agreement {k}, which does not list it"));
+                if self.agreements[k as usize]
+                    .members()
+                    .binary_search(&c)
+                    .is_err()
+                {
+                    return Err(format!(
+                        "country {c} lists agreement {k}, which does not list it"
+                    ));
                 }
             }
             for d in 0..n {
