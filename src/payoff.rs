@@ -82,6 +82,7 @@ fn compliance_of(x: f64, t_m: f64, t_n: f64) -> f64 {
 }
 
 /// Applied tariff τ_ij of importer i on exporter j (i ≠ j).
+#[inline(never)]
 pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> f64 {
     if world.share(i, j) {
         return 0.0;
@@ -270,6 +271,7 @@ pub fn g_share(world: &World) -> f64 {
 
 /// The terms that do not depend on trade costs: SC, OH, ROO and the optional modules.
 /// `pbar` gives the mean ideal point of an agreement (cached by the engine).
+#[inline(never)]
 pub fn other_terms(
     world: &World,
     params: &Params,
@@ -365,26 +367,42 @@ pub struct Engine {
 /// Trade costs take few distinct values (a handful of tariffs times a handful of
 /// depths), so their attenuations are remembered instead of calling `powf` per pair.
 /// The memo returns exactly what [`attenuation`] returns, so results do not depend on it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Memo {
     keys: Vec<u64>,
     values: Vec<f64>,
 }
 
+impl Default for Memo {
+    fn default() -> Memo {
+        Memo {
+            keys: vec![Memo::EMPTY; Memo::SLOTS],
+            values: vec![0.0; Memo::SLOTS],
+        }
+    }
+}
+
 impl Memo {
-    const CAPACITY: usize = 64;
+    const SLOTS: usize = 256;
+    // The bits of a NaN trade cost, which never occurs.
+    const EMPTY: u64 = u64::MAX;
 
     fn get(&mut self, phi: f64, elasticity: f64) -> f64 {
         let key = phi.to_bits();
-        if let Some(pos) = self.keys.iter().position(|&k| k == key) {
-            return self.values[pos];
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        for _ in 0..8 {
+            if self.keys[slot] == key {
+                return self.values[slot];
+            }
+            if self.keys[slot] == Memo::EMPTY {
+                let value = attenuation(phi, elasticity);
+                self.keys[slot] = key;
+                self.values[slot] = value;
+                return value;
+            }
+            slot = (slot + 1) % Memo::SLOTS;
         }
-        let value = attenuation(phi, elasticity);
-        if self.keys.len() < Memo::CAPACITY {
-            self.keys.push(key);
-            self.values.push(value);
-        }
-        value
+        attenuation(phi, elasticity)
     }
 }
 
@@ -401,6 +419,7 @@ struct Scratch {
     col_att: Vec<f64>,
     col_w: Vec<f64>,
     q: Vec<f64>,
+    q_old: Vec<f64>,
     // Both paths.
     new_d: Vec<f64>,
     new_rs: Vec<f64>,
@@ -455,6 +474,7 @@ impl Engine {
                 new_rs: vec![0.0; n],
                 new_ls: vec![0.0; n],
                 q: vec![0.0; n],
+                q_old: vec![0.0; n],
                 stamp: vec![0; n * n],
                 overlay_w: vec![0.0; n * n],
                 row_mark: vec![0; n],
@@ -585,9 +605,10 @@ impl Engine {
         }
     }
 
-    /// Whether `ops` only change FTA memberships: then only the pairs between the
-    /// movers and the agreements' members change, and no policy aggregate does.
-    fn pairwise(world: &World, params: &Params, ops: &[Op]) -> bool {
+    /// Whether `ops` change only the pairs between the movers and their partners, and no
+    /// policy aggregate: FTA membership changes, and entering or leaving M while M stays
+    /// fully effective (e_M clamped at 1 before and after) and nobody retaliates.
+    fn pairwise(&self, world: &World, params: &Params, ops: &[Op]) -> bool {
         params.security.is_none()
             && ops.iter().all(|op| match *op {
                 Op::AddMember(k, _) | Op::RemoveMember(k, _) => {
@@ -595,8 +616,33 @@ impl Engine {
                 }
                 Op::Found(..) => world.new_agreement.kind == Kind::Fta,
                 Op::SetDissolved(..) => true,
+                Op::SetM(i, on) => {
+                    !params.retaliation && self.m_stays_effective(world, params, i, on)
+                }
                 _ => false,
             })
+    }
+
+    /// Whether e_M stays clamped at 1 when country i enters (`on`) or leaves M.
+    fn m_stays_effective(&self, world: &World, params: &Params, i: u32, on: bool) -> bool {
+        if self.policy.e_m != 1.0 || world.in_m[i as usize] == on {
+            return false;
+        }
+        let y = |j: usize| world.countries[j].gdp;
+        let mut complying: f64 = (0..world.n())
+            .filter(|&j| world.in_m[j] && j != i as usize)
+            .map(|j| y(j) * self.policy.compliance[j])
+            .sum();
+        if on {
+            let x = match (world.wall[i as usize], world.customs_union_of(i)) {
+                (Some(rate), _) => rate,
+                (None, Some(k)) if !params.article_xxiv => self.policy.t_cu[k as usize],
+                _ => world.t_m,
+            };
+            complying += y(i as usize) * compliance_of(x, world.t_m, params.t_n);
+        }
+        // A margin keeps rounding from deciding whether the clamp holds.
+        complying >= (1.0 + 1e-9) * params.enforcement_threshold * world.total_gdp()
     }
 
     /// The pairs whose shared agreements `ops` change, and the agreements they touch,
@@ -622,6 +668,13 @@ impl Engine {
                 Op::Found(i, j) => {
                     touched.push(world.agreements.len() as u32);
                     pairs.push((i.min(j), i.max(j)));
+                }
+                Op::SetM(i, _) => {
+                    for j in 0..world.n() as u32 {
+                        if j != i {
+                            pairs.push((i.min(j), i.max(j)));
+                        }
+                    }
                 }
                 _ => {}
             }
@@ -663,7 +716,7 @@ impl Engine {
 
     /// Applies `ops` for good and brings every cache up to date.
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
-        if Engine::pairwise(world, params, ops) {
+        if self.pairwise(world, params, ops) {
             let (mut pairs, mut touched) = (
                 std::mem::take(&mut self.scratch.pairs),
                 std::mem::take(&mut self.scratch.touched_k),
@@ -694,16 +747,24 @@ impl Engine {
                 self.pbar[k as usize] =
                     world.mean_ideal(world.agreements[k as usize].members().iter().copied());
             }
-            // Non-trade terms change for the movers and the members of touched agreements.
+            // Non-trade terms change for the movers and the members of touched agreements
+            // (and of M, whose mean ideal point moves with its membership).
             let mut who: Vec<u32> = ops
                 .iter()
                 .flat_map(|op| match *op {
-                    Op::AddMember(_, i) | Op::RemoveMember(_, i) => [Some(i), None],
+                    Op::AddMember(_, i) | Op::RemoveMember(_, i) | Op::SetM(i, _) => {
+                        [Some(i), None]
+                    }
                     Op::Found(i, j) => [Some(i), Some(j)],
                     _ => [None, None],
                 })
                 .flatten()
                 .collect();
+            if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
+                self.policy = Policy::of(world, params);
+                self.pbar_m = world.mean_ideal(world.m_members());
+                who.extend(world.m_members());
+            }
             for &k in &touched {
                 who.extend_from_slice(world.agreements[k as usize].members());
             }
@@ -833,7 +894,7 @@ impl Engine {
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_k);
         let mut pairs = std::mem::take(&mut self.scratch.pairs);
-        let pairwise = Engine::pairwise(world, params, ops);
+        let pairwise = self.pairwise(world, params, ops);
         Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
         for &op in ops {
             undo.push(world.apply(op));
@@ -853,6 +914,7 @@ impl Engine {
         self.scratch.undo = undo;
     }
 
+    #[inline(never)]
     fn deltas_pairwise(
         &mut self,
         world: &World,
@@ -900,7 +962,7 @@ impl Engine {
         }
         for op in ops {
             match *op {
-                Op::AddMember(_, i) | Op::RemoveMember(_, i) => {
+                Op::AddMember(_, i) | Op::RemoveMember(_, i) | Op::SetM(i, _) => {
                     self.scratch.who_mark[i as usize] = id
                 }
                 Op::Found(i, j) => {
@@ -915,6 +977,20 @@ impl Engine {
             for &m in world.agreements[k as usize].members() {
                 self.scratch.who_mark[m as usize] = id;
             }
+        }
+        let pbar_m = if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
+            for m in world.m_members() {
+                self.scratch.who_mark[m as usize] = id;
+            }
+            world.mean_ideal(world.m_members())
+        } else {
+            self.pbar_m
+        };
+        for &a in &affected {
+            let a = a as usize;
+            let y = world.countries[a].gdp;
+            self.scratch.q[a] = y / self.scratch.new_d[a];
+            self.scratch.q_old[a] = y / self.d[a];
         }
         for &c in queried {
             let cu = c as usize;
@@ -936,18 +1012,10 @@ impl Engine {
                 } else {
                     self.w[idx]
                 };
-                x += world.countries[a].gdp * (w_new / s.new_d[a] - self.w[idx] / self.d[a]);
+                x += s.q[a] * w_new - s.q_old[a] * self.w[idx];
             }
             let other = if s.who_mark[cu] == id {
-                other_terms(
-                    world,
-                    params,
-                    c,
-                    self.pbar_m,
-                    |k| self.pbar_of(k),
-                    self.g_share,
-                )
-                .total()
+                other_terms(world, params, c, pbar_m, |k| self.pbar_of(k), self.g_share).total()
             } else {
                 self.other[cu]
             };
@@ -958,6 +1026,7 @@ impl Engine {
         self.scratch.affected = affected;
     }
 
+    #[inline(never)]
     fn deltas_general(
         &mut self,
         world: &World,

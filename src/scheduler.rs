@@ -213,6 +213,7 @@ pub struct Sim {
     nearest: Vec<Vec<u32>>,
     deltas: Vec<f64>,
     queried: Vec<u32>,
+    changed: bool,
 }
 
 /// At most three primitive ops make up one move.
@@ -275,6 +276,7 @@ impl Sim {
             nearest,
             deltas: Vec::new(),
             queried: Vec::new(),
+            changed: true,
         };
         sim.fire_events();
         sim.initial_u = sim.engine.utilities().to_vec();
@@ -341,6 +343,21 @@ impl Sim {
     }
 
     fn observe(&mut self) {
+        // A tick that changed nothing measures exactly what the last one did.
+        if !self.changed
+            && let Some(last) = self.series.last()
+        {
+            let m = Metrics {
+                tick: self.world.tick,
+                rounds_passed: self.counters.rounds_passed,
+                rounds_failed: self.counters.rounds_failed,
+                moves: self.counters.moves,
+                ..last.clone()
+            };
+            self.series.push(m);
+            return;
+        }
+        self.changed = false;
         let m = measure(
             &self.world,
             &self.engine,
@@ -482,6 +499,7 @@ impl Sim {
                 let i = self.resolve(country);
                 self.world.countries[i as usize].gdp *= factor;
                 self.engine.rebuild(&self.world, &self.spec.params);
+                self.changed = true;
                 self.log_row(
                     tick,
                     Some(i),
@@ -718,13 +736,27 @@ impl Sim {
     }
 
     /// Evaluates a move: Some(net gain of the mover) if it is accepted, None if not.
-    fn assess(&mut self, i: u32, mv: Move) -> Option<f64> {
+    ///
+    /// With `bar`, a move whose net gain cannot exceed it is dropped before anyone else
+    /// is asked: under best response it could not be chosen whatever the votes.
+    fn assess(&mut self, i: u32, mv: Move, bar: Option<f64>) -> Option<f64> {
         if mv == Move::Stay {
             return Some(0.0);
         }
         let ops = self.ops_of(i, mv);
         let mut queried = std::mem::take(&mut self.queried);
         self.voters(i, mv, &mut queried);
+        if let Some(bar) = bar
+            && queried.len() > 1
+        {
+            let all = std::mem::replace(&mut queried, vec![i]);
+            self.queried = queried;
+            self.evaluate(ops.as_slice());
+            if self.deltas[0] - self.params().switching_cost <= bar {
+                return None;
+            }
+            queried = all;
+        }
         self.queried = queried;
         self.evaluate(ops.as_slice());
         let d = &self.deltas;
@@ -755,7 +787,7 @@ impl Sim {
             Choice::BestResponse => {
                 let (mut best, mut best_net) = (Move::Stay, GAIN_TOLERANCE);
                 for &mv in &cands[1..] {
-                    if let Some(net) = self.assess(i, mv)
+                    if let Some(net) = self.assess(i, mv, Some(best_net))
                         && net > best_net
                     {
                         best = mv;
@@ -767,7 +799,7 @@ impl Sim {
             Choice::Logit { beta } => {
                 let mut feasible: Vec<(Move, f64)> = Vec::with_capacity(cands.len());
                 for &mv in &cands {
-                    if let Some(net) = self.assess(i, mv) {
+                    if let Some(net) = self.assess(i, mv, None) {
                         feasible.push((mv, net));
                     }
                 }
@@ -790,6 +822,7 @@ impl Sim {
     }
 
     fn commit_ops(&mut self, ops: &[Op]) {
+        self.changed = true;
         self.engine.commit(&mut self.world, &self.spec.params, ops);
         if self.spec.params.check_incremental {
             if let Err(e) = self.world.check_invariants() {
@@ -863,7 +896,7 @@ impl Sim {
                 for (i, mv) in chosen {
                     if mv != Move::Stay
                         && self.still_possible(i, mv)
-                        && self.assess(i, mv).is_some()
+                        && self.assess(i, mv, None).is_some()
                     {
                         self.commit_move(i, mv, Cause::Choice);
                     }

@@ -211,7 +211,7 @@ impl World {
                     assert!(self.cu_of[i as usize].is_none(), "one customs union each");
                     self.cu_of[i as usize] = Some(k);
                 }
-                self.refresh_pairs_of(i, k);
+                self.pairs_joined(i, k);
                 Op::RemoveMember(k, i)
             }
             Op::RemoveMember(k, i) => {
@@ -229,7 +229,7 @@ impl World {
                 if kind == Kind::CustomsUnion {
                     self.cu_of[i as usize] = None;
                 }
-                self.refresh_pairs_of(i, k);
+                self.pairs_left(i, k);
                 Op::AddMember(k, i)
             }
             Op::Found(i, j) => {
@@ -268,12 +268,34 @@ impl World {
         }
     }
 
-    /// Recomputes the pair caches between `i` and every member of `k` (and former member
-    /// `i` itself), after i entered or left k.
-    fn refresh_pairs_of(&mut self, i: u32, k: u32) {
+    /// Updates the pair caches between `i` and the other members of `k` after i entered k.
+    fn pairs_joined(&mut self, i: u32, k: u32) {
+        let n = self.n();
+        let depth = self.agreements[k as usize].spec.depth;
+        for &m in &self.agreements[k as usize].spec.members {
+            if m != i {
+                for idx in [i as usize * n + m as usize, m as usize * n + i as usize] {
+                    self.pair_count[idx] += 1;
+                    self.pair_depth[idx] = self.pair_depth[idx].max(depth);
+                }
+            }
+        }
+    }
+
+    /// Updates the pair caches between `i` and the remaining members of `k` after i left
+    /// k; the largest shared depth is searched again only where k may have held it.
+    fn pairs_left(&mut self, i: u32, k: u32) {
+        let n = self.n();
+        let depth = self.agreements[k as usize].spec.depth;
         let members = std::mem::take(&mut self.agreements[k as usize].spec.members);
         for &m in &members {
-            if m != i {
+            let idx = i as usize * n + m as usize;
+            self.pair_count[idx] -= 1;
+            self.pair_count[m as usize * n + i as usize] -= 1;
+            if self.pair_count[idx] == 0 {
+                self.pair_depth[idx] = 0.0;
+                self.pair_depth[m as usize * n + i as usize] = 0.0;
+            } else if self.pair_depth[idx] <= depth {
                 self.refresh_pair(i, m);
             }
         }
