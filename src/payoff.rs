@@ -82,7 +82,6 @@ fn compliance_of(x: f64, t_m: f64, t_n: f64) -> f64 {
 }
 
 /// Applied tariff τ_ij of importer i on exporter j (i ≠ j).
-#[inline(never)]
 pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> f64 {
     if world.share(i, j) {
         return 0.0;
@@ -271,7 +270,6 @@ pub fn g_share(world: &World) -> f64 {
 
 /// The terms that do not depend on trade costs: SC, OH, ROO and the optional modules.
 /// `pbar` gives the mean ideal point of an agreement (cached by the engine).
-#[inline(never)]
 pub fn other_terms(
     world: &World,
     params: &Params,
@@ -914,7 +912,6 @@ impl Engine {
         self.scratch.undo = undo;
     }
 
-    #[inline(never)]
     fn deltas_pairwise(
         &mut self,
         world: &World,
@@ -1026,7 +1023,6 @@ impl Engine {
         self.scratch.affected = affected;
     }
 
-    #[inline(never)]
     fn deltas_general(
         &mut self,
         world: &World,
