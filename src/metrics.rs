@@ -332,13 +332,13 @@ pub fn measure(
     }
     let mut comp_gdp = vec![0.0; n];
     let mut components = 0;
-    for i in 0..n {
+    for (i, &gdp) in y.iter().enumerate() {
         if covered(i) {
             let r = find(&mut parent, i);
             if r == i {
                 components += 1;
             }
-            comp_gdp[r] += y[i];
+            comp_gdp[r] += gdp;
         }
     }
     let giant = comp_gdp.iter().copied().fold(0.0, f64::max) / total;

@@ -96,10 +96,14 @@ mod tests {
         assert_eq!(rng.below(10), PINNED_BELOW);
     }
 
-    const PINNED_0_0: [u64; 3] = [0, 0, 0];
-    const PINNED_0_1: u64 = 0;
-    const PINNED_42_7: [f64; 2] = [0.0, 0.0];
-    const PINNED_BELOW: u32 = 0;
+    const PINNED_0_0: [u64; 3] = [
+        13080132717333068652,
+        8594738769458413623,
+        12896916468484187878,
+    ];
+    const PINNED_0_1: u64 = 13937087304575520531;
+    const PINNED_42_7: [f64; 2] = [0.1285064537566929, -0.6650824827310858];
+    const PINNED_BELOW: u32 = 4;
 
     #[test]
     fn below_stays_in_range_and_covers_it() {

@@ -688,17 +688,11 @@ impl Sim {
         out.push(i);
         let w = &self.world;
         match mv {
-            Move::Join(k) => {
-                if w.agreements[k as usize].spec.rule != MemberRule::Open {
-                    out.extend_from_slice(w.agreements[k as usize].members());
-                }
+            Move::Join(k) if w.agreements[k as usize].spec.rule != MemberRule::Open => {
+                out.extend_from_slice(w.agreements[k as usize].members());
             }
             Move::Form(j) => out.push(j),
-            Move::JoinM => {
-                if w.accession_rule != AccessionRule::Open {
-                    out.extend(w.m_members());
-                }
-            }
+            Move::JoinM if w.accession_rule != AccessionRule::Open => out.extend(w.m_members()),
             _ => {}
         }
     }

@@ -1,0 +1,95 @@
+//! MODEL.md section 8: the patterns the model must reproduce, over a modest number of
+//! seeds (debug builds are slow, so worlds are smaller than the defaults where that does
+//! not change the pattern).
+
+use blocs::metrics::Outcome;
+use blocs::runner::run_worlds;
+use blocs::scheduler::WorldResult;
+
+use crate::spec;
+
+const WORLDS: u64 = 8;
+
+fn run(ron: &str) -> Vec<WorldResult> {
+    run_worlds(&spec(ron), 11, WORLDS, 0, &|| {}).unwrap()
+}
+
+fn count(results: &[WorldResult], classes: &[Outcome]) -> usize {
+    results
+        .iter()
+        .filter(|r| classes.contains(&r.outcome))
+        .count()
+}
+
+fn pass_share(results: &[WorldResult]) -> f64 {
+    let passed: u32 = results.iter().map(|r| r.last().rounds_passed).sum();
+    let failed: u32 = results.iter().map(|r| r.last().rounds_failed).sum();
+    f64::from(passed) / f64::from(passed + failed)
+}
+
+#[test]
+fn open_regionalism_grows_into_global_free_trade() {
+    // Yi (1996): with open membership and unlimited reach one agreement takes everyone.
+    let results = run("(regional: (new_rule: Open, new_reach: inf))");
+    assert!(
+        count(&results, &[Outcome::GlobalFreeTrade]) >= 7,
+        "{:?}",
+        results.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn without_a_multilateral_core_worlds_end_in_rival_blocs() {
+    let results = run("(initial_m: None)");
+    assert!(
+        count(&results, &[Outcome::RivalBlocs]) >= 7,
+        "{:?}",
+        results.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn walled_customs_unions_unravel_the_multilateral_order() {
+    // Krugman's walls: customs unions outside Article XXIV with large market power.
+    let results =
+        run("(article_xxiv: false, cu_market_power: 1.0, regional: (new_kind: CustomsUnion))");
+    let walled = count(&results, &[Outcome::RivalBlocs, Outcome::Fragmented]);
+    assert!(
+        walled >= 7,
+        "{:?}",
+        results.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
+    // With the defaults (Article XXIV kept) the same worlds keep a working core.
+    let kept = run("(regional: (new_kind: CustomsUnion))");
+    assert!(count(&kept, &[Outcome::RivalBlocs, Outcome::Fragmented]) <= 1);
+}
+
+#[test]
+fn consensus_rounds_stall_once_ftas_exist_and_supermajority_rounds_pass() {
+    // Stumbling blocks (Levy 1997, Krishna 1998): FTA members veto MFN cuts.
+    let with_ftas = pass_share(&run("()"));
+    let without_ftas = pass_share(&run("(regional: (allow_form: false, allow_join: false))"));
+    let supermajority = pass_share(&run("(multilateral: (decision_rule: Supermajority(0.67)))"));
+    assert!(with_ftas < 0.6, "consensus with FTAs passed {with_ftas}");
+    assert!(
+        without_ftas > 0.9,
+        "consensus without FTAs passed {without_ftas}"
+    );
+    assert!(supermajority > 0.9, "supermajority passed {supermajority}");
+}
+
+#[test]
+fn trade_diversion_drives_domino_accession() {
+    // Baldwin's domino effect: agreements grow after they form (joins follow forms).
+    let results = run("()");
+    let joins: usize = results
+        .iter()
+        .map(|r| {
+            r.log
+                .iter()
+                .filter(|row| row.what == blocs::scheduler::LogMove::Join && row.tick > 0)
+                .count()
+        })
+        .sum();
+    assert!(joins >= 8 * 5, "only {joins} accessions in {WORLDS} worlds");
+}
