@@ -1,17 +1,14 @@
 //! Initialisation: a world's countries, distances, memberships and agreements at tick 0.
 
-use crate::model::{
-    Country, CountrySource, InitialM, InstitutionSel, SyntheticSpec, World, WorldSpec,
-};
+use crate::model::{Country, CountrySource, InitialM, Op, SyntheticSpec, World, WorldSpec};
 use crate::rng::WorldRng;
-use crate::scheduler::{Cause, LogMove, LogRow};
 
 /// Mean Earth circumference along a great circle halved (km): distances / this lie in [0, 1].
 pub const HALF_CIRCUMFERENCE_KM: f64 = 20015.0;
 
-/// Builds world 0 of its stream: draws synthetic countries if needed, sets up M, G and the
-/// initial agreements, and returns the initial memberships as tick-0 log rows.
-pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> (World, Vec<LogRow>) {
+/// Builds a world from its stream: draws synthetic countries if needed, and sets up M, G
+/// and the initial agreements.
+pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> World {
     let countries = match &spec.countries {
         CountrySource::Synthetic(s) => synthetic_countries(s, rng),
         CountrySource::Explicit(list) => list.clone(),
@@ -26,32 +23,18 @@ pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> (World, Vec<LogRow>)
         p.decision_rule,
         p.accession_rule,
     );
-    let mut log = Vec::new();
-    let row = |country, what, institution| LogRow {
-        tick: 0,
-        country: Some(country),
-        what,
-        institution: Some(institution),
-        cause: Cause::Initial,
-        value: None,
-    };
     for i in initial_members(&world, &spec.initial_m) {
-        world.apply(crate::model::Op::SetM(i, true));
-        log.push(row(i, LogMove::JoinM, InstitutionSel::M));
+        world.apply(Op::SetM(i, true));
     }
     if p.public_goods.is_some() {
         for i in initial_members(&world, &spec.initial_g) {
-            world.apply(crate::model::Op::SetG(i, true));
-            log.push(row(i, LogMove::JoinG, InstitutionSel::G));
+            world.apply(Op::SetG(i, true));
         }
     }
-    for (k, a) in spec.agreements.iter().enumerate() {
-        for &m in &a.members {
-            log.push(row(m, LogMove::Join, InstitutionSel::Agreement(k as u32)));
-        }
+    for a in &spec.agreements {
         world.add_initial_agreement(a.clone());
     }
-    (world, log)
+    world
 }
 
 /// Who starts in M (or G).

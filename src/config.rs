@@ -518,7 +518,7 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -686,6 +686,13 @@ impl Validator {
                 field,
                 format!("{x} is outside the allowed range [{lo}, {hi}]"),
             );
+        }
+    }
+
+    /// x in (0, hi].
+    fn range_open_low(&mut self, field: &str, x: f64, hi: f64) {
+        if !(x > 0.0 && x <= hi) {
+            self.bad(field, format!("{x} is outside the allowed range (0, {hi}]"));
         }
     }
 
@@ -952,17 +959,16 @@ impl Validator {
         let m = &s.multilateral;
         self.range("multilateral.t_m", m.t_m, 0.0, s.t_n.clamp(0.0, 1.0));
         if let DecisionRule::Supermajority(q) = m.decision_rule {
-            self.range("multilateral.decision_rule", q, f64::MIN_POSITIVE, 1.0);
+            self.range_open_low("multilateral.decision_rule", q, 1.0);
         }
         if m.round_every == 0 {
             self.bad("multilateral.round_every", "0: must be at least 1 tick");
         }
         self.range("multilateral.round_cut", m.round_cut, 0.0, 1.0);
         self.range("multilateral.depth", m.depth, 0.0, 1.0);
-        self.range(
+        self.range_open_low(
             "multilateral.enforcement_threshold",
             m.enforcement_threshold,
-            f64::MIN_POSITIVE,
             1.0,
         );
         self.non_negative("multilateral.gridlock_noise", m.gridlock_noise);
@@ -980,7 +986,7 @@ impl Validator {
         if let Choice::Logit { beta } = s.choice {
             self.non_negative("choice.beta", beta);
         }
-        self.range("activation_rate", s.activation_rate, f64::MIN_POSITIVE, 1.0);
+        self.range_open_low("activation_rate", s.activation_rate, 1.0);
         if s.patience == 0 {
             self.bad("patience", "0: must be at least 1 tick");
         }
@@ -1237,7 +1243,7 @@ impl Validator {
                     let inst = self.institution(&f("institution"), institution, has_g);
                     match (inst, rule) {
                         (Some(InstitutionSel::M), RuleChange::Decision(DecisionRule::Supermajority(q))) => {
-                            self.range(&f("rule"), *q, f64::MIN_POSITIVE, 1.0);
+                            self.range_open_low(&f("rule"), *q, 1.0);
                         }
                         (Some(InstitutionSel::M), RuleChange::Decision(_) | RuleChange::Accession(_))
                         | (Some(InstitutionSel::Agreement(_)), RuleChange::Membership(_))

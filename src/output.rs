@@ -22,7 +22,7 @@ pub enum OutputError {
     #[error("{0} already exists; pass --force to replace it")]
     Exists(PathBuf),
     /// A file could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -30,7 +30,7 @@ pub enum OutputError {
         source: std::io::Error,
     },
     /// A CSV row could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {}", path.display())]
     Csv {
         /// The file.
         path: PathBuf,

@@ -13,7 +13,7 @@ use crate::scheduler::{WorldResult, run_world};
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The thread pool could not be built.
-    #[error("cannot start {threads} worker threads: {source}")]
+    #[error("cannot start {threads} worker threads")]
     ThreadPool {
         /// Requested threads.
         threads: usize,

@@ -243,7 +243,8 @@ impl Sim {
     /// Builds world `world_index` of a run with `master_seed`, records tick 0.
     pub fn new(spec: &WorldSpec, master_seed: u64, world_index: u64) -> Sim {
         let mut rng = WorldRng::new(master_seed, world_index);
-        let (world, log) = build_world(spec, &mut rng);
+        let world = build_world(spec, &mut rng);
+        let log = initial_log(&world);
         let engine = Engine::new(&world, &spec.params);
         let n = world.n();
         let nearest = (0..n as u32)
@@ -376,6 +377,7 @@ impl Sim {
         if self.quiet >= self.params().patience && !pending {
             self.stop = Some(StopReason::Converged);
         } else if moved
+            && !pending
             && self.params().choice == Choice::BestResponse
             && !self.seen.insert(self.state_key())
         {
@@ -766,7 +768,8 @@ impl Sim {
             Move::JoinM => match self.world.accession_rule {
                 AccessionRule::Open => true,
                 AccessionRule::Consensus => gains(1) == voters,
-                AccessionRule::Majority => 2 * gains(1) > voters,
+                // An empty M has nobody to object.
+                AccessionRule::Majority => voters == 0 || 2 * gains(1) > voters,
             },
             _ => true,
         };
@@ -936,6 +939,35 @@ impl Sim {
             self.counters.rounds_failed += 1;
         }
     }
+}
+
+/// The starting memberships as tick-0 rows, so that `events.csv` replays the history.
+fn initial_log(world: &World) -> Vec<LogRow> {
+    let row = |country, what, institution| LogRow {
+        tick: 0,
+        country: Some(country),
+        what,
+        institution: Some(institution),
+        cause: Cause::Initial,
+        value: None,
+    };
+    let mut log: Vec<LogRow> = world
+        .m_members()
+        .map(|i| row(i, LogMove::JoinM, InstitutionSel::M))
+        .collect();
+    log.extend(
+        (0..world.n() as u32)
+            .filter(|&i| world.in_g[i as usize])
+            .map(|i| row(i, LogMove::JoinG, InstitutionSel::G)),
+    );
+    for (k, a) in world.agreements.iter().enumerate() {
+        log.extend(
+            a.members()
+                .iter()
+                .map(|&m| row(m, LogMove::Join, InstitutionSel::Agreement(k as u32))),
+        );
+    }
+    log
 }
 
 /// Runs world `world_index` of a scenario to its end.
