@@ -34,6 +34,14 @@ pub struct Cli {
 pub enum Command {
     /// Run one or many worlds of a scenario and write output/<name>/.
     Run(RunArgs),
+    /// Redraw the figures and report of a finished run or sweep from its tables.
+    Plot {
+        /// The result directory.
+        dir: PathBuf,
+        /// Draw only this figure (convergence, outcomes, phase, map, map.gif, sensitivity, gridlock).
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (RON).
@@ -65,6 +73,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Do not draw figures or the HTML report.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -90,6 +101,11 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCo
 fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(run) => cmd_run(run, args),
+        Command::Plot { dir, only } => {
+            let files = draw(&dir, only.as_deref())?;
+            println!("blocs plot: {} files in {}", files.len(), dir.display());
+            Ok(())
+        }
         Command::Check { scenarios } => {
             for path in scenarios {
                 let scenario = Scenario::load(&path)?;
@@ -154,16 +170,26 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
     let files = run_files(&manifest, &results)?;
     write_dir_atomically(&out, args.force, &files)
         .with_context(|| format!("writing results of {}", scenario.name))?;
+    if !args.no_plots {
+        draw(&out, None)?;
+    }
     if !args.quiet {
-        print_summary(
-            &scenario,
-            &results,
-            threads,
-            start.elapsed().as_secs_f64(),
-            &out,
-        );
+        let secs = start.elapsed().as_secs_f64();
+        print_summary(&scenario, &results, threads, secs, &out);
     }
     Ok(())
+}
+
+/// Draws the figures (all, or one) and, for all, the HTML report.
+fn draw(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = crate::plot::plot_dir(dir, only)
+        .with_context(|| format!("drawing figures of {}", dir.display()))?;
+    if only.is_none() {
+        let report = crate::plot::write_report(dir)
+            .with_context(|| format!("writing the report of {}", dir.display()))?;
+        files.push(report);
+    }
+    Ok(files)
 }
 
 fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f64, out: &Path) {

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod payoff;
+pub mod plot;
 pub mod rng;
 pub mod runner;
 pub mod scheduler;

@@ -235,3 +235,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn run_draws_figures_and_plot_redraws_them_from_the_tables() {
+    let dir = temp_dir("plots");
+    let out = dir.join("o");
+    let o = out.to_str().unwrap();
+    assert_eq!(blocs(&["run", "--out", o, "-q", "--worlds", "2"]).0, 0);
+    for f in [
+        "convergence.svg",
+        "convergence.png",
+        "map.svg",
+        "map.png",
+        "map.gif",
+        "gridlock.svg",
+    ] {
+        assert!(out.join("figures").join(f).is_file(), "{f} missing");
+    }
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(report.matches("<svg").count() >= 3);
+    std::fs::remove_dir_all(out.join("figures")).unwrap();
+    let (code, stdout, err) = blocs(&["plot", o, "--only", "convergence"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("files"));
+    assert!(out.join("figures/convergence.svg").is_file());
+    assert!(!out.join("figures/map.svg").exists());
+    let bare = dir.join("bare");
+    assert_eq!(
+        blocs(&["run", "--out", bare.to_str().unwrap(), "-q", "--no-plots"]).0,
+        0
+    );
+    assert!(!bare.join("figures").exists() && !bare.join("report.html").exists());
+    let (code, _, err) = blocs(&["plot", dir.join("nothing").to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+}

@@ -1,0 +1,950 @@
+//! Tests of the plotting module on small fixed result directories built in a temp dir.
+
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+
+use fixtures::{Spec, temp_dir, write, write_run, write_sweep};
+
+use crate::plot::{
+    CLASSES, FIGURES, PlotError, Tables, class_colour, plot_dir, state_at, states_at, write_report,
+};
+
+fn single_run(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    write_run(
+        &dir,
+        &Spec {
+            name: "baseline <&> test",
+            worlds: 1,
+            ticks: 100,
+            countries: 60,
+            geo: false,
+        },
+    );
+    dir
+}
+
+fn ensemble_run(name: &str, geo: bool) -> PathBuf {
+    let dir = temp_dir(name);
+    write_run(
+        &dir,
+        &Spec {
+            name: "ensemble",
+            worlds: 20,
+            ticks: 80,
+            countries: 30,
+            geo,
+        },
+    );
+    dir
+}
+
+fn stems(files: &[PathBuf]) -> Vec<String> {
+    let mut names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Checks the PNG's IHDR size, then decodes it and requires real ink: a share of
+/// non-white pixels and several distinct colours.
+fn assert_png(path: &Path, size: (u32, u32)) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{}", path.display());
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert_eq!((w, h), size, "{}", path.display());
+
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()].chunks_exact(channels);
+    let total = (w * h) as usize;
+    let mut ink = 0usize;
+    let mut colours = std::collections::BTreeSet::new();
+    for p in pixels {
+        if p[..3] != [255, 255, 255] {
+            ink += 1;
+        }
+        if colours.len() < 64 {
+            colours.insert((p[0], p[1], p[2]));
+        }
+    }
+    assert!(
+        ink * 100 > total * 2,
+        "{}: only {ink} of {total} pixels drawn",
+        path.display()
+    );
+    assert!(
+        colours.len() > 8,
+        "{}: {} colours",
+        path.display(),
+        colours.len()
+    );
+}
+
+#[test]
+fn single_run_draws_default_figures_with_titles_axes_and_legends() {
+    let dir = single_run("single");
+    let files = plot_dir(&dir, None).unwrap();
+    assert_eq!(
+        stems(&files),
+        [
+            "convergence.png",
+            "convergence.svg",
+            "gridlock.png",
+            "gridlock.svg",
+            "map.gif",
+            "map.png",
+            "map.svg",
+        ]
+    );
+    let fig = dir.join("figures");
+    let convergence = read(&fig.join("convergence.svg"));
+    // The scenario name is escaped in SVG text.
+    assert!(convergence.contains("baseline &lt;&amp;&gt; test"));
+    for text in [
+        "tick",
+        "share of world GDP",
+        "tariff rate",
+        "NetworkedOrder",
+        "seed 1000",
+        "1 world",
+    ] {
+        assert!(convergence.contains(text), "convergence.svg lacks {text:?}");
+    }
+    let gridlock = read(&fig.join("gridlock.svg"));
+    for text in [
+        "rounds passed",
+        "rounds failed",
+        "rounds, cumulative",
+        "tariff rate",
+        "tick",
+    ] {
+        assert!(gridlock.contains(text), "gridlock.svg lacks {text:?}");
+    }
+    let map = read(&fig.join("map.svg"));
+    for text in [
+        "start: tick 0",
+        "middle: tick 50",
+        "end: tick 100",
+        "in M (filled)",
+        "outside M (hollow)",
+        "no agreement",
+        "FTA ",
+        "x (position)",
+    ] {
+        assert!(map.contains(text), "map.svg lacks {text:?}");
+    }
+    let tables = Tables::load(&dir).unwrap();
+    let largest = tables
+        .countries
+        .as_ref()
+        .unwrap()
+        .iter()
+        .max_by(|a, b| a.gdp.total_cmp(&b.gdp))
+        .unwrap();
+    assert!(
+        map.contains(&largest.iso3),
+        "the largest economy is labelled"
+    );
+    assert_png(&fig.join("convergence.png"), (1800, 1100));
+    assert_png(&fig.join("gridlock.png"), (1600, 1000));
+    assert_png(&fig.join("map.png"), (1800, 840));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ensemble_convergence_shows_band_and_every_class() {
+    let dir = ensemble_run("ensemble", false);
+    plot_dir(&dir, Some("convergence")).unwrap();
+    let svg = read(&dir.join("figures/convergence.svg"));
+    for class in CLASSES {
+        assert!(svg.contains(class), "legend lacks {class}");
+        assert!(
+            svg.contains(&format!("{class} (4)")),
+            "legend lacks the count of {class}"
+        );
+    }
+    assert!(svg.contains("median of worlds"));
+    assert!(svg.contains("10–90 % of worlds"));
+    assert!(svg.contains("20 worlds"));
+    // Faint world lines carry their class colour.
+    let rival = class_colour("RivalBlocs");
+    let rgb = format!("#{:02X}{:02X}{:02X}", rival.0, rival.1, rival.2);
+    assert!(svg.to_uppercase().contains(&rgb), "no line in {rgb}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn calibrated_world_map_uses_longitude_and_latitude() {
+    let dir = ensemble_run("geo", true);
+    let files = plot_dir(&dir, Some("map")).unwrap();
+    assert_eq!(stems(&files), ["map.png", "map.svg"]);
+    let svg = read(&dir.join("figures/map.svg"));
+    assert!(svg.contains("longitude (°)") && svg.contains("latitude (°)"));
+    assert_png(&dir.join("figures/map.png"), (1800, 1200));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sweep_over_one_field_draws_outcome_shares() {
+    let dir = temp_dir("sweep1");
+    let values = vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+    write_sweep(&dir, "cu sweep", &[("cu_market_power", values)], false);
+    let files = plot_dir(&dir, None).unwrap();
+    assert_eq!(
+        stems(&files),
+        [
+            "convergence.png",
+            "convergence.svg",
+            "gridlock.png",
+            "gridlock.svg",
+            "outcomes.png",
+            "outcomes.svg"
+        ]
+    );
+    let svg = read(&dir.join("figures/outcomes.svg"));
+    for text in [
+        "cu sweep",
+        "cu_market_power",
+        "share of worlds",
+        "95 % Wilson interval",
+        "0.3",
+    ] {
+        assert!(svg.contains(text), "outcomes.svg lacks {text:?}");
+    }
+    for class in CLASSES {
+        assert!(svg.contains(class));
+    }
+    assert_png(&dir.join("figures/outcomes.png"), (1600, 1100));
+    assert!(matches!(
+        plot_dir(&dir, Some("phase")),
+        Err(PlotError::NotApplicable { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sweep_over_two_fields_draws_three_phase_maps() {
+    let dir = temp_dir("sweep2");
+    write_sweep(
+        &dir,
+        "phase sweep",
+        &[
+            ("initial_m_share", vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6]),
+            ("round_cut", vec![0.0, 0.01, 0.02, 0.03, 0.04]),
+        ],
+        false,
+    );
+    let files = plot_dir(&dir, Some("phase")).unwrap();
+    assert_eq!(
+        stems(&files),
+        [
+            "phase.png",
+            "phase.svg",
+            "phase_networked.png",
+            "phase_networked.svg",
+            "phase_rival.png",
+            "phase_rival.svg"
+        ]
+    );
+    let phase = read(&dir.join("figures/phase.svg"));
+    for text in [
+        "Most frequent outcome",
+        "initial_m_share",
+        "round_cut",
+        "NetworkedOrder",
+        "RivalBlocs",
+    ] {
+        assert!(phase.contains(text), "phase.svg lacks {text:?}");
+    }
+    let networked = read(&dir.join("figures/phase_networked.svg"));
+    assert!(networked.contains("P(NetworkedOrder)"));
+    let rival = read(&dir.join("figures/phase_rival.svg"));
+    assert!(rival.contains("P(RivalBlocs)"));
+    for stem in ["phase", "phase_networked", "phase_rival"] {
+        assert_png(&dir.join(format!("figures/{stem}.png")), (1600, 1100));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sensitivity_draws_sobol_bars_and_morris_scatter() {
+    let dir = temp_dir("sens");
+    write_sweep(&dir, "sobol", &[("ntb", vec![0.1, 0.2])], true);
+    let files = plot_dir(&dir, Some("sensitivity")).unwrap();
+    assert_eq!(stems(&files), ["sensitivity.png", "sensitivity.svg"]);
+    let svg = read(&dir.join("figures/sensitivity.svg"));
+    for text in [
+        "Sobol indices of m_share",
+        "Sobol indices of coverage",
+        "Morris screening of m_share",
+        "S1: first-order index",
+        "ST: total index",
+        "cu_market_power",
+        "μ* (mean |elementary effect|)",
+    ] {
+        assert!(svg.contains(text), "sensitivity.svg lacks {text:?}");
+    }
+    let (w, h) = png_size(&dir.join("figures/sensitivity.png"));
+    assert_eq!(w, 1600);
+    assert_png(&dir.join("figures/sensitivity.png"), (w, h));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    (
+        u32::from_be_bytes(bytes[16..20].try_into().unwrap()),
+        u32::from_be_bytes(bytes[20..24].try_into().unwrap()),
+    )
+}
+
+#[test]
+fn absent_inputs_are_skipped_but_named_figures_say_what_they_need() {
+    let dir = single_run("absent");
+    let files = plot_dir(&dir, None).unwrap();
+    assert!(
+        !stems(&files)
+            .iter()
+            .any(|f| f.starts_with("sensitivity") || f.starts_with("phase"))
+    );
+    match plot_dir(&dir, Some("sensitivity")) {
+        Err(PlotError::NotApplicable { figure, needs, .. }) => {
+            assert_eq!(figure, "sensitivity");
+            assert!(needs.contains("sensitivity.csv"));
+        }
+        other => panic!("expected NotApplicable, got {other:?}"),
+    }
+    assert!(matches!(
+        plot_dir(&dir, Some("pie")),
+        Err(PlotError::UnknownFigure { .. })
+    ));
+    let empty = temp_dir("empty");
+    assert!(matches!(
+        plot_dir(&empty, None),
+        Err(PlotError::NotAResultDir { .. })
+    ));
+    // No temporary files are left next to the figures.
+    for entry in std::fs::read_dir(dir.join("figures")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "left over: {name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[test]
+fn every_figure_name_is_accepted() {
+    let dir = single_run("names");
+    for name in FIGURES {
+        let res = plot_dir(&dir, Some(name));
+        match name {
+            "outcomes" | "phase" | "sensitivity" => {
+                assert!(
+                    matches!(res, Err(PlotError::NotApplicable { .. })),
+                    "{name}"
+                )
+            }
+            _ => assert!(!res.unwrap().is_empty(), "{name}"),
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn replace_cell(dir: &Path, file: &str, line: usize, column: &str, value: &str) {
+    let text = read(&dir.join(file));
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let at = lines[0].split(',').position(|h| h == column).unwrap();
+    let mut cells: Vec<String> = lines[line - 1].split(',').map(str::to_owned).collect();
+    cells[at] = value.to_owned();
+    lines[line - 1] = cells.join(",");
+    write(dir, file, &(lines.join("\n") + "\n"));
+}
+
+#[test]
+fn bad_tables_give_errors_naming_file_row_and_column() {
+    let dir = single_run("bad");
+    replace_cell(&dir, "timeseries.csv", 4, "m_share", "abc");
+    match plot_dir(&dir, None) {
+        Err(PlotError::BadValue {
+            path,
+            row,
+            line,
+            column,
+            value,
+            ..
+        }) => {
+            assert!(path.ends_with("timeseries.csv"));
+            assert_eq!(
+                (row, line, column.as_str(), value.as_str()),
+                (3, 4, "m_share", "abc")
+            );
+        }
+        other => panic!("expected BadValue, got {other:?}"),
+    }
+    let message = plot_dir(&dir, None).unwrap_err().to_string();
+    assert!(
+        message.contains("timeseries.csv: row 3 (line 4), column `m_share`"),
+        "{message}"
+    );
+
+    let dir2 = single_run("missing-column");
+    let text = read(&dir2.join("timeseries.csv")).replacen("bloc_wall", "wall_of_blocs", 1);
+    write(&dir2, "timeseries.csv", &text);
+    match plot_dir(&dir2, Some("convergence")) {
+        Err(PlotError::MissingColumn { path, column }) => {
+            assert!(path.ends_with("timeseries.csv"));
+            assert_eq!(column, "bloc_wall");
+        }
+        other => panic!("expected MissingColumn, got {other:?}"),
+    }
+    // Gridlock does not use that column and still draws.
+    plot_dir(&dir2, Some("gridlock")).unwrap();
+
+    let dir3 = single_run("ragged");
+    let mut text = read(&dir3.join("summary.csv"));
+    text.push_str("1,2,3\n");
+    write(&dir3, "summary.csv", &text);
+    assert!(matches!(plot_dir(&dir3, None), Err(PlotError::Csv { .. })));
+
+    let dir4 = single_run("unknown-country");
+    let mut text = read(&dir4.join("events.csv"));
+    text.push_str("0,3,999,XXX,Join,0,choice,\n");
+    write(&dir4, "events.csv", &text);
+    match plot_dir(&dir4, Some("map")) {
+        Err(PlotError::Inconsistent { path, message }) => {
+            assert!(path.ends_with("events.csv"));
+            assert!(message.contains("country 999"), "{message}");
+        }
+        other => panic!("expected Inconsistent, got {other:?}"),
+    }
+
+    let dir5 = single_run("bad-bool");
+    replace_cell(&dir5, "countries.csv", 2, "in_m", "yes");
+    assert!(matches!(
+        plot_dir(&dir5, None),
+        Err(PlotError::BadValue { .. })
+    ));
+
+    let dir6 = single_run("garbage");
+    write(
+        &dir6,
+        "timeseries.csv",
+        "\u{0}\u{1}garbage,,\n\"unterminated\n",
+    );
+    assert!(plot_dir(&dir6, None).is_err());
+    for d in [dir, dir2, dir3, dir4, dir5, dir6] {
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
+
+#[test]
+fn replay_rebuilds_the_final_state_of_countries_csv() {
+    let dir = ensemble_run("replay", false);
+    let tables = Tables::load(&dir).unwrap();
+    let countries = tables.countries.as_ref().unwrap();
+    for outcome in &tables.outcomes.as_ref().unwrap().worlds {
+        let world = outcome.key.world;
+        let end = outcome.stop_tick.unwrap();
+        let state = state_at(&tables, world, end).unwrap();
+        let finals: Vec<_> = countries.iter().filter(|c| c.world == world).collect();
+        assert_eq!(state.countries.len(), finals.len());
+        for (s, c) in state.countries.iter().zip(&finals) {
+            assert_eq!(s.id, c.id);
+            assert_eq!(s.in_m, c.in_m, "world {world} country {}", c.id);
+            assert_eq!(
+                s.primary_bloc, c.primary_bloc,
+                "world {world} country {}",
+                c.id
+            );
+            assert_eq!(s.locked, c.locked);
+            assert_eq!(s.wall, c.wall);
+            assert!((s.gdp - c.gdp).abs() < 1e-9 * c.gdp.max(1.0));
+        }
+        for a in tables
+            .agreements
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|a| a.world == world)
+        {
+            let live = state.agreements.get(&a.id);
+            if a.dissolved.is_some() {
+                assert!(live.is_none(), "agreement {} should be gone", a.id);
+            } else {
+                assert_eq!(live, Some(&a.members), "agreement {}", a.id);
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn replay_follows_a_hand_written_history() {
+    let dir = temp_dir("hand");
+    write(
+        &dir,
+        "summary.csv",
+        "world,seed,outcome,stop_reason,stop_tick,m_share\n0,1,RivalBlocs,Converged,5,0.5\n",
+    );
+    write(
+        &dir,
+        "countries.csv",
+        "world,id,iso3,name,region,x,y,lon,lat,gdp,in_m,in_g,locked,wall,agreements,primary_bloc,utility,gain\n\
+         0,0,AAA,A,0,0.1,0.1,,,4,false,false,false,,1,7,0,0\n\
+         0,1,BBB,B,0,0.2,0.1,,,1,true,false,false,0.3,2,7,0,0\n\
+         0,2,CCC,C,1,0.9,0.9,,,2,true,false,false,,1,9,0,0\n",
+    );
+    write(
+        &dir,
+        "events.csv",
+        "world,tick,country,iso3,move,institution,cause,value\n\
+         0,0,0,AAA,JoinM,M,initial,\n\
+         0,0,1,BBB,JoinM,M,initial,\n\
+         0,0,2,CCC,JoinM,M,initial,\n\
+         0,1,1,BBB,Form,9,choice,\n\
+         0,1,2,CCC,Form,9,choice,\n\
+         0,2,0,AAA,Form,7,choice,\n\
+         0,2,1,BBB,Form,7,choice,\n\
+         0,3,0,AAA,LeaveM,M,choice,\n\
+         0,3,2,CCC,GdpShift,,event,2\n\
+         0,4,1,BBB,TariffWall,,event,0.3\n",
+    );
+    let tables = Tables::load(&dir).unwrap();
+    let at = |t| state_at(&tables, 0, t).unwrap();
+    let s0 = at(0);
+    assert!(
+        s0.countries
+            .iter()
+            .all(|c| c.in_m && c.primary_bloc.is_none())
+    );
+    assert_eq!(
+        s0.countries[2].gdp, 1.0,
+        "GDP before the shift is final / factor"
+    );
+    let s1 = at(1);
+    assert_eq!(s1.agreements.get(&9), Some(&vec![1, 2]));
+    assert_eq!(s1.countries[1].primary_bloc, Some(9));
+    let s2 = at(2);
+    // Bloc 7 (A+B = 5) outweighs bloc 9 (B+C = 2) for B.
+    assert_eq!(s2.countries[1].primary_bloc, Some(7));
+    assert_eq!(s2.countries[2].primary_bloc, Some(9));
+    let s3 = at(3);
+    assert!(!s3.countries[0].in_m);
+    assert_eq!(s3.countries[2].gdp, 2.0);
+    // After the shift, bloc 9 = B+C = 3 < bloc 7 = 5: B stays in 7.
+    assert_eq!(s3.countries[1].primary_bloc, Some(7));
+    assert_eq!(at(4).countries[1].wall, Some(0.3));
+    let many = states_at(&tables, 0, &[4, 0, 2]).unwrap();
+    assert_eq!(many.iter().map(|s| s.tick).collect::<Vec<_>>(), [4, 0, 2]);
+    assert_eq!(many[1], s0);
+    assert!(
+        state_at(&tables, 5, 0).is_err(),
+        "an absent world is an error"
+    );
+    // A tie in total GDP goes to the lower agreement id.
+    write(
+        &dir,
+        "events.csv",
+        "world,tick,country,iso3,move,institution,cause,value\n\
+         0,1,1,BBB,Form,9,choice,\n0,1,2,CCC,Form,9,choice,\n\
+         0,1,1,BBB,Form,8,choice,\n0,1,2,CCC,Form,8,choice,\n",
+    );
+    let tables = Tables::load(&dir).unwrap();
+    assert_eq!(
+        state_at(&tables, 0, 1).unwrap().countries[1].primary_bloc,
+        Some(8)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn map_animation_is_bounded_and_decodes() {
+    let dir = temp_dir("gif");
+    write_run(
+        &dir,
+        &Spec {
+            name: "long",
+            worlds: 1,
+            ticks: 200,
+            countries: 40,
+            geo: false,
+        },
+    );
+    let files = plot_dir(&dir, Some("map.gif")).unwrap();
+    assert_eq!(stems(&files), ["map.gif"]);
+    let bytes = std::fs::read(&files[0]).unwrap();
+    assert!(bytes.len() < 3 << 20, "map.gif is {} bytes", bytes.len());
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(std::io::Cursor::new(bytes)).unwrap();
+    assert!(decoder.width() <= 800 && decoder.height() <= 600);
+    let mut frames = 0;
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        assert!(frame.width > 0 && frame.height > 0);
+        frames += 1;
+    }
+    assert!((2..=60).contains(&frames), "{frames} frames");
+    assert_eq!(crate::plot::map::frame_ticks_for_test(200).len(), 60);
+    assert_eq!(
+        crate::plot::map::frame_ticks_for_test(10),
+        (0..=10).collect::<Vec<_>>()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn gif_encoder_round_trips_exact_colours_through_table_resets() {
+    use plotters::style::RGBColor;
+    let (w, h) = (320u16, 240u16);
+    let colours = [
+        RGBColor(255, 255, 255),
+        RGBColor(0, 114, 178),
+        RGBColor(213, 94, 0),
+        RGBColor(0, 0, 0),
+    ];
+    let mut rng = fixtures::Lcg::new(3);
+    // Noise defeats LZW, so the code table fills and resets many times.
+    let frames: Vec<Vec<u8>> = (0..3)
+        .map(|f| {
+            (0..w as usize * h as usize)
+                .flat_map(|i| {
+                    let c = if f > 0 && i % 7 != 0 {
+                        colours[0]
+                    } else {
+                        colours[rng.below(4)]
+                    };
+                    [c.0, c.1, c.2]
+                })
+                .collect()
+        })
+        .collect();
+    let mut encoder = crate::plot::gif::GifEncoder::new(w, h, &colours);
+    for frame in &frames {
+        encoder.add_frame(frame, 10);
+    }
+    let bytes = encoder.finish();
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(std::io::Cursor::new(bytes)).unwrap();
+    let mut screen = vec![0u8; w as usize * h as usize * 3];
+    for expected in &frames {
+        let frame = decoder.read_next_frame().unwrap().unwrap();
+        let (left, top) = (frame.left as usize, frame.top as usize);
+        for y in 0..frame.height as usize {
+            for x in 0..frame.width as usize {
+                let src = (y * frame.width as usize + x) * 4;
+                let dst = ((top + y) * w as usize + left + x) * 3;
+                screen[dst..dst + 3].copy_from_slice(&frame.buffer[src..src + 3]);
+            }
+        }
+        assert!(screen == *expected, "decoded frame differs");
+    }
+}
+
+/// Tag balance of an HTML document: every non-void element closed in order.
+fn assert_well_formed(html: &str) {
+    const VOID: [&str; 6] = ["meta", "br", "hr", "img", "link", "input"];
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open..];
+        if rest.starts_with("<!--") {
+            let end = rest.find("-->").expect("unclosed comment");
+            rest = &rest[end + 3..];
+            continue;
+        }
+        let end = rest.find('>').expect("unclosed tag");
+        let tag = &rest[1..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') || tag.starts_with('?') {
+            continue;
+        }
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ':')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        assert!(!name.is_empty(), "bad tag <{tag}>");
+        if let Some(closing) = tag.strip_prefix('/') {
+            let _ = closing;
+            let top = stack
+                .pop()
+                .unwrap_or_else(|| panic!("</{name}> closes nothing"));
+            assert_eq!(top, name, "</{name}> closes <{top}>");
+        } else if !tag.ends_with('/') && !VOID.contains(&name.as_str()) {
+            stack.push(name);
+        }
+        // Raw-text elements: skip to their end tag.
+        if (stack.last().map(String::as_str) == Some("style")) && !tag.starts_with('/') {
+            let end = rest.find("</style>").expect("unclosed style");
+            rest = &rest[end..];
+        }
+    }
+    assert!(stack.is_empty(), "unclosed: {stack:?}");
+}
+
+#[test]
+fn tag_checker_catches_bad_nesting() {
+    assert_well_formed("<p><b>x</b><br/><img src=\"a\"></p>");
+    assert!(std::panic::catch_unwind(|| assert_well_formed("<p><b>x</p></b>")).is_err());
+    assert!(std::panic::catch_unwind(|| assert_well_formed("<div><p>x</p>")).is_err());
+}
+
+fn check_report(dir: &Path, expected_svgs: usize, texts: &[&str]) -> String {
+    let path = write_report(dir).unwrap();
+    assert_eq!(path, dir.join("report.html"));
+    let html = read(&path);
+    assert_well_formed(&html);
+    assert_eq!(html.matches("<svg").count(), expected_svgs);
+    assert_eq!(html.matches("</svg>").count(), expected_svgs);
+    assert!(!html.contains("<script"));
+    // The only URL is the SVG namespace, which browsers never fetch.
+    let urls = html.matches("http://").count() + html.matches("https://").count();
+    assert_eq!(
+        urls,
+        html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
+    for text in texts {
+        assert!(html.contains(text), "report lacks {text:?}");
+    }
+    html
+}
+
+#[test]
+fn run_report_is_self_contained_and_well_formed() {
+    let dir = single_run("report");
+    plot_dir(&dir, Some("map.gif")).unwrap();
+    let html = check_report(
+        &dir,
+        3,
+        &[
+            "baseline &lt;&amp;&gt; test",
+            "nested &lt;&amp;&gt; name",
+            "NetworkedOrder",
+            "RivalBlocs",
+            "data:image/gif;base64,",
+            "effective_blocs",
+            "<pre>",
+        ],
+    );
+    assert!(
+        html.contains("<td>1</td>"),
+        "outcome table counts the one world"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sweep_reports_summarise_points() {
+    let dir = temp_dir("report-sweep");
+    write_sweep(
+        &dir,
+        "two fields",
+        &[
+            ("initial_m_share", vec![0.1, 0.3, 0.5]),
+            ("round_cut", vec![0.0, 0.02]),
+        ],
+        true,
+    );
+    // convergence, gridlock, three phase maps, sensitivity.
+    check_report(
+        &dir,
+        6,
+        &[
+            "two fields",
+            "initial_m_share",
+            "round_cut",
+            "p_NetworkedOrder",
+            "Sobol",
+        ],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Prints how long the default figures of a 100-tick, 60-country single world take; run
+/// with `cargo test --release -- --nocapture timing` for the number that matters.
+#[test]
+fn timing_of_default_figures() {
+    let dir = single_run("timing");
+    let start = std::time::Instant::now();
+    let files = plot_dir(&dir, None).unwrap();
+    let figures = start.elapsed();
+    write_report(&dir).unwrap();
+    let total = start.elapsed();
+    println!(
+        "timing: {} files in {:.0} ms, with report {:.0} ms",
+        files.len(),
+        figures.as_secs_f64() * 1e3,
+        total.as_secs_f64() * 1e3
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn helpers_format_and_summarise() {
+    use crate::plot::style::{fmt_num, quantile};
+    assert_eq!(fmt_num(0.30000000000000004), "0.3");
+    assert_eq!(fmt_num(-0.0), "0");
+    assert_eq!(fmt_num(1234.5), "1234");
+    assert_eq!(fmt_num(12.25), "12.2");
+    assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0], 0.5), 2.5);
+    assert_eq!(quantile(&[5.0], 0.9), 5.0);
+    assert!(quantile(&[], 0.5).is_nan());
+    let colours: std::collections::BTreeSet<_> = CLASSES
+        .iter()
+        .map(|c| {
+            let k = class_colour(c);
+            (k.0, k.1, k.2)
+        })
+        .collect();
+    assert_eq!(
+        colours.len(),
+        CLASSES.len(),
+        "every class has its own colour"
+    );
+}
+
+#[test]
+fn every_module_file_starts_with_a_doc_line() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plot");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                assert!(
+                    read(&path).starts_with("//!"),
+                    "{} lacks a //! first line",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Writes every fixture's figures and report into `$BLOCS_PLOT_DEMO_DIR` for a person to
+/// look at; does nothing unless that variable is set.
+#[test]
+fn demo_output_for_inspection() {
+    let Some(root) = std::env::var_os("BLOCS_PLOT_DEMO_DIR").map(PathBuf::from) else {
+        return;
+    };
+    let make = |name: &str| {
+        let dir = root.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    };
+    let single = make("single");
+    write_run(
+        &single,
+        &Spec {
+            name: "baseline",
+            worlds: 1,
+            ticks: 100,
+            countries: 60,
+            geo: false,
+        },
+    );
+    let ensemble = make("ensemble");
+    write_run(
+        &ensemble,
+        &Spec {
+            name: "baseline",
+            worlds: 50,
+            ticks: 120,
+            countries: 60,
+            geo: false,
+        },
+    );
+    let geo = make("geo");
+    write_run(
+        &geo,
+        &Spec {
+            name: "calibrated 2025",
+            worlds: 1,
+            ticks: 100,
+            countries: 120,
+            geo: true,
+        },
+    );
+    let sweep1 = make("sweep1");
+    write_sweep(
+        &sweep1,
+        "cu_market_power sweep",
+        &[("cu_market_power", vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6])],
+        true,
+    );
+    let sweep2 = make("sweep2");
+    write_sweep(
+        &sweep2,
+        "critical mass",
+        &[
+            ("initial_m_share", vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]),
+            ("round_cut", vec![0.0, 0.01, 0.02, 0.03, 0.04]),
+        ],
+        false,
+    );
+    for dir in [single, ensemble, geo, sweep1, sweep2] {
+        let files = plot_dir(&dir, None).unwrap();
+        write_report(&dir).unwrap();
+        // The file viewer shows PNG, not GIF: keep the middle and last frames as PNG too.
+        if let Some(gif_path) = files
+            .iter()
+            .find(|f| f.extension().is_some_and(|e| e == "gif"))
+        {
+            gif_frames_to_png(gif_path);
+        }
+    }
+}
+
+fn gif_frames_to_png(path: &Path) {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(std::fs::File::open(path).unwrap())
+        .unwrap();
+    let (w, h) = (decoder.width() as usize, decoder.height() as usize);
+    let mut screen = vec![255u8; w * h * 4];
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        for y in 0..frame.height as usize {
+            for x in 0..frame.width as usize {
+                let src = (y * frame.width as usize + x) * 4;
+                let dst = ((frame.top as usize + y) * w + frame.left as usize + x) * 4;
+                screen[dst..dst + 4].copy_from_slice(&frame.buffer[src..src + 4]);
+            }
+        }
+        frames.push(screen.clone());
+    }
+    for (name, frame) in [
+        ("middle", &frames[frames.len() / 2]),
+        ("last", &frames[frames.len() - 1]),
+    ] {
+        let out = path.with_file_name(format!("map_gif_{name}.png"));
+        let mut encoder =
+            png::Encoder::new(std::fs::File::create(out).unwrap(), w as u32, h as u32);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder
+            .write_header()
+            .unwrap()
+            .write_image_data(frame)
+            .unwrap();
+    }
+}
