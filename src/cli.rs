@@ -42,6 +42,17 @@ pub enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Reproduce the published results blocs builds on (docking) and report PASS/FAIL.
+    Dock {
+        /// One experiment (krugman1991, yi1996, goyal_joshi2006, krishna1998); all when absent.
+        name: Option<String>,
+        /// Result directory (default: output/dock).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace existing results.
+        #[arg(long)]
+        force: bool,
+    },
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (RON).
@@ -101,6 +112,7 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCo
 fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(run) => cmd_run(run, args),
+        Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force),
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;
             println!("blocs plot: {} files in {}", files.len(), dir.display());
@@ -309,4 +321,155 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// The Krugman provinces scenario, run through the scheduler for the dynamic docking table.
+const KRUGMAN_PROVINCES: &str = include_str!("../experiments/docking/krugman_provinces.ron");
+
+fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Result<()> {
+    use crate::docking::{EXPERIMENTS, run_docking};
+    let names: Vec<&str> = match name {
+        Some(n) => vec![n],
+        None => EXPERIMENTS.to_vec(),
+    };
+    let root = out.unwrap_or_else(|| Path::new("output").join("dock"));
+    for n in &names {
+        check_target(&root.join(n), force)?;
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for n in names {
+        let mut report = run_docking(n)?;
+        if n == "krugman1991" {
+            report
+                .tables
+                .push(("scheduler_dynamics".into(), krugman_in_scheduler()?));
+        }
+        println!("== {n}");
+        for row in &report.rows {
+            println!(
+                "  [{}] {}\n         ours: {}",
+                if row.pass { "PASS" } else { "FAIL" },
+                row.claim,
+                row.ours
+            );
+            if row.pass {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
+        }
+        let mut files: Vec<(String, Vec<u8>)> =
+            vec![("report.md".into(), report.to_markdown().into_bytes())];
+        for (t, rows) in &report.tables {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for r in rows {
+                w.write_record(r)?;
+            }
+            files.push((
+                format!("{t}.csv"),
+                w.into_inner().map_err(|e| e.into_error())?,
+            ));
+        }
+        let named: Vec<(&str, Vec<u8>)> =
+            files.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
+        let dir = root.join(n);
+        write_dir_atomically(&dir, force, &named)?;
+        draw_docking(&dir, n, &report)?;
+    }
+    println!(
+        "blocs dock: {passed} checks passed, {failed} not reproduced; results in {}",
+        root.display()
+    );
+    Ok(())
+}
+
+/// Runs 12 Krugman provinces through the scheduler's own join rules, 4 seeds.
+fn krugman_in_scheduler() -> anyhow::Result<Vec<Vec<String>>> {
+    let scenario = Scenario::parse(
+        KRUGMAN_PROVINCES,
+        Path::new("experiments/docking/krugman_provinces.ron"),
+    )?;
+    let spec = scenario.validate(Path::new("experiments/docking/krugman_provinces.ron"))?;
+    let results = run_worlds(&spec, scenario.seed, 4, 0, &|| {})?;
+    let mut rows = vec![vec![
+        "world".to_string(),
+        "stop".into(),
+        "tick".into(),
+        "bloc_sizes".into(),
+    ]];
+    for r in results {
+        let mut sizes: Vec<usize> = r
+            .world
+            .agreements
+            .iter()
+            .filter(|a| a.is_live())
+            .map(|a| a.members().len())
+            .collect();
+        let covered: usize = sizes.iter().sum();
+        sizes.extend(std::iter::repeat_n(1, r.world.n() - covered));
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        let text = sizes
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        rows.push(vec![
+            r.world_index.to_string(),
+            r.stop_reason.as_str().into(),
+            r.stop_tick.to_string(),
+            format!("{{{text}}}"),
+        ]);
+    }
+    Ok(rows)
+}
+
+fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> anyhow::Result<()> {
+    use crate::plot::lines::{line_chart, table_series};
+    let table = |t: &str| {
+        report
+            .tables
+            .iter()
+            .find(|x| x.0 == t)
+            .map(|x| table_series(&x.1))
+    };
+    let fig = dir.join("figures");
+    match name {
+        "krugman1991" => {
+            if let Some(s) = table("welfare_vs_blocs") {
+                line_chart(
+                    &fig,
+                    "welfare_vs_blocs",
+                    "Krugman (1991): world welfare and the number of blocs",
+                    "symmetric CES blocs at Nash tariffs; 1 = world free trade",
+                    ("number of blocs B", "world welfare / free trade"),
+                    &s,
+                )?;
+            }
+            if let Some(s) = table("nash_tariffs") {
+                line_chart(
+                    &fig,
+                    "nash_tariffs",
+                    "Krugman (1991): Nash external tariffs",
+                    "each bloc's optimal tariff given the others'",
+                    ("number of blocs B", "ad valorem tariff"),
+                    &s,
+                )?;
+            }
+        }
+        "krishna1998" => {
+            if let Some(s) = table("tariff_sweep") {
+                let keep: Vec<_> = s.into_iter().filter(|x| x.0.starts_with("gain_")).collect();
+                line_chart(
+                    &fig,
+                    "gains_vs_tariff",
+                    "Krishna (1998): does an FTA block multilateral free trade?",
+                    "member firm's profit gain, 3 Cournot countries",
+                    ("external tariff", "profit gain"),
+                    &keep,
+                )?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -199,6 +199,31 @@ pub struct CountryConfig {
 pub enum TradeConfig {
     /// The gravity module of MODEL.md section 3.
     Gravity(GravityConfig),
+    /// Krugman (1991): symmetric provinces in customs unions with Nash tariffs (docking).
+    KrugmanCes(KrugmanConfig),
+    /// One Cournot firm per country, linear demand (Yi 1996, Goyal & Joshi 2006; docking).
+    Cournot(CournotConfig),
+}
+
+/// Parameters of the Krugman CES module.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KrugmanConfig {
+    /// σ > 1.
+    pub sigma: f64,
+}
+
+/// Parameters of the Cournot module.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CournotConfig {
+    /// Demand intercept a.
+    pub intercept: f64,
+    /// Marginal cost, 0 ≤ c < a.
+    pub cost: f64,
+    /// A fixed tariff on non-partners; optimal tariffs when absent.
+    #[serde(default)]
+    pub fixed_tariff: Option<f64>,
 }
 
 /// Gravity parameters.
@@ -639,6 +664,14 @@ impl Scenario {
             .expect("the built-in default parses")
     }
 
+    /// Number of countries the scenario asks for.
+    pub fn countries_count(&self) -> usize {
+        match &self.countries {
+            CountriesConfig::Synthetic(c) => c.countries as usize,
+            CountriesConfig::Explicit(list) => list.len(),
+        }
+    }
+
     /// The scenario as RON text (for manifests).
     pub fn to_ron(&self) -> String {
         let pretty = ron::ser::PrettyConfig::new()
@@ -948,7 +981,53 @@ impl Validator {
                 "synthetic worlds live in the unit square: great_circle must be false",
             );
         }
-        let TradeConfig::Gravity(g) = s.trade;
+        let (g, trade) = match s.trade {
+            TradeConfig::Gravity(g) => (g, crate::model::TradeSpec::Gravity),
+            TradeConfig::KrugmanCes(k) => {
+                if !(k.sigma > 1.0 && k.sigma.is_finite()) {
+                    self.bad(
+                        "trade.sigma",
+                        format!("{} must be a finite number > 1", k.sigma),
+                    );
+                }
+                if s.countries_count() > 64 {
+                    self.bad(
+                        "trade",
+                        "KrugmanCes solves one equilibrium per trial: at most 64 provinces",
+                    );
+                }
+                (
+                    GravityConfig::default(),
+                    crate::model::TradeSpec::KrugmanCes { sigma: k.sigma },
+                )
+            }
+            TradeConfig::Cournot(c) => {
+                if !(c.cost >= 0.0 && c.intercept > c.cost && c.intercept.is_finite()) {
+                    self.bad(
+                        "trade",
+                        format!(
+                            "Cournot needs 0 ≤ cost < intercept, got cost {} and intercept {}",
+                            c.cost, c.intercept
+                        ),
+                    );
+                }
+                if let Some(t) = c.fixed_tariff {
+                    self.non_negative("trade.fixed_tariff", t);
+                }
+                if s.countries_count() > 64 {
+                    self.bad(
+                        "trade",
+                        "Cournot solves every market per trial: at most 64 countries",
+                    );
+                }
+                let spec = crate::model::TradeSpec::Cournot {
+                    intercept: c.intercept,
+                    cost: c.cost,
+                    fixed_tariff: c.fixed_tariff,
+                };
+                (GravityConfig::default(), spec)
+            }
+        };
         self.positive("trade.d0", g.d0);
         self.non_negative("trade.theta", g.theta);
         self.non_negative("trade.home_bias", g.home_bias);
@@ -1043,6 +1122,7 @@ impl Validator {
         };
         WorldSpec {
             params: Params {
+                trade,
                 gravity: Gravity {
                     d0: g.d0,
                     theta: g.theta,

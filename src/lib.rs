@@ -10,6 +10,7 @@
 pub mod build;
 pub mod cli;
 pub mod config;
+pub mod docking;
 pub mod metrics;
 pub mod model;
 pub mod output;

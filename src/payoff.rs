@@ -242,8 +242,23 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
 }
 
 /// Every country's payoff terms, from scratch (the slow, obviously-correct path).
+///
+/// Under a docking trade module, the module's trade payoff is reported as `consumer`.
 pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
-    let mut terms = trade_terms_from_scratch(world, params);
+    let mut terms = match crate::docking::trade::model_for(&params.trade) {
+        None => trade_terms_from_scratch(world, params),
+        Some(model) => {
+            let mut trade = vec![0.0; world.n()];
+            model.trade_payoffs(world, params, &mut trade);
+            trade
+                .into_iter()
+                .map(|consumer| Terms {
+                    consumer,
+                    ..Terms::default()
+                })
+                .collect()
+        }
+    };
     let pbar_m = world.mean_ideal(world.m_members());
     let g_share = g_share(world);
     for (i, t) in terms.iter_mut().enumerate() {
@@ -359,6 +374,8 @@ pub struct Engine {
     pbar_m: [f64; 2],
     g_share: f64,
     memo: Memo,
+    custom: Option<std::sync::Arc<dyn TradeModel>>,
+    custom_trade: Vec<f64>,
     scratch: Scratch,
 }
 
@@ -465,6 +482,8 @@ impl Engine {
             pbar_m: [0.0; 2],
             g_share: 0.0,
             memo: Memo::default(),
+            custom: crate::docking::trade::model_for(&params.trade),
+            custom_trade: vec![0.0; n],
             scratch: Scratch {
                 row_slot: vec![NONE; n],
                 col_slot: vec![NONE; n],
@@ -600,6 +619,12 @@ impl Engine {
                 Engine::trade_row(world, params, c, self.d[c], self.rs[c], self.ls[c])
                     + self.x[c]
                     + self.other[c];
+        }
+        if let Some(model) = &self.custom {
+            model.trade_payoffs(world, params, &mut self.custom_trade);
+            for c in 0..n {
+                self.utility[c] = self.custom_trade[c] + self.other[c];
+            }
         }
     }
 
@@ -888,6 +913,10 @@ impl Engine {
         out: &mut Vec<f64>,
     ) {
         out.clear();
+        if self.custom.is_some() {
+            self.deltas_custom(world, params, ops, queried, out);
+            return;
+        }
         let mut undo = std::mem::take(&mut self.scratch.undo);
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_k);
@@ -1142,6 +1171,32 @@ impl Engine {
         }
         self.release_marks(rows, cols);
         self.policy = old_policy;
+    }
+
+    /// Docking modules have no incremental form: apply, recompute, undo.
+    fn deltas_custom(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let model = self.custom.clone().expect("a custom trade module");
+        let undo: Vec<Op> = ops.iter().map(|&op| world.apply(op)).collect();
+        let mut trade = vec![0.0; world.n()];
+        model.trade_payoffs(world, params, &mut trade);
+        let pbar_m = world.mean_ideal(world.m_members());
+        let g_now = g_share(world);
+        for &c in queried {
+            let pbar =
+                |k: u32| world.mean_ideal(world.agreements[k as usize].members().iter().copied());
+            let other = other_terms(world, params, c, pbar_m, pbar, g_now).total();
+            out.push(trade[c as usize] + other - self.utility[c as usize]);
+        }
+        for &op in undo.iter().rev() {
+            world.apply(op);
+        }
     }
 
     /// Compares every committed cache with a from-scratch computation.

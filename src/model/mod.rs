@@ -283,10 +283,33 @@ pub struct Gravity {
     pub home_bias: f64,
 }
 
+/// Which trade module computes the trade part of payoffs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TradeSpec {
+    /// The gravity module (MODEL.md section 3), evaluated incrementally.
+    Gravity,
+    /// Krugman (1991): symmetric provinces, customs unions at Nash tariffs.
+    KrugmanCes {
+        /// Elasticity of substitution σ > 1.
+        sigma: f64,
+    },
+    /// One Cournot firm per country in segmented linear markets.
+    Cournot {
+        /// Demand intercept a.
+        intercept: f64,
+        /// Marginal cost c < a.
+        cost: f64,
+        /// A common fixed tariff on non-partners, or optimal tariffs when absent.
+        fixed_tariff: Option<f64>,
+    },
+}
+
 /// Validated parameters of one world (MODEL.md, every symbol).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
-    /// Gravity weights.
+    /// The trade module.
+    pub trade: TradeSpec,
+    /// Gravity weights (also used for tariffs and metrics under other modules).
     pub gravity: Gravity,
     /// Trade elasticity ε > 0.
     pub elasticity: f64,

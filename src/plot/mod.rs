@@ -14,6 +14,7 @@ mod data;
 mod error;
 mod gif;
 mod gridlock;
+pub mod lines;
 mod map;
 mod outcomes;
 mod output;

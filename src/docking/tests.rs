@@ -1,0 +1,537 @@
+//! Tests of the docking module: each published claim we reproduce, the
+//! closed forms against brute force, and the findings that differ from the
+//! brief (locked so that a change shows up).
+
+use proptest::prelude::*;
+
+use crate::docking::coalitions::{
+    DynamicsEnd, MembershipRule, dynamics, from_sizes, integer_partitions, is_stable,
+};
+use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
+use crate::docking::experiments::goyal_joshi2006::{almost_complete, stable_classes};
+use crate::docking::experiments::krishna1998::{closed_form_profit_gains, profit_gains};
+use crate::docking::krugman::{BlocClass, KrugmanCes, MergeRule};
+use crate::docking::networks::{Graph, all_classes, myopic_path, reachable_classes};
+use crate::docking::numerics::{bisect, golden_max, polished_argmax, rel_diff, solve_linear};
+use crate::docking::params::{
+    ExperimentParams, Krugman1991Params, default_params, default_text, load_params_file,
+};
+use crate::docking::{
+    DockError, DockReport, EXPERIMENTS, parse_params, run_docking, run_docking_with,
+};
+
+const SIGMAS: [f64; 4] = [2.0, 4.0, 5.0, 10.0];
+
+fn cournot(t: Tariffs) -> Cournot {
+    // a - c = 1 as in the shipped experiments; c > 0 so that the cost
+    // enters every formula.
+    Cournot::new(LinearDemand { intercept: 1.5 }, 0.5, t).expect("valid Cournot parameters")
+}
+
+fn row<'a>(report: &'a DockReport, prefix: &str) -> &'a crate::docking::DockCheck {
+    report
+        .rows
+        .iter()
+        .find(|r| r.claim.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row starting with {prefix:?} in {}", report.name))
+}
+
+// ---------------------------------------------------------------- numerics
+
+#[test]
+fn golden_and_polished_argmax_find_a_smooth_maximum() {
+    let f = |x: f64| -(x - 0.3).powi(2) + 0.1 * (x - 0.3).powi(3);
+    assert!((golden_max(f, 0.0, 2.0, 1e-10) - 0.3).abs() < 1e-7);
+    assert!((polished_argmax(f, 0.0, 2.0) - 0.3).abs() < 1e-11);
+}
+
+#[test]
+fn bisect_and_linear_solve() {
+    let r = bisect(|x| x * x - 2.0, 0.0, 2.0, 1e-15).expect("sign change");
+    assert!(rel_diff(r, 2f64.sqrt()) < 1e-14);
+    assert_eq!(bisect(|x| x * x + 1.0, 0.0, 2.0, 1e-15), None);
+    let x = solve_linear(vec![vec![2.0, 1.0], vec![1.0, 3.0]], vec![3.0, 5.0]).expect("regular");
+    assert!((x[0] - 0.8).abs() < 1e-14 && (x[1] - 1.4).abs() < 1e-14);
+    assert_eq!(
+        solve_linear(vec![vec![1.0, 2.0], vec![2.0, 4.0]], vec![1.0, 2.0]),
+        None
+    );
+}
+
+// ----------------------------------------------------------------- Cournot
+
+#[test]
+fn cournot_market_matches_textbook_closed_forms() {
+    let m = cournot(Tariffs::Optimal);
+    let (a, c) = (1.5, 0.5);
+    for n in 1..=6 {
+        let out = m.market(&vec![0.0; n]);
+        let nf = n as f64;
+        for q in &out.quantities {
+            assert!(rel_diff(*q, (a - c) / (nf + 1.0)) < 1e-12);
+        }
+        assert!(rel_diff(out.price, (a + nf * c) / (nf + 1.0)) < 1e-12);
+        let total = nf * (a - c) / (nf + 1.0);
+        assert!(rel_diff(out.consumer_surplus, total * total / 2.0) < 1e-12);
+    }
+    // Asymmetric costs: q_i = (a - (n+1) c_i + sum c) / (n+1).
+    let t = [0.0, 0.1, 0.25];
+    let out = m.market(&t);
+    let costs: Vec<f64> = t.iter().map(|x| c + x).collect();
+    let sum: f64 = costs.iter().sum();
+    for (q, ci) in out.quantities.iter().zip(&costs) {
+        assert!(rel_diff(*q, (a - 4.0 * ci + sum) / 4.0) < 1e-12);
+    }
+    assert!(
+        rel_diff(
+            out.tariff_revenue,
+            0.1 * out.quantities[1] + 0.25 * out.quantities[2]
+        ) < 1e-12
+    );
+    // A prohibitive tariff leaves a duopoly: q = (a - c)/3 for the others.
+    let out = m.market(&[0.0, 0.6, 0.0]);
+    assert_eq!(out.quantities[1], 0.0);
+    assert!(rel_diff(out.quantities[0], (a - c) / 3.0) < 1e-12);
+}
+
+#[test]
+fn optimal_fta_tariff_closed_form_matches_brute_force() {
+    let m = cournot(Tariffs::Optimal);
+    for n in 3..=6 {
+        // Country 0 linked to the first `links` others: n-1-links outsiders.
+        for links in 0..n - 1 {
+            let mut g = Graph::empty(n).expect("small graph");
+            for j in 1..=links {
+                g = g.with_edge(0, j, true);
+            }
+            let base = m.fta_tariff_matrix(&g);
+            let brute = m.brute_force_tariff(&base, &[0]);
+            let closed = m.optimal_fta_tariff(n, n - 1 - links);
+            assert!(
+                rel_diff(brute, closed) < 1e-9,
+                "n {n} links {links}: {brute} vs {closed}"
+            );
+        }
+    }
+    // Brander-Spencer duopoly benchmark: (a - c)/3.
+    assert!(rel_diff(m.optimal_fta_tariff(2, 1), 1.0 / 3.0) < 1e-15);
+}
+
+#[test]
+fn optimal_customs_union_tariff_closed_form_matches_brute_force() {
+    let m = cournot(Tariffs::Optimal);
+    for n in 3..=8 {
+        for s in 1..n {
+            let mut sizes = vec![s];
+            sizes.extend(std::iter::repeat_n(1, n - s));
+            let u = from_sizes(&sizes);
+            let base = m.cu_tariff_matrix(&u);
+            let members: Vec<usize> = (0..s).collect();
+            let brute = m.brute_force_tariff(&base, &members);
+            let closed = m.optimal_cu_tariff(n, s);
+            assert!(
+                rel_diff(brute, closed) < 1e-9,
+                "n {n} s {s}: {brute} vs {closed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn network_welfare_matches_hand_computation() {
+    let m = cournot(Tariffs::Optimal);
+    for n in 3..=6 {
+        let nf = n as f64;
+        let complete = Graph::complete(n).expect("small graph");
+        // Free trade: CS = (n/(n+1))^2/2, n export/home sales of 1/(n+1).
+        let hand = (nf / (nf + 1.0)).powi(2) / 2.0 + nf / (nf + 1.0).powi(2);
+        for w in m.fta_welfare(&complete) {
+            assert!(rel_diff(w, hand) < 1e-12);
+        }
+    }
+    // Empty network, n = 3: tariff 3/(n+7) = 0.3; home 0.4, imports 0.1
+    // each; CS 0.18 + home profit 0.16 + revenue 0.06 + exports 0.02.
+    let empty = Graph::empty(3).expect("small graph");
+    for w in m.fta_welfare(&empty) {
+        assert!(rel_diff(w, 0.42) < 1e-12);
+    }
+}
+
+#[test]
+fn cutting_a_link_of_the_complete_network_never_pays_with_fixed_tariffs() {
+    // Our derivation: the loss is ((2N-3)At + (N-3/2)t^2)/(N+1)^2 while the
+    // tariff is not prohibitive (t <= A/N).
+    for n in 3..=6 {
+        let nf = n as f64;
+        for k in 1..=10 {
+            let t = k as f64 / (10.0 * nf);
+            let m = cournot(Tariffs::Fixed(t));
+            let g = Graph::complete(n).expect("small graph");
+            let cut = g.with_edge(0, 1, false);
+            let loss = m.fta_welfare(&g)[0] - m.fta_welfare(&cut)[0];
+            let closed = ((2.0 * nf - 3.0) * t + (nf - 1.5) * t * t) / (nf + 1.0).powi(2);
+            assert!(rel_diff(loss, closed) < 1e-9, "n {n} t {t}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn cournot_equilibrium_satisfies_first_order_conditions(
+        t in proptest::collection::vec(0.0f64..1.2, 1..7)
+    ) {
+        let m = cournot(Tariffs::Optimal);
+        let out = m.market(&t);
+        for (q, ti) in out.quantities.iter().zip(&t) {
+            let margin = out.price - 0.5 - ti;
+            prop_assert!(*q >= 0.0);
+            if *q > 0.0 {
+                prop_assert!((margin - q).abs() < 1e-12);
+            } else {
+                prop_assert!(margin <= 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn canonical_form_is_invariant_under_relabeling(mask in 0u32..1024, rot in 0usize..5) {
+        let mut g = Graph::empty(5).expect("small graph");
+        let mut h = g;
+        for (k, (i, j)) in g.pairs().into_iter().enumerate() {
+            if mask & (1 << k) != 0 {
+                g = g.with_edge(i, j, true);
+                h = h.with_edge((i + rot) % 5, (j + rot) % 5, true);
+            }
+        }
+        prop_assert_eq!(g.canonical(), h.canonical());
+    }
+}
+
+// ---------------------------------------------------------- Goyal & Joshi
+
+#[test]
+fn graph_classes_are_counted_right() {
+    let counts: Vec<usize> = (1..=6).map(|n| all_classes(n).len()).collect();
+    assert_eq!(counts, vec![1, 2, 4, 11, 34, 156]);
+}
+
+#[test]
+fn goyal_joshi_stable_networks_with_optimal_tariffs() {
+    let m = cournot(Tariffs::Optimal);
+    for n in 3..=6 {
+        let complete = Graph::complete(n).expect("small graph").canonical();
+        let almost = almost_complete(n).expect("small graph");
+        let st = stable_classes(&m, &all_classes(n));
+        let mut want = vec![almost, complete];
+        want.sort();
+        assert_eq!(st, want, "n = {n}");
+        let world = |g: &Graph| m.fta_welfare(g).iter().sum::<f64>();
+        assert!(
+            all_classes(n)
+                .iter()
+                .all(|g| *g == complete || world(g) < world(&complete))
+        );
+    }
+}
+
+#[test]
+fn fixed_tariff_uniqueness_threshold_has_a_closed_form() {
+    // Our derivation: the isolated country of K(N-1)+K1 stops wanting a
+    // link (so K(N-1)+K1 becomes stable) above t = 2(2N-3)A / (4N^2 - 17).
+    for n in 3..=6 {
+        let classes = all_classes(n);
+        let complete = Graph::complete(n).expect("small graph").canonical();
+        let others = |t: f64| {
+            let st = stable_classes(&cournot(Tariffs::Fixed(t)), &classes);
+            assert!(st.contains(&complete), "complete unstable at t = {t}");
+            if st.iter().any(|g| *g != complete) {
+                1.0
+            } else {
+                -1.0
+            }
+        };
+        let nf = n as f64;
+        let closed = 2.0 * (2.0 * nf - 3.0) / (4.0 * nf * nf - 17.0);
+        let found = bisect(others, 0.01, closed + 0.02, 1e-13).expect("a switch");
+        assert!(rel_diff(found, closed) < 1e-9, "n {n}: {found} vs {closed}");
+    }
+}
+
+#[test]
+fn myopic_dynamics_from_empty_network() {
+    let m = cournot(Tariffs::Optimal);
+    let payoff = |g: &Graph| m.fta_welfare(g);
+    // N = 3: every improving path from the empty network stops at one link.
+    let empty3 = Graph::empty(3).expect("small graph");
+    let reach: Vec<Graph> = reachable_classes(empty3, &payoff);
+    assert_eq!(reach.len(), 2);
+    let end = myopic_path(empty3, &payoff, 100);
+    assert_eq!(
+        end.visited.last().map(Graph::describe),
+        Some("K2+K1".to_string())
+    );
+    // N = 4: some improving path reaches global free trade.
+    let complete4 = Graph::complete(4).expect("small graph").canonical();
+    assert!(reachable_classes(Graph::empty(4).expect("small graph"), &payoff).contains(&complete4));
+}
+
+// -------------------------------------------------------------------- Yi
+
+#[test]
+fn yi_stable_structures_exact() {
+    let counts: Vec<usize> = (3..=10).map(|n| integer_partitions(n).len()).collect();
+    assert_eq!(counts, vec![3, 5, 7, 11, 15, 22, 30, 42]);
+    let m = cournot(Tariffs::Optimal);
+    let welfare = |u: &[usize]| m.cu_welfare(u);
+    for n in 3..=10 {
+        let stable = |rule| -> Vec<Vec<usize>> {
+            integer_partitions(n)
+                .into_iter()
+                .filter(|s| is_stable(&from_sizes(s), &welfare, rule))
+                .collect()
+        };
+        assert_eq!(stable(MembershipRule::Open), vec![vec![n]], "open, n = {n}");
+        let want = if n >= 5 {
+            vec![vec![n], vec![n - 1, 1]]
+        } else {
+            vec![vec![n]]
+        };
+        assert_eq!(
+            stable(MembershipRule::Unanimity),
+            want,
+            "unanimity, n = {n}"
+        );
+        let singletons: Vec<usize> = (0..n).collect();
+        let open = dynamics(&singletons, &welfare, MembershipRule::Open, 1000);
+        assert_eq!(open.end, DynamicsEnd::Stable);
+        assert_eq!(open.visited.last(), Some(&vec![0; n]));
+    }
+}
+
+// --------------------------------------------------------------- Krugman
+
+#[test]
+fn krugman_nash_tariff_closed_form_matches_brute_force() {
+    for sigma in SIGMAS {
+        let m = KrugmanCes::new(sigma).expect("sigma > 1");
+        for b in [2, 3, 7] {
+            let t = m.nash_tariff(b).expect("Nash tariff");
+            let brute = m.brute_force_best_response(b, t).expect("best response");
+            assert!(
+                rel_diff(t, brute) < 1e-9,
+                "sigma {sigma} B {b}: {t} vs {brute}"
+            );
+            let golden = m.golden_best_response(b, t).expect("best response");
+            assert!(
+                rel_diff(t, golden) < 1e-6,
+                "sigma {sigma} B {b}: golden {golden}"
+            );
+            // The shortcut that holds the bloc's share fixed is no equilibrium.
+            let s = m.shortcut_tariff();
+            let br_s = m.brute_force_best_response(b, s).expect("best response");
+            assert!(rel_diff(s, br_s) > 1e-2, "sigma {sigma} B {b}");
+        }
+    }
+}
+
+#[test]
+fn krugman_world_welfare_is_lowest_with_three_blocs() {
+    // Krugman (1991): three blocs minimise world welfare; values locked.
+    let expected_min = [0.863313, 0.945733, 0.958184, 0.980479];
+    for (sigma, wmin) in SIGMAS.into_iter().zip(expected_min) {
+        let m = KrugmanCes::new(sigma).expect("sigma > 1");
+        let w: Vec<f64> = (2..=20)
+            .map(|b| m.world_welfare(b, m.nash_tariff(b).expect("Nash tariff")))
+            .collect();
+        let arg = (0..w.len())
+            .min_by(|&i, &j| w[i].total_cmp(&w[j]))
+            .expect("non-empty")
+            + 2;
+        assert_eq!(arg, 3, "sigma {sigma}");
+        assert!((w[1] - wmin).abs() < 5e-7, "sigma {sigma}: {}", w[1]);
+        assert!(w.iter().all(|&v| v < 1.0));
+        assert!((m.world_welfare(5, 0.0) - 1.0).abs() < 1e-14);
+    }
+}
+
+#[test]
+fn krugman_general_equilibrium_agrees_with_symmetric_formulas() {
+    let m = KrugmanCes::new(4.0).expect("sigma > 1");
+    let t = 0.37;
+    let out = m
+        .equilibrium(&[BlocClass {
+            count: 5,
+            size: 0.2,
+            tariff: t,
+        }])
+        .expect("equilibrium");
+    assert!(rel_diff(5.0 * 0.2 * out[0].welfare, m.world_welfare(5, t)) < 1e-12);
+    // Equal blocs found by the asymmetric Nash solver give the symmetric
+    // Nash tariff.
+    let nash = m.nash_by_size(&[2, 2, 2]).expect("Nash");
+    assert_eq!(nash.len(), 1);
+    assert!(rel_diff(nash[0].1, m.nash_tariff(3).expect("Nash tariff")) < 1e-9);
+    // Unequal blocs clear every market.
+    let classes = [
+        BlocClass {
+            count: 1,
+            size: 0.5,
+            tariff: 0.6,
+        },
+        BlocClass {
+            count: 2,
+            size: 0.25,
+            tariff: 0.3,
+        },
+    ];
+    let out = m.equilibrium(&classes).expect("equilibrium");
+    let income: f64 = classes
+        .iter()
+        .zip(&out)
+        .map(|(c, o)| c.count as f64 * o.income)
+        .sum();
+    let endowment: f64 = classes
+        .iter()
+        .zip(&out)
+        .map(|(c, o)| c.count as f64 * c.size * o.price)
+        .sum();
+    assert!(income > endowment, "tariff revenue adds to income");
+}
+
+#[test]
+fn krugman_merge_dynamics_small_world() {
+    let m = KrugmanCes::new(4.0).expect("sigma > 1");
+    let both = m.merge_dynamics(6, MergeRule::BothGain).expect("dynamic");
+    let joint = m.merge_dynamics(6, MergeRule::JointGain).expect("dynamic");
+    assert_eq!(
+        both,
+        m.merge_dynamics(6, MergeRule::BothGain).expect("dynamic")
+    );
+    assert_eq!(both.first().map(|s| s.sizes.clone()), Some(vec![1; 6]));
+    assert_eq!(joint.last().map(|s| s.sizes.clone()), Some(vec![6]));
+    assert!(
+        both.windows(2)
+            .all(|w| w[1].sizes.len() + 1 == w[0].sizes.len())
+    );
+}
+
+// --------------------------------------------------------------- Krishna
+
+#[test]
+fn krishna_closed_forms_and_veto() {
+    let m = cournot(Tariffs::Optimal);
+    for k in 1..=32 {
+        let t = k as f64 / 100.0;
+        let sim = profit_gains(&m, t);
+        let closed = closed_form_profit_gains(1.0, t);
+        for (s, c) in sim.iter().zip(closed) {
+            assert!(rel_diff(*s, c) < 1e-9, "t {t}: {s} vs {c}");
+        }
+        assert!(
+            sim[0] > 0.0 && sim[1] > 0.0 && sim[2] < 0.0,
+            "veto at t = {t}"
+        );
+    }
+    let sim = profit_gains(&m, 0.4);
+    assert!(sim[1] < 0.0, "above A/3 producers oppose free trade anyway");
+}
+
+// ------------------------------------------------------- API and reports
+
+#[test]
+fn defaults_parse_and_files_match_defaults() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/docking");
+    for name in EXPERIMENTS {
+        let p = default_params(name).expect("defaults parse");
+        assert_eq!(p.name(), name);
+        let from_file = load_params_file(&dir.join(format!("{name}.ron"))).expect("file parses");
+        assert_eq!(p, from_file);
+    }
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    assert!(matches!(
+        run_docking("nope"),
+        Err(DockError::UnknownExperiment(_))
+    ));
+    let text = default_text("yi1996")
+        .expect("shipped")
+        .replace("n_max: 10,", "n_max: 10, extra: 1,");
+    assert!(matches!(
+        parse_params("yi1996", &text),
+        Err(DockError::Parse { .. })
+    ));
+    let text = default_text("krugman1991")
+        .expect("shipped")
+        .replace("[2.0, 4.0", "[1.0, 4.0");
+    assert!(matches!(
+        parse_params("krugman1991", &text),
+        Err(DockError::InvalidParams(_))
+    ));
+    let text = default_text("krishna1998")
+        .expect("shipped")
+        .replace("tariff: 0.2", "tariff: 0.7");
+    assert!(matches!(
+        parse_params("krishna1998", &text),
+        Err(DockError::InvalidParams(_))
+    ));
+    let missing = std::path::Path::new("/nonexistent/yi1996.ron");
+    assert!(matches!(
+        load_params_file(missing),
+        Err(DockError::Io { .. })
+    ));
+    assert!(KrugmanCes::new(f64::NAN).is_err());
+    assert!(Cournot::new(LinearDemand { intercept: 1.0 }, 2.0, Tariffs::Optimal).is_err());
+}
+
+#[test]
+fn krugman1991_report() {
+    // The merging dynamic is our extension and is exercised above on a
+    // small world; the published claims need only the static part.
+    let Ok(ExperimentParams::Krugman1991(p)) = default_params("krugman1991") else {
+        panic!("krugman1991 defaults");
+    };
+    let p = Krugman1991Params {
+        dynamic_provinces: 0,
+        ..p
+    };
+    let r = run_docking_with(&ExperimentParams::Krugman1991(p)).expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+    assert_eq!(r.rows.len(), 16);
+    let welfare = &r.tables[0].1;
+    assert_eq!(welfare.len(), 21);
+    assert_eq!(welfare[3][0], "3");
+}
+
+#[test]
+fn yi1996_report() {
+    let r = run_docking("yi1996").expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+}
+
+#[test]
+fn goyal_joshi2006_report() {
+    let r = run_docking("goyal_joshi2006").expect("runs");
+    for prefix in [
+        "Goyal & Joshi (2006): with symmetric",
+        "Goyal & Joshi (2006), as summarised",
+        "Goyal & Joshi (2006): the complete network maximises",
+        "Fixed tariffs: at a low tariff",
+    ] {
+        assert!(row(&r, prefix).pass, "{prefix}");
+    }
+    // Findings that contradict the brief: the K(N-1)+K1 network is also
+    // pairwise stable, and the complete network never loses stability.
+    assert!(!row(&r, "Brief (Furusawa & Konishi").pass);
+    assert!(!row(&r, "Brief: with fixed tariffs").pass);
+}
+
+#[test]
+fn krishna1998_report() {
+    let r = run_docking("krishna1998").expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+    assert_eq!(r.rows.len(), 6);
+}
