@@ -274,21 +274,21 @@ pub fn measure(
 
     // Pair sums in a fixed order: row-major, ascending.
     let (mut all_w, mut free_w, mut tariff_w, mut wall_w, mut wall_tau) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
     for i in 0..n {
-        for j in 0..n {
+        let (yi, bi) = (y[i], bloc[i]);
+        let row = engine.tau_row(i as u32);
+        for (j, ((&yj, &tau), &bj)) in y.iter().zip(row).zip(&bloc).enumerate() {
             if i == j {
                 continue;
             }
-            let w = y[i] * y[j];
-            let tau = engine.tau(i as u32, j as u32);
+            let w = yi * yj;
             all_w += w;
             tariff_w += w * tau;
             if tau == 0.0 {
                 free_w += w;
             }
-            if let (Some(a), Some(b)) = (primary[i], primary[j])
-                && a != b
-            {
+            if bi >= 0 && bj >= 0 && bi != bj {
                 wall_w += w;
                 wall_tau += w * tau;
             }

@@ -107,6 +107,24 @@ pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -
     }
 }
 
+/// (τ_ij, φ_ij) together: the engine's hot path reads each input once. Must agree with
+/// [`tariff`] and [`ntb`], which the from-scratch path uses (the tests compare the two).
+#[inline]
+pub fn trade_cost(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> (f64, f64) {
+    let both_m = world.in_m[i as usize] && world.in_m[j as usize];
+    let depth = if both_m {
+        world.shared_depth(i, j).max(params.depth_m)
+    } else {
+        world.shared_depth(i, j)
+    };
+    let ntb = params.ntb * (1.0 - depth);
+    if world.share(i, j) {
+        return (0.0, ntb);
+    }
+    let tau = tariff(world, params, policy, i, j);
+    (tau, tau + ntb)
+}
+
 /// Non-tariff barrier ntb_ij = ν (1 − δ_ij).
 pub fn ntb(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     let mut depth = world.shared_depth(i, j);
@@ -526,6 +544,11 @@ impl Engine {
         self.tau[i as usize * self.n + j as usize]
     }
 
+    /// The committed applied tariffs of importer i, τ_i·.
+    pub fn tau_row(&self, i: u32) -> &[f64] {
+        &self.tau[i as usize * self.n..(i as usize + 1) * self.n]
+    }
+
     /// Rebuilds the gravity weights after GDP changed, then every cache.
     pub fn rebuild(&mut self, world: &World, params: &Params) {
         *self = Engine::new(world, params);
@@ -544,8 +567,7 @@ impl Engine {
     /// Recomputes one committed entry; true if it changed.
     fn recompute_entry(&mut self, world: &World, params: &Params, i: u32, j: u32) -> bool {
         let idx = i as usize * self.n + j as usize;
-        let tau = tariff(world, params, &self.policy, i, j);
-        let phi = tau + ntb(world, params, i, j);
+        let (tau, phi) = trade_cost(world, params, &self.policy, i, j);
         let same_phi = phi.to_bits() == self.phi[idx].to_bits();
         if !same_phi {
             self.att[idx] = self.g[idx] * self.memo.get(phi, params.elasticity);
@@ -702,10 +724,13 @@ impl Engine {
                 _ => {}
             }
         }
-        pairs.sort_unstable();
-        pairs.dedup();
-        touched.sort_unstable();
-        touched.dedup();
+        // One op lists each pair once; several (a dissolution) may repeat pairs.
+        if ops.len() > 1 {
+            pairs.sort_unstable();
+            pairs.dedup();
+            touched.sort_unstable();
+            touched.dedup();
+        }
     }
 
     fn next_stamp(&mut self) -> u32 {
@@ -957,8 +982,7 @@ impl Engine {
         for &(a, b) in pairs {
             for (r, c) in [(a, b), (b, a)] {
                 let idx = r as usize * n + c as usize;
-                let tau = tariff(world, params, &self.policy, r, c);
-                let phi = tau + ntb(world, params, r, c);
+                let (tau, phi) = trade_cost(world, params, &self.policy, r, c);
                 if phi.to_bits() == self.phi[idx].to_bits()
                     && tau.to_bits() == self.tau[idx].to_bits()
                 {
@@ -1082,8 +1106,7 @@ impl Engine {
                     continue;
                 }
                 let idx = base + j as usize;
-                let tau = tariff(world, params, policy, i, j);
-                let phi = tau + ntb(world, params, i, j);
+                let (tau, phi) = trade_cost(world, params, policy, i, j);
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
@@ -1112,8 +1135,7 @@ impl Engine {
                     continue;
                 }
                 let idx = a * n + j as usize;
-                let tau = tariff(world, params, policy, a as u32, j);
-                let phi = tau + ntb(world, params, a as u32, j);
+                let (tau, phi) = trade_cost(world, params, policy, a as u32, j);
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {

@@ -213,6 +213,7 @@ pub struct Sim {
     nearest: Vec<Vec<u32>>,
     deltas: Vec<f64>,
     queried: Vec<u32>,
+    cands: Vec<Move>,
     changed: bool,
 }
 
@@ -277,6 +278,7 @@ impl Sim {
             nearest,
             deltas: Vec::new(),
             queried: Vec::new(),
+            cands: Vec::new(),
             changed: true,
         };
         sim.fire_events();
@@ -699,16 +701,17 @@ impl Sim {
         }
     }
 
-    /// ΔU of every queried country under `ops`, checked against a from-scratch
-    /// computation when the scenario asks for it.
-    fn evaluate(&mut self, ops: &[Op]) {
-        let queried = std::mem::take(&mut self.queried);
+    /// ΔU of the first `first` queried countries under `ops`, checked against a
+    /// from-scratch computation when the scenario asks for it.
+    fn evaluate(&mut self, ops: &[Op], first: usize) {
+        let all = std::mem::take(&mut self.queried);
+        let queried = &all[..first.min(all.len())];
         let mut deltas = std::mem::take(&mut self.deltas);
         self.engine.deltas(
             &mut self.world,
             &self.spec.params,
             ops,
-            &queried,
+            queried,
             &mut deltas,
         );
         if self.spec.params.check_incremental {
@@ -727,7 +730,7 @@ impl Sim {
                 );
             }
         }
-        self.queried = queried;
+        self.queried = all;
         self.deltas = deltas;
     }
 
@@ -745,16 +748,16 @@ impl Sim {
         if let Some(bar) = bar
             && queried.len() > 1
         {
-            let all = std::mem::replace(&mut queried, vec![i]);
+            // The mover alone first: only queried[0] is evaluated.
             self.queried = queried;
-            self.evaluate(ops.as_slice());
+            self.evaluate(ops.as_slice(), 1);
             if self.deltas[0] - self.params().switching_cost <= bar {
                 return None;
             }
-            queried = all;
+            queried = std::mem::take(&mut self.queried);
         }
         self.queried = queried;
-        self.evaluate(ops.as_slice());
+        self.evaluate(ops.as_slice(), usize::MAX);
         let d = &self.deltas;
         let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();
         let voters = d.len() - 1;
@@ -778,8 +781,14 @@ impl Sim {
 
     /// The move country i chooses now.
     fn choose(&mut self, i: u32) -> Move {
-        let mut cands = Vec::new();
+        let mut cands = std::mem::take(&mut self.cands);
         self.candidates(i, &mut cands);
+        let mv = self.choose_among(i, &cands);
+        self.cands = cands;
+        mv
+    }
+
+    fn choose_among(&mut self, i: u32, cands: &[Move]) -> Move {
         match self.params().choice {
             Choice::BestResponse => {
                 let (mut best, mut best_net) = (Move::Stay, GAIN_TOLERANCE);
@@ -795,7 +804,7 @@ impl Sim {
             }
             Choice::Logit { beta } => {
                 let mut feasible: Vec<(Move, f64)> = Vec::with_capacity(cands.len());
-                for &mv in &cands {
+                for &mv in cands {
                     if let Some(net) = self.assess(i, mv, None) {
                         feasible.push((mv, net));
                     }
@@ -917,7 +926,7 @@ impl Sim {
         let proposal = (self.world.t_m - p.round_cut).max(0.0);
         let noise = p.gridlock_noise;
         self.queried = members;
-        self.evaluate(&[Op::SetTm(proposal)]);
+        self.evaluate(&[Op::SetTm(proposal)], usize::MAX);
         let yes = self
             .deltas
             .iter()
