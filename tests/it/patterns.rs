@@ -93,3 +93,38 @@ fn trade_diversion_drives_domino_accession() {
         .sum();
     assert!(joins >= 8 * 5, "only {joins} accessions in {WORLDS} worlds");
 }
+
+#[test]
+fn retaliation_deters_walled_customs_unions() {
+    // Krugman's walls are deterred when M's members withdraw MFN from breaching exporters.
+    let results = run(
+        "(article_xxiv: false, cu_market_power: 1.0, regional: (new_kind: CustomsUnion), multilateral: (retaliation: true))",
+    );
+    assert_eq!(
+        count(&results, &[Outcome::RivalBlocs]),
+        0,
+        "{:?}",
+        results.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
+    assert!(
+        count(
+            &results,
+            &[Outcome::MultilateralCore, Outcome::NetworkedOrder]
+        ) >= 7
+    );
+}
+
+#[test]
+fn the_multilateral_core_has_a_critical_mass() {
+    // MODEL.md: below about a quarter of world GDP M's worlds end in rival blocs,
+    // above it in a networked order (or global free trade).
+    let small = run("(initial_m: LargestShare(0.1))");
+    let large = run("(initial_m: LargestShare(0.5))");
+    assert!(
+        count(&small, &[Outcome::RivalBlocs]) >= 7,
+        "{:?}",
+        small.iter().map(|r| r.outcome).collect::<Vec<_>>()
+    );
+    assert_eq!(count(&large, &[Outcome::RivalBlocs]), 0);
+    assert!(count(&large, &[Outcome::NetworkedOrder, Outcome::GlobalFreeTrade]) >= 7);
+}
