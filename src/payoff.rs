@@ -389,6 +389,7 @@ pub struct Engine {
     utility: Vec<f64>,
     policy: Policy,
     pbar: Vec<[f64; 2]>,
+    pbar_sums: Vec<[f64; 3]>,
     pbar_m: [f64; 2],
     g_share: f64,
     memo: Memo,
@@ -497,6 +498,7 @@ impl Engine {
             utility: vec![0.0; n],
             policy: Policy::of(world, params),
             pbar: Vec::new(),
+            pbar_sums: Vec::new(),
             pbar_m: [0.0; 2],
             g_share: 0.0,
             memo: Memo::default(),
@@ -608,6 +610,9 @@ impl Engine {
             .agreements
             .iter()
             .map(|a| world.mean_ideal(a.members().iter().copied()))
+            .collect();
+        self.pbar_sums = (0..world.agreements.len() as u32)
+            .map(|k| ideal_sums(world, k))
             .collect();
         self.pbar_m = world.mean_ideal(world.m_members());
         self.g_share = g_share(world);
@@ -791,9 +796,11 @@ impl Engine {
             }
             self.pbar.resize(world.agreements.len(), [0.0; 2]);
             self.policy.t_cu.resize(world.agreements.len(), 0.0);
+            self.pbar_sums.resize(world.agreements.len(), [0.0; 3]);
             for &k in &touched {
                 self.pbar[k as usize] =
                     world.mean_ideal(world.agreements[k as usize].members().iter().copied());
+                self.pbar_sums[k as usize] = ideal_sums(world, k);
             }
             // Non-trade terms change for the movers and the members of touched agreements
             // (and of M, whose mean ideal point moves with its membership).
@@ -942,6 +949,26 @@ impl Engine {
             self.deltas_custom(world, params, ops, queried, out);
             return;
         }
+        if let [op] = ops
+            && params.security.is_none()
+            && match *op {
+                Op::AddMember(k, _) => world.agreements[k as usize].spec.kind == Kind::Fta,
+                Op::Found(..) => world.new_agreement.kind == Kind::Fta,
+                _ => false,
+            }
+        {
+            self.deltas_fta_entry(world, params, *op, queried, out);
+            return;
+        }
+        if let ([Op::SetM(i, on)], [c]) = (ops, queried)
+            && *i == *c
+            && params.security.is_none()
+            && !params.retaliation
+            && self.m_stays_effective(world, params, *i, *on)
+        {
+            out.push(self.delta_m_mover(world, params, *i, *on));
+            return;
+        }
         let mut undo = std::mem::take(&mut self.scratch.undo);
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_k);
@@ -966,6 +993,88 @@ impl Engine {
         self.scratch.undo = undo;
     }
 
+    /// Stages entry (r, c) with new (τ, φ) in the trial overlay and updates row r's
+    /// trial sums; unchanged entries are skipped.
+    #[inline]
+    fn stage(
+        &mut self,
+        r: u32,
+        c: u32,
+        tau: f64,
+        phi: f64,
+        elasticity: f64,
+        id: u32,
+        affected: &mut Vec<u32>,
+    ) {
+        let idx = r as usize * self.n + c as usize;
+        let same_phi = phi.to_bits() == self.phi[idx].to_bits();
+        if same_phi && tau.to_bits() == self.tau[idx].to_bits() {
+            return;
+        }
+        let (att, w) = if same_phi {
+            (self.att[idx], self.w[idx])
+        } else {
+            let att = self.g[idx] * self.memo.get(phi, elasticity);
+            (att, att / (1.0 + phi))
+        };
+        let s = &mut self.scratch;
+        s.stamp[idx] = id;
+        s.overlay_w[idx] = w;
+        let r = r as usize;
+        if s.row_mark[r] != id {
+            s.row_mark[r] = id;
+            affected.push(r as u32);
+            s.new_d[r] = self.d[r];
+            s.new_rs[r] = self.rs[r];
+            s.new_ls[r] = self.ls[r];
+        }
+        s.new_d[r] += att - self.att[idx];
+        s.new_rs[r] += w * tau - self.w[idx] * self.tau[idx];
+        s.new_ls[r] += att - self.att[idx];
+    }
+
+    /// Prepares the exporters' market weights y_a / D_a of the affected rows.
+    fn stage_weights(&mut self, world: &World, affected: &[u32]) {
+        for &a in affected {
+            let a = a as usize;
+            let y = world.countries[a].gdp;
+            self.scratch.q[a] = y / self.scratch.new_d[a];
+            self.scratch.q_old[a] = y / self.d[a];
+        }
+    }
+
+    /// C + X + R − L of country c under the staged overlay.
+    fn staged_trade(
+        &self,
+        world: &World,
+        params: &Params,
+        c: u32,
+        id: u32,
+        affected: &[u32],
+    ) -> f64 {
+        let (n, cu, s) = (self.n, c as usize, &self.scratch);
+        let (d, rs, ls) = if s.row_mark[cu] == id {
+            (s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
+        } else {
+            (self.d[cu], self.rs[cu], self.ls[cu])
+        };
+        let mut x = self.x[cu];
+        for &a in affected {
+            let a = a as usize;
+            if a == cu {
+                continue;
+            }
+            let idx = a * n + cu;
+            let w_new = if s.stamp[idx] == id {
+                s.overlay_w[idx]
+            } else {
+                self.w[idx]
+            };
+            x += s.q[a] * w_new - s.q_old[a] * self.w[idx];
+        }
+        Engine::trade_row(world, params, cu, d, rs, ls) + x
+    }
+
     fn deltas_pairwise(
         &mut self,
         world: &World,
@@ -975,39 +1084,13 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
-        let n = self.n;
         let id = self.next_stamp();
         let mut affected = std::mem::take(&mut self.scratch.affected);
         affected.clear();
         for &(a, b) in pairs {
             for (r, c) in [(a, b), (b, a)] {
-                let idx = r as usize * n + c as usize;
                 let (tau, phi) = trade_cost(world, params, &self.policy, r, c);
-                if phi.to_bits() == self.phi[idx].to_bits()
-                    && tau.to_bits() == self.tau[idx].to_bits()
-                {
-                    continue;
-                }
-                let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
-                    (self.att[idx], self.w[idx])
-                } else {
-                    let att = self.g[idx] * self.memo.get(phi, params.elasticity);
-                    (att, att / (1.0 + phi))
-                };
-                let s = &mut self.scratch;
-                s.stamp[idx] = id;
-                s.overlay_w[idx] = w;
-                let r = r as usize;
-                if s.row_mark[r] != id {
-                    s.row_mark[r] = id;
-                    affected.push(r as u32);
-                    s.new_d[r] = self.d[r];
-                    s.new_rs[r] = self.rs[r];
-                    s.new_ls[r] = self.ls[r];
-                }
-                s.new_d[r] += att - self.att[idx];
-                s.new_rs[r] += w * tau - self.w[idx] * self.tau[idx];
-                s.new_ls[r] += att - self.att[idx];
+                self.stage(r, c, tau, phi, params.elasticity, id, &mut affected);
             }
         }
         for op in ops {
@@ -1036,41 +1119,154 @@ impl Engine {
         } else {
             self.pbar_m
         };
-        for &a in &affected {
-            let a = a as usize;
-            let y = world.countries[a].gdp;
-            self.scratch.q[a] = y / self.scratch.new_d[a];
-            self.scratch.q_old[a] = y / self.d[a];
-        }
+        self.stage_weights(world, &affected);
         for &c in queried {
-            let cu = c as usize;
-            let s = &self.scratch;
-            let (d, rs, ls) = if s.row_mark[cu] == id {
-                (s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
-            } else {
-                (self.d[cu], self.rs[cu], self.ls[cu])
-            };
-            let mut x = self.x[cu];
-            for &a in &affected {
-                let a = a as usize;
-                if a == cu {
-                    continue;
-                }
-                let idx = a * n + cu;
-                let w_new = if s.stamp[idx] == id {
-                    s.overlay_w[idx]
-                } else {
-                    self.w[idx]
-                };
-                x += s.q[a] * w_new - s.q_old[a] * self.w[idx];
-            }
-            let other = if s.who_mark[cu] == id {
+            let other = if self.scratch.who_mark[c as usize] == id {
                 other_terms(world, params, c, pbar_m, |k| self.pbar_of(k), self.g_share).total()
             } else {
-                self.other[cu]
+                self.other[c as usize]
             };
             out.push(
-                Engine::trade_row(world, params, cu, d, rs, ls) + x + other - self.utility[cu],
+                self.staged_trade(world, params, c, id, &affected) + other
+                    - self.utility[c as usize],
+            );
+        }
+        self.scratch.affected = affected;
+    }
+
+    /// The mover's own ΔU from entering or leaving M while M stays fully effective and
+    /// nobody retaliates: only row i and column i change, so the mover's new row sums
+    /// and exports are summed directly, without staging an overlay.
+    fn delta_m_mover(&mut self, world: &mut World, params: &Params, i: u32, on: bool) -> f64 {
+        let undo = world.apply(Op::SetM(i, on));
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let mut last = (f64::NAN, 0.0);
+        let mut atten = |memo: &mut Memo, phi: f64| {
+            if phi.to_bits() != last.0.to_bits() {
+                last = (phi, memo.get(phi, eps));
+            }
+            last.1
+        };
+        let (mut d, mut rs, mut ls) = (self.e_att(iu, iu), 0.0, 0.0);
+        let mut x = 0.0;
+        for j in 0..n as u32 {
+            let ju = j as usize;
+            if ju == iu {
+                continue;
+            }
+            let (tau, phi) = trade_cost(world, params, &self.policy, i, j);
+            let att = self.g[iu * n + ju] * atten(&mut self.memo, phi);
+            d += att;
+            rs += att / (1.0 + phi) * tau;
+            ls += att;
+            let idx = ju * n + iu;
+            let (_, phi_in) = trade_cost(world, params, &self.policy, j, i);
+            let (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
+                (self.att[idx], self.w[idx])
+            } else {
+                let att_in = self.g[idx] * atten(&mut self.memo, phi_in);
+                (att_in, att_in / (1.0 + phi_in))
+            };
+            let d_j = self.d[ju] + att_in - self.att[idx];
+            x += world.countries[ju].gdp * w_in / d_j;
+        }
+        let pbar_m = world.mean_ideal(world.m_members());
+        let other = other_terms(
+            world,
+            params,
+            i,
+            pbar_m,
+            |k| self.pbar[k as usize],
+            self.g_share,
+        )
+        .total();
+        world.apply(undo);
+        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+    }
+
+    fn e_att(&self, r: usize, c: usize) -> f64 {
+        self.att[r * self.n + c]
+    }
+
+    /// Joining or founding an FTA, evaluated without touching the world: the move makes
+    /// the mover share an agreement of depth δ with each partner (τ = 0 both ways, the
+    /// shared depth at least δ), adds one membership and one FTA to the mover's costs, and
+    /// moves the agreement's mean ideal point. Everything else is unchanged, so only those
+    /// pairs and the partners' sovereignty terms are recomputed.
+    fn deltas_fta_entry(
+        &mut self,
+        world: &World,
+        params: &Params,
+        op: Op,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let (mover, partner, k) = match op {
+            Op::AddMember(k, i) => (i, None, Some(k)),
+            Op::Found(i, j) => (i, Some(j), None),
+            _ => unreachable!("only FTA entries take this path"),
+        };
+        let depth = k.map_or(world.new_agreement.depth, |k| {
+            world.agreements[k as usize].spec.depth
+        });
+        let partners: &[u32] = match (k, &partner) {
+            (Some(k), _) => world.agreements[k as usize].members(),
+            (None, Some(j)) => std::slice::from_ref(j),
+            (None, None) => unreachable!(),
+        };
+        let id = self.next_stamp();
+        let mut affected = std::mem::take(&mut self.scratch.affected);
+        affected.clear();
+        for &m in partners {
+            for (r, c) in [(mover, m), (m, mover)] {
+                let mut shared = world.shared_depth(r, c).max(depth);
+                if world.in_m[r as usize] && world.in_m[c as usize] {
+                    shared = shared.max(params.depth_m);
+                }
+                self.stage(
+                    r,
+                    c,
+                    0.0,
+                    params.ntb * (1.0 - shared),
+                    params.elasticity,
+                    id,
+                    &mut affected,
+                );
+            }
+        }
+        // The agreement's GDP-weighted mean ideal point after entry.
+        let mut sums = k.map_or([0.0; 3], |k| self.pbar_sums[k as usize]);
+        for c in std::iter::once(mover).chain(partner) {
+            let country = &world.countries[c as usize];
+            sums[0] += country.gdp * country.ideal[0];
+            sums[1] += country.gdp * country.ideal[1];
+            sums[2] += country.gdp;
+        }
+        let pbar_new = [sums[0] / sums[2], sums[1] / sums[2]];
+        self.stage_weights(world, &affected);
+        for &c in queried {
+            let country = &world.countries[c as usize];
+            let dist = |p: [f64; 2]| {
+                ((country.ideal[0] - p[0]).powi(2) + (country.ideal[1] - p[1]).powi(2)).sqrt()
+            };
+            let weight = country.gdp * country.sovereignty * depth;
+            let extra = if c == mover || Some(c) == partner {
+                let ftas = world.fta_count(c) as f64;
+                -weight * dist(pbar_new) - params.membership_cost - params.roo_cost * ftas
+            } else if let Some(k) = k.filter(|&k| {
+                world.agreements[k as usize]
+                    .members()
+                    .binary_search(&c)
+                    .is_ok()
+            }) {
+                -weight * (dist(pbar_new) - dist(self.pbar[k as usize]))
+            } else {
+                0.0
+            };
+            let other = self.other[c as usize] + extra;
+            out.push(
+                self.staged_trade(world, params, c, id, &affected) + other
+                    - self.utility[c as usize],
             );
         }
         self.scratch.affected = affected;
@@ -1234,6 +1430,18 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Σ y p_x, Σ y p_y and Σ y over an agreement's members.
+fn ideal_sums(world: &World, k: u32) -> [f64; 3] {
+    let mut sums = [0.0; 3];
+    for &m in world.agreements[k as usize].members() {
+        let c = &world.countries[m as usize];
+        sums[0] += c.gdp * c.ideal[0];
+        sums[1] += c.gdp * c.ideal[1];
+        sums[2] += c.gdp;
+    }
+    sums
 }
 
 fn mark_row(s: &mut Scratch, i: u32) {
