@@ -998,10 +998,8 @@ impl Engine {
     #[inline]
     fn stage(
         &mut self,
-        r: u32,
-        c: u32,
-        tau: f64,
-        phi: f64,
+        (r, c): (u32, u32),
+        (tau, phi): (f64, f64),
         elasticity: f64,
         id: u32,
         affected: &mut Vec<u32>,
@@ -1090,7 +1088,7 @@ impl Engine {
         for &(a, b) in pairs {
             for (r, c) in [(a, b), (b, a)] {
                 let (tau, phi) = trade_cost(world, params, &self.policy, r, c);
-                self.stage(r, c, tau, phi, params.elasticity, id, &mut affected);
+                self.stage((r, c), (tau, phi), params.elasticity, id, &mut affected);
             }
         }
         for op in ops {
@@ -1224,10 +1222,8 @@ impl Engine {
                     shared = shared.max(params.depth_m);
                 }
                 self.stage(
-                    r,
-                    c,
-                    0.0,
-                    params.ntb * (1.0 - shared),
+                    (r, c),
+                    (0.0, params.ntb * (1.0 - shared)),
                     params.elasticity,
                     id,
                     &mut affected,
