@@ -272,27 +272,37 @@ pub fn measure(
         .collect();
     let primary = primary_blocs(world);
 
-    // Pair sums in a fixed order: row-major, ascending.
+    // Pair sums in a fixed order: each importer's row is summed over exporters j ≠ i
+    // (weights y_j), then scaled by y_i and added in ascending i.
     let (mut all_w, mut free_w, mut tariff_w, mut wall_w, mut wall_tau) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
     for i in 0..n {
-        let (yi, bi) = (y[i], bloc[i]);
         let row = engine.tau_row(i as u32);
-        for (j, ((&yj, &tau), &bj)) in y.iter().zip(row).zip(&bloc).enumerate() {
-            if i == j {
+        let (mut all, mut free, mut tariff, mut wall, mut wall_t) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for (j, (&yj, &tau)) in y.iter().zip(row).enumerate() {
+            if j == i {
                 continue;
             }
-            let w = yi * yj;
-            all_w += w;
-            tariff_w += w * tau;
+            all += yj;
+            tariff += yj * tau;
             if tau == 0.0 {
-                free_w += w;
-            }
-            if bi >= 0 && bj >= 0 && bi != bj {
-                wall_w += w;
-                wall_tau += w * tau;
+                free += yj;
             }
         }
+        if bloc[i] >= 0 {
+            for (j, ((&yj, &tau), &bj)) in y.iter().zip(row).zip(&bloc).enumerate() {
+                if bj >= 0 && bj != bloc[i] && j != i {
+                    wall += yj;
+                    wall_t += yj * tau;
+                }
+            }
+        }
+        let yi = y[i];
+        all_w += yi * all;
+        free_w += yi * free;
+        tariff_w += yi * tariff;
+        wall_w += yi * wall;
+        wall_tau += yi * wall_t;
     }
 
     // Blocs by primary agreement, in agreement-id order.
