@@ -82,6 +82,7 @@ fn compliance_of(x: f64, t_m: f64, t_n: f64) -> f64 {
 }
 
 /// Applied tariff τ_ij of importer i on exporter j (i ≠ j).
+#[inline]
 pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> f64 {
     if world.share(i, j) {
         return 0.0;

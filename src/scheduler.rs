@@ -250,14 +250,13 @@ impl Sim {
         let n = world.n();
         let nearest = (0..n as u32)
             .map(|i| {
-                let mut others: Vec<u32> = (0..n as u32).filter(|&j| j != i).collect();
-                others.sort_by(|&a, &b| {
-                    world
-                        .distance(i, a)
-                        .total_cmp(&world.distance(i, b))
-                        .then(a.cmp(&b))
-                });
-                others
+                let mut others: Vec<(f64, u32)> = (0..n as u32)
+                    .filter(|&j| j != i)
+                    .map(|j| (world.distance(i, j), j))
+                    .collect();
+                // Distances then ids: a total order, so an unstable sort gives one result.
+                others.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                others.into_iter().map(|o| o.1).collect()
             })
             .collect();
         let mut sim = Sim {
