@@ -394,6 +394,8 @@ pub struct Engine {
     pbar_m: [f64; 2],
     g_share: f64,
     memo: Memo,
+    stop: Option<(usize, f64)>,
+    losses: usize,
     custom: Option<std::sync::Arc<dyn TradeModel>>,
     custom_trade: Vec<f64>,
     scratch: Scratch,
@@ -503,6 +505,8 @@ impl Engine {
             pbar_m: [0.0; 2],
             g_share: 0.0,
             memo: Memo::default(),
+            stop: None,
+            losses: 0,
             custom: crate::docking::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
@@ -945,7 +949,24 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
+        self.deltas_until(world, params, ops, queried, None, out);
+    }
+
+    /// Like [`Engine::deltas`], but stops once `stop = (limit, tolerance)` voters (the
+    /// queried countries after the first) have lost more than `tolerance`: a vote that is
+    /// already lost needs no more ballots. `out` then holds fewer values than `queried`.
+    pub fn deltas_until(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        stop: Option<(usize, f64)>,
+        out: &mut Vec<f64>,
+    ) {
         out.clear();
+        self.stop = stop;
+        self.losses = 0;
         if self.custom.is_some() {
             self.deltas_custom(world, params, ops, queried, out);
             return;
@@ -1125,10 +1146,11 @@ impl Engine {
             } else {
                 self.other[c as usize]
             };
-            out.push(
-                self.staged_trade(world, params, c, id, &affected) + other
-                    - self.utility[c as usize],
-            );
+            let d = self.staged_trade(world, params, c, id, &affected) + other
+                - self.utility[c as usize];
+            if self.record(out, d) {
+                break;
+            }
         }
         self.scratch.affected = affected;
     }
@@ -1181,6 +1203,18 @@ impl Engine {
         .total();
         world.apply(undo);
         Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+    }
+
+    /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.
+    fn record(&mut self, out: &mut Vec<f64>, delta: f64) -> bool {
+        out.push(delta);
+        match self.stop {
+            Some((limit, tolerance)) if out.len() > 1 && delta < -tolerance => {
+                self.losses += 1;
+                self.losses >= limit
+            }
+            _ => false,
+        }
     }
 
     fn e_att(&self, r: usize, c: usize) -> f64 {
@@ -1261,10 +1295,11 @@ impl Engine {
                 0.0
             };
             let other = self.other[c as usize] + extra;
-            out.push(
-                self.staged_trade(world, params, c, id, &affected) + other
-                    - self.utility[c as usize],
-            );
+            let d = self.staged_trade(world, params, c, id, &affected) + other
+                - self.utility[c as usize];
+            if self.record(out, d) {
+                break;
+            }
         }
         self.scratch.affected = affected;
     }
@@ -1377,12 +1412,13 @@ impl Engine {
                 x += s.q[a] * w;
             }
             let other = other_terms(world, params, c, pbar_m, |k| self.pbar_of(k), g_now).total();
-            out.push(
-                Engine::trade_row(world, params, cu, s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
-                    + x
-                    + other
-                    - self.utility[cu],
-            );
+            let d = Engine::trade_row(world, params, cu, s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
+                + x
+                + other
+                - self.utility[cu];
+            if self.record(out, d) {
+                break;
+            }
         }
         self.release_marks(rows, cols);
         self.policy = old_policy;
@@ -1407,7 +1443,9 @@ impl Engine {
             let pbar =
                 |k: u32| world.mean_ideal(world.agreements[k as usize].members().iter().copied());
             let other = other_terms(world, params, c, pbar_m, pbar, g_now).total();
-            out.push(trade[c as usize] + other - self.utility[c as usize]);
+            if self.record(out, trade[c as usize] + other - self.utility[c as usize]) {
+                break;
+            }
         }
         for &op in undo.iter().rev() {
             world.apply(op);

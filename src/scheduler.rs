@@ -702,15 +702,20 @@ impl Sim {
 
     /// ΔU of the first `first` queried countries under `ops`, checked against a
     /// from-scratch computation when the scenario asks for it.
-    fn evaluate(&mut self, ops: &[Op], first: usize) {
+    ///
+    /// With `stop_after`, evaluation ends once that many voters (queried countries after
+    /// the first) lose: the vote is lost whatever the others say.
+    fn evaluate(&mut self, ops: &[Op], first: usize, stop_after: Option<usize>) {
         let all = std::mem::take(&mut self.queried);
         let queried = &all[..first.min(all.len())];
         let mut deltas = std::mem::take(&mut self.deltas);
-        self.engine.deltas(
+        let stop = stop_after.map(|limit| (limit, GAIN_TOLERANCE));
+        self.engine.deltas_until(
             &mut self.world,
             &self.spec.params,
             ops,
             queried,
+            stop,
             &mut deltas,
         );
         if self.spec.params.check_incremental {
@@ -720,7 +725,7 @@ impl Sim {
                 trial.apply(op);
             }
             let after = payoffs_from_scratch(&trial, &self.spec.params);
-            for (q, &c) in queried.iter().enumerate() {
+            for (q, &c) in queried.iter().enumerate().take(deltas.len()) {
                 let exact = after[c as usize].total() - before[c as usize].total();
                 assert!(
                     (exact - deltas[q]).abs() <= 1e-9 * (1.0 + exact.abs()),
@@ -749,14 +754,31 @@ impl Sim {
         {
             // The mover alone first: only queried[0] is evaluated.
             self.queried = queried;
-            self.evaluate(ops.as_slice(), 1);
+            self.evaluate(ops.as_slice(), 1, None);
             if self.deltas[0] - self.params().switching_cost <= bar {
                 return None;
             }
             queried = std::mem::take(&mut self.queried);
         }
+        let voters = queried.len() - 1;
+        let unanimity_or_majority =
+            |unanimity: bool| Some(if unanimity { 1 } else { voters.div_ceil(2) });
+        let stop_after = match mv {
+            Move::Join(k) => match self.world.agreements[k as usize].spec.rule {
+                MemberRule::Open => None,
+                MemberRule::Unanimity => unanimity_or_majority(true),
+                MemberRule::Majority => unanimity_or_majority(false),
+            },
+            Move::JoinM => match self.world.accession_rule {
+                AccessionRule::Open => None,
+                AccessionRule::Consensus => unanimity_or_majority(true),
+                AccessionRule::Majority => unanimity_or_majority(false),
+            },
+            _ => None,
+        }
+        .filter(|_| voters > 0);
         self.queried = queried;
-        self.evaluate(ops.as_slice(), usize::MAX);
+        self.evaluate(ops.as_slice(), usize::MAX, stop_after);
         let d = &self.deltas;
         let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();
         let voters = d.len() - 1;
@@ -924,14 +946,20 @@ impl Sim {
         }
         let proposal = (self.world.t_m - p.round_cut).max(0.0);
         let noise = p.gridlock_noise;
+        let m = members.len();
+        // Losses are counted from the second member on, so the limit is one that makes
+        // the round fail whatever the first member votes.
+        let stop_after = match self.world.decision_rule {
+            DecisionRule::Consensus => 1,
+            DecisionRule::Supermajority(q) => (m as f64 * (1.0 - q)).floor() as usize + 1,
+        };
         self.queried = members;
-        self.evaluate(&[Op::SetTm(proposal)], usize::MAX);
+        self.evaluate(&[Op::SetTm(proposal)], usize::MAX, Some(stop_after));
         let yes = self
             .deltas
             .iter()
             .filter(|&&d| d >= -GAIN_TOLERANCE)
             .count();
-        let m = self.deltas.len();
         let mut passes = match self.world.decision_rule {
             DecisionRule::Consensus => yes == m,
             DecisionRule::Supermajority(q) => yes as f64 >= q * m as f64,
