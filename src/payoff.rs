@@ -82,7 +82,7 @@ fn compliance_of(x: f64, t_m: f64, t_n: f64) -> f64 {
 }
 
 /// Applied tariff τ_ij of importer i on exporter j (i ≠ j).
-#[inline]
+#[inline(always)]
 pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> f64 {
     if world.share(i, j) {
         return 0.0;
@@ -110,7 +110,7 @@ pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -
 
 /// (τ_ij, φ_ij) together: the engine's hot path reads each input once. Must agree with
 /// [`tariff`] and [`ntb`], which the from-scratch path uses (the tests compare the two).
-#[inline]
+#[inline(always)]
 pub fn trade_cost(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> (f64, f64) {
     let both_m = world.in_m[i as usize] && world.in_m[j as usize];
     let depth = if both_m {
