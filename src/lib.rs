@@ -18,3 +18,4 @@ pub mod plot;
 pub mod rng;
 pub mod runner;
 pub mod scheduler;
+pub mod sweep;
