@@ -111,7 +111,10 @@ pub(super) fn cmd_sweep(args: SweepArgs, argv: &[String]) -> anyhow::Result<()> 
     if !args.quiet {
         let shard = args.shard.map_or(String::new(), |s| {
             let r = s.range(plan.worlds());
-            format!(", shard {}/{} (worlds {}..{})", s.index, s.count, r.start, r.end)
+            format!(
+                ", shard {}/{} (worlds {}..{})",
+                s.index, s.count, r.start, r.end
+            )
         });
         let resumed = if summary.resumed > 0 {
             format!(" ({} resumed)", summary.resumed)
@@ -208,13 +211,7 @@ pub(super) fn cmd_run_from_sweep(args: RunArgs, argv: &[String]) -> anyhow::Resu
         draw(&out, None)?;
     }
     if !args.quiet {
-        print_summary(
-            &scenario,
-            &results,
-            1,
-            start.elapsed().as_secs_f64(),
-            &out,
-        );
+        print_summary(&scenario, &results, 1, start.elapsed().as_secs_f64(), &out);
     }
     Ok(())
 }

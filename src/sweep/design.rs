@@ -62,7 +62,10 @@ pub fn saltelli(n: usize, d: usize, rng: &mut WorldRng) -> Vec<Vec<f64>> {
 /// the factors. A factor moving down starts Δ above its base level. This is the
 /// construction of Morris (1991), so every level is equally likely at every step.
 pub fn morris(r: usize, d: usize, levels: u32, rng: &mut WorldRng) -> Vec<Vec<f64>> {
-    assert!(levels >= 2 && levels % 2 == 0, "levels must be even");
+    assert!(
+        levels >= 2 && levels.is_multiple_of(2),
+        "levels must be even"
+    );
     let half = levels / 2; // Δ in grid steps
     let step = 1.0 / f64::from(levels - 1);
     let mut points = Vec::with_capacity(r * (d + 1));

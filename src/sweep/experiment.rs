@@ -84,7 +84,7 @@ pub enum Base {
     /// A scenario file, relative to the experiment file's directory.
     File(String),
     /// A scenario written out in the experiment (absent fields take their defaults).
-    Inline(Scenario),
+    Inline(Box<Scenario>),
 }
 
 /// Which worlds have their per-tick metrics written to `series.csv`.
@@ -333,13 +333,13 @@ impl Plan {
         let mut base = match &experiment.base {
             Base::Default => Scenario::builtin_default(),
             Base::File(file) => Scenario::load(&dir.join(file)).map_err(base_err)?,
-            Base::Inline(s) => s.clone(),
+            Base::Inline(s) => (**s).clone(),
         };
         base.seed = experiment.seed;
         base.worlds = 1;
         base.validate(Path::new(&format!("{} (base)", path.display())))
             .map_err(base_err)?;
-        experiment.base = Base::Inline(base.clone());
+        experiment.base = Base::Inline(Box::new(base.clone()));
         let name = experiment.name.clone().unwrap_or_else(|| stem.to_string());
         experiment.name = Some(name.clone());
 
@@ -361,7 +361,8 @@ impl Plan {
             }
         }
         let tree = to_node(&base);
-        let (layout, fields, method) = layout(&experiment, &tree, seed_rng(experiment.seed), &mut bad);
+        let (layout, fields, method) =
+            layout(&experiment, &tree, seed_rng(experiment.seed), &mut bad);
         let replications = experiment.replications.max(1);
         let points = match &layout {
             Some(Layout::Grid(values)) => values
@@ -472,13 +473,12 @@ impl Plan {
                 .expect("paths are checked when the plan is made") = Node::Raw(text);
         }
         let text = tree.render(Style::Ron);
-        let scenario =
-            ron_options()
-                .from_str::<Scenario>(&text)
-                .map_err(|e| match parse_error(Path::new(""), e) {
-                    ConfigError::Parse { message, .. } => message,
-                    other => other.to_string(),
-                })?;
+        let scenario = ron_options()
+            .from_str::<Scenario>(&text)
+            .map_err(|e| match parse_error(Path::new(""), e) {
+                ConfigError::Parse { message, .. } => message,
+                other => other.to_string(),
+            })?;
         let resolved = to_node(&scenario);
         let cells = self
             .fields
@@ -738,10 +738,7 @@ fn layout(
                         ok = false;
                     }
                     if e.outputs.is_empty() {
-                        bad(
-                            "outputs".into(),
-                            "Sobol needs at least one output".into(),
-                        );
+                        bad("outputs".into(), "Sobol needs at least one output".into());
                         ok = false;
                     }
                     ok.then(|| design::saltelli(*base_samples as usize, d, &mut rng))
@@ -758,7 +755,7 @@ fn layout(
                         );
                         ok = false;
                     }
-                    if *levels < 2 || levels % 2 != 0 {
+                    if *levels < 2 || !levels.is_multiple_of(2) {
                         bad(
                             "design.Morris.levels".into(),
                             format!("{levels}: must be even and at least 2 (4 is usual)"),
@@ -766,10 +763,7 @@ fn layout(
                         ok = false;
                     }
                     if e.outputs.is_empty() {
-                        bad(
-                            "outputs".into(),
-                            "Morris needs at least one output".into(),
-                        );
+                        bad("outputs".into(), "Morris needs at least one output".into());
                         ok = false;
                     }
                     ok.then(|| design::morris(*trajectories as usize, d, *levels, &mut rng))
@@ -838,7 +832,12 @@ fn factor_values(
                 bad(label.into(), "`values` is empty: give at least one".into());
                 return None;
             }
-            Some(values.iter().map(|v| v.get_ron().trim().to_string()).collect())
+            Some(
+                values
+                    .iter()
+                    .map(|v| v.get_ron().trim().to_string())
+                    .collect(),
+            )
         }
         (None, Some((lo, hi)), Some(count)) => {
             let kind = base?.number_kind();
@@ -855,7 +854,9 @@ fn factor_values(
             if !(lo.is_finite() && hi.is_finite() && lo <= hi) || count == 0 {
                 bad(
                     label.into(),
-                    format!("range ({lo}, {hi}) with count {count}: needs finite low ≤ high and count ≥ 1"),
+                    format!(
+                        "range ({lo}, {hi}) with count {count}: needs finite low ≤ high and count ≥ 1"
+                    ),
                 );
                 return None;
             }

@@ -355,7 +355,10 @@ pub fn open(
                 let describe = |hash: &str, shard: Option<Shard>| {
                     format!(
                         "experiment {hash}{}",
-                        shard.map_or(String::new(), |s| format!(", shard {}/{}", s.index, s.count))
+                        shard.map_or(String::new(), |s| format!(
+                            ", shard {}/{}",
+                            s.index, s.count
+                        ))
                     )
                 };
                 return Err(SweepError::Different {
@@ -779,12 +782,11 @@ fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(),
     for (name, y) in plan.experiment.outputs.iter().zip(values) {
         match plan.method {
             Method::Sobol { base_samples } => {
-                let idx = sensitivity::sobol(y, base_samples, d, plan.experiment.bootstrap, &mut rng);
+                let idx =
+                    sensitivity::sobol(y, base_samples, d, plan.experiment.bootstrap, &mut rng);
                 for (field, s) in plan.fields.iter().zip(idx) {
                     let mut row = vec!["Sobol".to_string(), name.clone(), field.clone()];
-                    row.extend(
-                        [s.s1, s.s1_lo, s.s1_hi, s.st, s.st_lo, s.st_hi].map(opt),
-                    );
+                    row.extend([s.s1, s.s1_lo, s.s1_hi, s.st, s.st_lo, s.st_hi].map(opt));
                     row.extend([String::new(), String::new()]);
                     rows.push(row);
                 }

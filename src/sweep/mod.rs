@@ -108,11 +108,7 @@ pub enum Event {
 
 /// Runs a sweep (or its shard) into `opts.out`, resuming if asked, and finishes it,
 /// telling `report` how it goes.
-pub fn sweep(
-    plan: &Plan,
-    opts: &Options,
-    report: &mut dyn FnMut(Event),
-) -> Result<Summary, Error> {
+pub fn sweep(plan: &Plan, opts: &Options, report: &mut dyn FnMut(Event)) -> Result<Summary, Error> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {

@@ -111,7 +111,7 @@ fn estimate(y: &[f64], d: usize, rows: &[usize]) -> Vec<Option<(f64, f64)>> {
         .map(|&r| (f_a(r) - mean).powi(2) + (f_b(r) - mean).powi(2))
         .sum::<f64>()
         / (2 * rows.len()) as f64;
-    if !(var > 0.0) {
+    if var.is_nan() || var <= 0.0 {
         return vec![None; d];
     }
     let n = rows.len() as f64;

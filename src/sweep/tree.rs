@@ -412,7 +412,9 @@ impl ser::Serializer for NodeSerializer {
         Ok(Node::Str(v.to_string()))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Node, TreeError> {
-        Ok(Node::Seq(v.iter().map(|b| Node::UInt((*b).into())).collect()))
+        Ok(Node::Seq(
+            v.iter().map(|b| Node::UInt((*b).into())).collect(),
+        ))
     }
     fn serialize_none(self) -> Result<Node, TreeError> {
         Ok(Node::None)
@@ -504,11 +506,7 @@ impl ser::Serializer for NodeSerializer {
             key: None,
         })
     }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        len: usize,
-    ) -> Result<StructBuilder, TreeError> {
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<StructBuilder, TreeError> {
         Ok(StructBuilder {
             fields: Vec::with_capacity(len),
             variant: None,
