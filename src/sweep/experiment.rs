@@ -484,10 +484,12 @@ impl Plan {
             .fields
             .iter()
             .map(|f| {
+                // A value that replaced a whole block can change the shape below it
+                // (`choice: BestResponse` has no `beta`): the cell is then empty.
                 resolved
-                    .get(f)
+                    .find(f)
                     .map(|n| n.render(Style::Cell))
-                    .unwrap_or_else(|e| e.0)
+                    .unwrap_or_default()
             })
             .collect();
         Ok(PointScenario { scenario, cells })

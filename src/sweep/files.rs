@@ -64,7 +64,7 @@ pub enum SweepError {
     #[error("cannot merge: {0}")]
     Merge(String),
     /// A file could not be read or written.
-    #[error("cannot write {}", path.display())]
+    #[error("cannot access {}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
@@ -348,6 +348,10 @@ pub fn open(
     }
     let partial = partial_dir(out);
     let range = shard.map_or(0..plan.worlds(), |s| s.range(plan.worlds()));
+    if partial.exists() && !partial.join("manifest.ron").exists() {
+        // Killed before the manifest, which is written before any row: nothing to keep.
+        fs::remove_dir_all(&partial).map_err(io(&partial))?;
+    }
     if partial.exists() {
         if resume {
             let found = SweepManifest::read(&partial)?;

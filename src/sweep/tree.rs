@@ -197,6 +197,29 @@ impl Node {
         copy.at_mut(path).map(|n| n.clone())
     }
 
+    /// The value at a path that is known to exist (no messages, no copy).
+    pub fn find(&self, path: &str) -> Option<&Node> {
+        let mut node = self;
+        for segment in path.split('.') {
+            let (name, index) = split_index(segment)?;
+            node = match through_ref(node) {
+                Node::Struct(fields)
+                | Node::Variant {
+                    payload: Payload::Struct(fields),
+                    ..
+                } => &fields.iter().find(|(n, _)| n == name)?.1,
+                _ => return None,
+            };
+            if let Some(k) = index {
+                node = match through_ref(node) {
+                    Node::Seq(items) => items.get(k)?,
+                    _ => return None,
+                };
+            }
+        }
+        Some(node)
+    }
+
     /// Whether the value is a number, looking through `Some`.
     pub fn number_kind(&self) -> Option<NumberKind> {
         match self {
@@ -266,6 +289,19 @@ fn split_index(segment: &str) -> Option<(&str, Option<usize>)> {
 
 /// Looks through `Some(..)` and newtype variants.
 fn through(mut node: &mut Node) -> &mut Node {
+    loop {
+        match node {
+            Node::Some(inner)
+            | Node::Variant {
+                payload: Payload::Newtype(inner),
+                ..
+            } => node = inner,
+            other => return other,
+        }
+    }
+}
+
+fn through_ref(mut node: &Node) -> &Node {
     loop {
         match node {
             Node::Some(inner)
@@ -654,6 +690,8 @@ mod tests {
         let mut tree = to_node(&s);
         assert_eq!(tree.get("countries.countries").unwrap(), Node::UInt(60));
         assert_eq!(tree.get("choice.beta").unwrap(), Node::Float(3.5));
+        assert_eq!(tree.find("choice.beta"), Some(&Node::Float(3.5)));
+        assert_eq!(tree.find("choice.gamma"), None);
         assert_eq!(
             tree.get("multilateral.decision_rule")
                 .unwrap()
