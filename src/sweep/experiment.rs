@@ -19,7 +19,7 @@ use crate::config::{ConfigError, Problem, Scenario, edit_distance, parse_error, 
 use crate::metrics::{METRIC_COLUMNS, Outcome};
 use crate::model::WorldSpec;
 use crate::rng::WorldRng;
-use crate::sweep::design::{self, DESIGN_STREAM};
+use crate::sweep::design::{self, DESIGN_STREAM, UnitPoints};
 use crate::sweep::tree::{Node, NumberKind, Style, to_node};
 
 /// Problems listed at most for bad design points; the count of the rest is given.
@@ -245,7 +245,7 @@ enum Layout {
     OneAtATime(Vec<Vec<String>>),
     /// Unit-cube coordinates of every point, per field the range and the number kind.
     Sampled {
-        unit: Vec<Vec<f64>>,
+        unit: UnitPoints,
         ranges: Vec<(f64, f64)>,
         kinds: Vec<NumberKind>,
     },
@@ -449,12 +449,12 @@ impl Plan {
         }
     }
 
-    /// Unit-cube coordinates of the points of a sampled design (empty for Grid and
+    /// Unit-cube coordinates of the points of a sampled design (`None` for Grid and
     /// OneAtATime).
-    pub fn unit_points(&self) -> &[Vec<f64>] {
+    pub fn unit_points(&self) -> Option<&UnitPoints> {
         match &self.layout {
-            Layout::Sampled { unit, .. } => unit,
-            _ => &[],
+            Layout::Sampled { unit, .. } => Some(unit),
+            _ => None,
         }
     }
 
@@ -538,7 +538,8 @@ impl Plan {
                 unit,
                 ranges,
                 kinds,
-            } => unit[point as usize]
+            } => unit
+                .point(point as usize)
                 .iter()
                 .enumerate()
                 .map(|(f, &u)| {

@@ -796,7 +796,8 @@ fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(),
                 }
             }
             Method::Morris => {
-                let idx = sensitivity::morris(plan.unit_points(), y, d);
+                let unit = plan.unit_points().expect("Morris designs are sampled");
+                let idx = sensitivity::morris(unit, y);
                 for (field, m) in plan.fields.iter().zip(idx) {
                     let mut row = vec!["Morris".to_string(), name.clone(), field.clone()];
                     row.extend(std::iter::repeat_n(String::new(), 6));

@@ -11,6 +11,7 @@
 //!   μ* = mean |EE|, σ = standard deviation of EE (n − 1 in the denominator).
 
 use crate::rng::WorldRng;
+use crate::sweep::design::UnitPoints;
 use crate::sweep::stats::{Moments, quantile_sorted};
 
 /// Sobol indices of one input with their bootstrap intervals; `None` when the output does
@@ -127,19 +128,20 @@ fn estimate(y: &[f64], d: usize, rows: &[usize]) -> Vec<Option<(f64, f64)>> {
         .collect()
 }
 
-/// μ, μ* and σ of each of `d` inputs from outputs `y` at Morris trajectory points
+/// μ, μ* and σ of each input from outputs `y` at Morris trajectory points
 /// (`points`, consecutive groups of `d + 1`, as [`crate::sweep::design::morris`] makes).
-pub fn morris(points: &[Vec<f64>], y: &[f64], d: usize) -> Vec<MorrisIndex> {
+pub fn morris(points: &UnitPoints, y: &[f64]) -> Vec<MorrisIndex> {
+    let d = points.dims();
     assert_eq!(points.len(), y.len(), "one output per Morris point");
     assert_eq!(points.len() % (d + 1), 0, "whole trajectories");
     let mut effects: Vec<Vec<f64>> = vec![Vec::new(); d];
-    for (t, traj) in points.chunks(d + 1).enumerate() {
+    for t in 0..points.len() / (d + 1) {
         for s in 0..d {
-            let (a, b) = (&traj[s], &traj[s + 1]);
+            let k = t * (d + 1) + s;
+            let (a, b) = (points.point(k), points.point(k + 1));
             let i = (0..d)
                 .find(|&i| a[i] != b[i])
                 .expect("each step of a trajectory moves one factor");
-            let k = t * (d + 1) + s;
             effects[i].push((y[k + 1] - y[k]) / (b[i] - a[i]));
         }
     }

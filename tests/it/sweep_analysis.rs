@@ -39,7 +39,7 @@ fn sobol_indices_of_ishigami_are_within_0_03_of_the_analytic_values() {
     let n = 1 << 14;
     for seed in [1u64, 2, 3] {
         let points = saltelli(n, 3, &mut WorldRng::new(seed, DESIGN_STREAM));
-        let y: Vec<f64> = points.iter().map(|p| ishigami(p)).collect();
+        let y: Vec<f64> = points.iter().map(ishigami).collect();
         let idx = sensitivity::sobol(&y, n, 3, 100, &mut WorldRng::new(seed, BOOTSTRAP_STREAM));
         for i in 0..3 {
             let s = idx[i];
@@ -93,8 +93,8 @@ fn morris_mu_star_of_ishigami_matches_its_exact_expectation() {
     // 2000 trajectories the standard error of μ* is about 0.14 and 0.5 is over three.
     let r = 2000;
     let points = morris(r, 3, 4, &mut WorldRng::new(11, DESIGN_STREAM));
-    let y: Vec<f64> = points.iter().map(|p| ishigami(p)).collect();
-    let idx = sensitivity::morris(&points, &y, 3);
+    let y: Vec<f64> = points.iter().map(ishigami).collect();
+    let idx = sensitivity::morris(&points, &y);
     assert!((idx[1].mu_star - exact[1]).abs() < 1e-9, "{idx:?}");
     for i in [0, 2] {
         assert!(
@@ -116,7 +116,7 @@ fn morris_of_a_linear_function_gives_its_slopes_and_no_spread() {
         .iter()
         .map(|p| p.iter().zip(&slopes).map(|(x, c)| x * c).sum())
         .collect();
-    for (m, c) in sensitivity::morris(&points, &y, 4).iter().zip(slopes) {
+    for (m, c) in sensitivity::morris(&points, &y).iter().zip(slopes) {
         assert!((m.mu_star - c.abs()).abs() < 1e-9 && (m.mu - c).abs() < 1e-9);
         assert!(m.sigma.unwrap() < 1e-9);
     }
@@ -129,7 +129,7 @@ fn latin_hypercube_puts_one_point_in_every_stratum_of_every_dimension() {
         assert_eq!(points.len(), n);
         for dim in 0..d {
             let mut seen = vec![false; n];
-            for p in &points {
+            for p in points.iter() {
                 assert!((0.0..1.0).contains(&p[dim]));
                 let stratum = (p[dim] * n as f64).floor() as usize;
                 assert!(
