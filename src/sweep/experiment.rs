@@ -799,6 +799,21 @@ fn check_field(
         );
         return None;
     }
+    // These scenario fields share their names with columns of worlds.csv.
+    let clash = match field {
+        "outcome" => Some("outcome.core"),
+        "agreements" => Some("agreements[0].depth"),
+        _ => None,
+    };
+    if let Some(example) = clash {
+        bad(
+            label.to_string(),
+            format!(
+                "`{field}` is also a column of worlds.csv: vary the fields inside it one by one (such as `{example}`)"
+            ),
+        );
+        return None;
+    }
     let nested = |outer: &str, inner: &str| {
         inner.starts_with(&format!("{outer}.")) || inner.starts_with(&format!("{outer}["))
     };

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
@@ -45,12 +46,16 @@ where
     // The first index not yet handed to the sink, and whether to stop.
     let progress = Mutex::new((range.start, false));
     let space = Condvar::new();
+    // A panicking world would leave a hole that the writer waits on for ever: the first
+    // panic stops every worker and is re-raised on the calling thread.
+    let panicked: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
     let (tx, rx) = mpsc::channel::<(u64, T)>();
     let end = range.end;
     let res = pool.in_place_scope(|scope| {
         for _ in 0..n_workers {
             let tx = tx.clone();
-            let (next, progress, space, work) = (&next, &progress, &space, &work);
+            let (next, progress, space, work, panicked) =
+                (&next, &progress, &space, &work, &panicked);
             scope.spawn(move |_| {
                 let mut cache = C::default();
                 loop {
@@ -69,7 +74,18 @@ where
                             break;
                         }
                     }
-                    let out = work(&mut cache, i);
+                    let out = match catch_unwind(AssertUnwindSafe(|| work(&mut cache, i))) {
+                        Ok(out) => out,
+                        Err(payload) => {
+                            panicked
+                                .lock()
+                                .expect("held only to store a payload")
+                                .get_or_insert(payload);
+                            progress.lock().expect("no worker panics").1 = true;
+                            space.notify_all();
+                            break;
+                        }
+                    };
                     if tx.send((i, out)).is_err() {
                         break;
                     }
@@ -107,6 +123,9 @@ where
             None => Ok(()),
         }
     });
+    if let Some(payload) = panicked.into_inner().expect("held only to store a payload") {
+        resume_unwind(payload);
+    }
     Ok(res)
 }
 
@@ -136,6 +155,28 @@ mod tests {
             assert_eq!(res, Ok(()));
             assert_eq!(seen, (5..300).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn a_panicking_world_is_re_raised_instead_of_hanging() {
+        let res = std::panic::catch_unwind(|| {
+            in_order(
+                0..1000,
+                2,
+                |_: &mut (), i| {
+                    assert!(i != 17, "world 17 breaks");
+                    i
+                },
+                |_, _| Ok::<(), ()>(()),
+            )
+        });
+        let payload = res.unwrap_err();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        assert!(message.contains("world 17 breaks"), "{message}");
     }
 
     #[test]

@@ -456,6 +456,11 @@ fn experiment_errors_name_the_file_the_entry_and_what_is_allowed() {
         &["set by the experiment"],
     );
     rejects(
+        "column",
+        &grid("(field: \"outcome\", values: [()])"),
+        &["also a column of worlds.csv", "outcome.core"],
+    );
+    rejects(
         "both",
         &grid("(field: \"ntb\", values: [0.1], range: (0.0, 1.0), count: 2)"),
         &["either `values: [..]` or both"],
