@@ -19,6 +19,8 @@ use crate::rng::RNG_ALGORITHM;
 use crate::runner::run_worlds;
 use crate::scheduler::WorldResult;
 
+mod sweep;
+
 /// blocs: building blocks or stumbling blocks? An agent-based model of regional
 /// agreements and a multilateral institution.
 #[derive(Debug, Parser)]
@@ -53,6 +55,10 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run a sweep: many worlds over a design of scenario fields (README, Sweeps).
+    Sweep(sweep::SweepArgs),
+    /// Combine the shard directories of one sweep into the files an unsharded run writes.
+    Merge(sweep::MergeArgs),
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (RON).
@@ -87,6 +93,12 @@ pub struct RunArgs {
     /// Do not draw figures or the HTML report.
     #[arg(long)]
     pub no_plots: bool,
+    /// Rerun one world of a sweep directory exactly (with --world).
+    #[arg(long, requires = "world", conflicts_with_all = ["scenario", "seed", "worlds"])]
+    pub from_sweep: Option<PathBuf>,
+    /// The index of the sweep world to rerun (the `world` column of worlds.csv).
+    #[arg(long, requires = "from_sweep")]
+    pub world: Option<u64>,
 }
 
 /// Runs the command line; returns the process exit code.
@@ -111,8 +123,11 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCo
 
 fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
     match cli.command {
+        Command::Run(run) if run.from_sweep.is_some() => sweep::cmd_run_from_sweep(run, args),
         Command::Run(run) => cmd_run(run, args),
         Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force),
+        Command::Sweep(sweep) => sweep::cmd_sweep(sweep, args),
+        Command::Merge(merge) => sweep::cmd_merge(merge, args),
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;
             println!("blocs plot: {} files in {}", files.len(), dir.display());

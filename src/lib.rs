@@ -19,3 +19,4 @@ pub mod plot;
 pub mod rng;
 pub mod runner;
 pub mod scheduler;
+pub mod sweep;

@@ -8,6 +8,8 @@ mod golden;
 mod patterns;
 mod payoffs;
 mod properties;
+mod sweep;
+mod sweep_analysis;
 mod tidy;
 
 use std::path::{Path, PathBuf};
