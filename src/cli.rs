@@ -42,6 +42,20 @@ pub enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// How close a scenario's start is to a rest point: each country's best response at tick 0.
+    Calibrate {
+        /// Scenario file (RON); the built-in default when absent.
+        scenario: Option<PathBuf>,
+        /// Master seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Check worlds 0..W (their stochastic parts differ).
+        #[arg(long, default_value_t = 1)]
+        worlds: u32,
+        /// List at most this many movers of world 0.
+        #[arg(long, default_value_t = 40)]
+        list: usize,
+    },
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (RON).
@@ -104,6 +118,25 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;
             println!("blocs plot: {} files in {}", files.len(), dir.display());
+            Ok(())
+        }
+        Command::Calibrate {
+            scenario,
+            seed,
+            worlds,
+            list,
+        } => {
+            let (scenario, spec, _) = load_scenario(scenario.as_deref())?;
+            anyhow::ensure!(worlds >= 1, "--worlds 0: must be at least 1");
+            let seed = seed.unwrap_or(scenario.seed);
+            let results: Vec<_> = (0..u64::from(worlds))
+                .map(|w| crate::calibrate::calibrate(&spec, seed, w))
+                .collect();
+            println!(
+                "blocs calibrate: scenario `{}`, seed {seed}: best responses at tick 0, nothing applied",
+                scenario.name
+            );
+            print!("{}", crate::calibrate::report(&results, list));
             Ok(())
         }
         Command::Check { scenarios } => {

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod build;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod metrics;
@@ -18,3 +19,4 @@ pub mod plot;
 pub mod rng;
 pub mod runner;
 pub mod scheduler;
+pub mod world2025;
