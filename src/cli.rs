@@ -261,7 +261,14 @@ fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f6
             .iter()
             .map(|c| {
                 let k = results.iter().filter(|r| r.outcome == *c).count();
-                format!("{} {k} ({:.0}%)", c.as_str(), 100.0 * k as f64 / n)
+                let (lo, hi) = wilson_interval(k as u64, results.len() as u64);
+                format!(
+                    "{} {k} ({:.0}%, 95% CI {:.0}–{:.0}%)",
+                    c.as_str(),
+                    100.0 * k as f64 / n,
+                    100.0 * lo,
+                    100.0 * hi
+                )
             })
             .collect();
         println!("  outcomes: {}", classes.join(", "));
@@ -281,8 +288,43 @@ fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f6
         .collect();
         let mean_tick = results.iter().map(|r| f64::from(r.stop_tick)).sum::<f64>() / n;
         println!("  stopped: {} (mean tick {mean_tick:.1})", stops.join(", "));
+        let mean = |name: &str| {
+            results
+                .iter()
+                .map(|r| r.last().get(name).unwrap_or(f64::NAN))
+                .sum::<f64>()
+                / n
+        };
+        let means: Vec<String> = [
+            "m_share",
+            "e_m",
+            "t_m",
+            "coverage",
+            "overlap",
+            "free_share",
+            "effective_blocs",
+            "bloc_wall",
+            "agreements",
+        ]
+        .iter()
+        .map(|m| format!("{m} {:.3}", mean(m)))
+        .collect();
+        println!("  final metrics, mean over worlds: {}", means.join("  "));
     }
     println!("  results in {}", out.display());
+}
+
+/// The Wilson score interval (95 %, z = 1.96) of a share of k successes in n trials:
+/// unlike the normal approximation it stays inside [0, 1] and is not empty at k = 0 or n.
+pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n) = (1.959_963_984_540_054_f64, n as f64);
+    let p = k as f64 / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// A progress bar on a terminal, plain periodic lines otherwise.

@@ -8,6 +8,7 @@ mod patterns;
 mod payoffs;
 mod properties;
 mod tidy;
+mod world2025;
 
 use std::path::{Path, PathBuf};
 
