@@ -1,6 +1,8 @@
 //! Initialisation: a world's countries, distances, memberships and agreements at tick 0.
 
-use crate::model::{Country, CountrySource, InitialM, Op, SyntheticSpec, World, WorldSpec};
+use crate::model::{
+    CalibratedSpec, Country, CountrySource, InitialM, Op, SyntheticSpec, World, WorldSpec,
+};
 use crate::rng::WorldRng;
 
 /// Mean Earth circumference along a great circle halved (km): distances / this lie in [0, 1].
@@ -12,6 +14,7 @@ pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> World {
     let countries = match &spec.countries {
         CountrySource::Synthetic(s) => synthetic_countries(s, rng),
         CountrySource::Explicit(list) => list.clone(),
+        CountrySource::Calibrated(c) => calibrated_countries(c, rng),
     };
     let dist = distances(&countries, spec.great_circle);
     let p = &spec.params;
@@ -117,6 +120,26 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
         c.gdp /= mean;
     }
     countries
+}
+
+/// Draws the stochastic part of calibrated countries, for each country in id order:
+/// ideal-point noise x, y (normals), the sovereignty factor (a uniform), the protectionism
+/// shift (a uniform). Draws are made even when a spread is 0, so that the stream's use
+/// does not depend on the parameters.
+pub fn calibrated_countries(c: &CalibratedSpec, rng: &mut WorldRng) -> Vec<Country> {
+    c.countries
+        .iter()
+        .map(|base| {
+            let mut it = base.clone();
+            it.ideal[0] += c.ideal_sd * rng.normal();
+            it.ideal[1] += c.ideal_sd * rng.normal();
+            it.sovereignty *= rng.uniform(1.0 - c.sovereignty_spread, 1.0 + c.sovereignty_spread);
+            it.protectionism = (it.protectionism
+                + rng.uniform(-c.protectionism_spread, c.protectionism_spread))
+            .clamp(0.0, 1.0);
+            it
+        })
+        .collect()
 }
 
 /// Distance matrix: Euclidean in the unit square, or great-circle between (lon, lat)

@@ -59,6 +59,20 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Combine the shard directories of one sweep into the files an unsharded run writes.
     Merge(sweep::MergeArgs),
+    /// How close a scenario's start is to a rest point: each country's best response at tick 0.
+    Calibrate {
+        /// Scenario file (RON); the built-in default when absent.
+        scenario: Option<PathBuf>,
+        /// Master seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Check worlds 0..W (their stochastic parts differ).
+        #[arg(long, default_value_t = 1)]
+        worlds: u32,
+        /// List at most this many movers of world 0.
+        #[arg(long, default_value_t = 40)]
+        list: usize,
+    },
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (RON).
@@ -131,6 +145,25 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;
             println!("blocs plot: {} files in {}", files.len(), dir.display());
+            Ok(())
+        }
+        Command::Calibrate {
+            scenario,
+            seed,
+            worlds,
+            list,
+        } => {
+            let (scenario, spec, _) = load_scenario(scenario.as_deref())?;
+            anyhow::ensure!(worlds >= 1, "--worlds 0: must be at least 1");
+            let seed = seed.unwrap_or(scenario.seed);
+            let results: Vec<_> = (0..u64::from(worlds))
+                .map(|w| crate::calibrate::calibrate(&spec, seed, w))
+                .collect();
+            println!(
+                "blocs calibrate: scenario `{}`, seed {seed}: best responses at tick 0, nothing applied",
+                scenario.name
+            );
+            print!("{}", crate::calibrate::report(&results, list));
             Ok(())
         }
         Command::Check { scenarios } => {
@@ -255,7 +288,14 @@ fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f6
             .iter()
             .map(|c| {
                 let k = results.iter().filter(|r| r.outcome == *c).count();
-                format!("{} {k} ({:.0}%)", c.as_str(), 100.0 * k as f64 / n)
+                let (lo, hi) = wilson_interval(k as u64, results.len() as u64);
+                format!(
+                    "{} {k} ({:.0}%, 95% CI {:.0}–{:.0}%)",
+                    c.as_str(),
+                    100.0 * k as f64 / n,
+                    100.0 * lo,
+                    100.0 * hi
+                )
             })
             .collect();
         println!("  outcomes: {}", classes.join(", "));
@@ -275,8 +315,43 @@ fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f6
         .collect();
         let mean_tick = results.iter().map(|r| f64::from(r.stop_tick)).sum::<f64>() / n;
         println!("  stopped: {} (mean tick {mean_tick:.1})", stops.join(", "));
+        let mean = |name: &str| {
+            results
+                .iter()
+                .map(|r| r.last().get(name).unwrap_or(f64::NAN))
+                .sum::<f64>()
+                / n
+        };
+        let means: Vec<String> = [
+            "m_share",
+            "e_m",
+            "t_m",
+            "coverage",
+            "overlap",
+            "free_share",
+            "effective_blocs",
+            "bloc_wall",
+            "agreements",
+        ]
+        .iter()
+        .map(|m| format!("{m} {:.3}", mean(m)))
+        .collect();
+        println!("  final metrics, mean over worlds: {}", means.join("  "));
     }
     println!("  results in {}", out.display());
+}
+
+/// The Wilson score interval (95 %, z = 1.96) of a share of k successes in n trials:
+/// unlike the normal approximation it stays inside [0, 1] and is not empty at k = 0 or n.
+pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let (z, n) = (1.959_963_984_540_054_f64, n as f64);
+    let p = k as f64 / n;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// A progress bar on a terminal, plain periodic lines otherwise.

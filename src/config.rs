@@ -128,6 +128,9 @@ pub enum CountriesConfig {
     Synthetic(SyntheticConfig),
     /// Listed one by one.
     Explicit(Vec<CountryConfig>),
+    /// The calibrated world of 2025 from the embedded tables (`world2025` module); its
+    /// agreements come first, then the scenario's own `agreements`.
+    World2025(crate::world2025::World2025Config),
 }
 
 /// A synthetic world (MODEL.md section 1).
@@ -669,6 +672,7 @@ impl Scenario {
         match &self.countries {
             CountriesConfig::Synthetic(c) => c.countries as usize,
             CountriesConfig::Explicit(list) => list.len(),
+            CountriesConfig::World2025(_) => 198,
         }
     }
 
@@ -703,6 +707,10 @@ struct Validator {
     names: Vec<(String, String)>,
     agreement_names: Vec<Option<String>>,
     n: u32,
+    /// Agreements from data (world2025), ahead of the scenario's own.
+    data_agreements: Vec<AgreementSpec>,
+    /// Table agreements the data options leave out, for clearer messages.
+    absent: Vec<&'static str>,
 }
 
 impl Validator {
@@ -842,13 +850,20 @@ impl Validator {
                     .flatten()
                     .map(String::as_str)
                     .collect();
-                self.bad(
-                    field,
+                let message = if self.absent.contains(&s.as_str()) {
                     format!(
-                        "unknown institution `{s}` (allowed: \"M\", \"G\", {})",
+                        "agreement `{s}` has fewer than 2 members under this world's options (see `bilateral`, `candidates`, `unsure` and `in_force`)"
+                    )
+                } else {
+                    let hint = crate::world2025::nearest(s, names.iter().copied())
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    format!(
+                        "unknown institution `{s}`{hint} (allowed: \"M\", \"G\", {})",
                         names.join(", ")
-                    ),
-                );
+                    )
+                };
+                self.bad(field, message);
                 None
             }
         }
@@ -881,6 +896,7 @@ impl Validator {
     }
 
     fn scenario(&mut self, s: &Scenario) -> WorldSpec {
+        let mut wto: Option<Vec<u32>> = None;
         if s.worlds == 0 {
             self.bad("worlds", "0 worlds: must be at least 1");
         }
@@ -973,6 +989,22 @@ impl Validator {
                 }
                 self.n = list.len().min(MAX_COUNTRIES as usize) as u32;
                 CountrySource::Explicit(out)
+            }
+            CountriesConfig::World2025(w) => {
+                let (world, problems) = crate::world2025::resolve(w, "countries");
+                for (field, message) in problems {
+                    self.bad(field, message);
+                }
+                let countries = &world.countries.countries;
+                self.names = countries
+                    .iter()
+                    .map(|c| (c.iso3.clone(), c.name.clone()))
+                    .collect();
+                self.n = countries.len() as u32;
+                self.data_agreements = world.agreements;
+                self.absent = world.absent;
+                wto = world.wto;
+                CountrySource::Calibrated(world.countries)
             }
         };
         if s.great_circle && matches!(s.countries, CountriesConfig::Synthetic(_)) {
@@ -1083,7 +1115,18 @@ impl Validator {
             self.range(f, x, 0.0, 1.0);
         }
         self.range("outcome.blocs", o.blocs, 1.0, f64::MAX);
-        let initial_m = self.initial("initial_m", &s.initial_m);
+        let initial_m = match wto {
+            Some(members) => {
+                if s.initial_m != InitialMConfig::All {
+                    self.bad(
+                        "initial_m",
+                        "the World2025 world starts M from the WTO's members: set `wto: false` in it to use initial_m",
+                    );
+                }
+                InitialM::Members(members)
+            }
+            None => self.initial("initial_m", &s.initial_m),
+        };
         let public_goods = s.public_goods.as_ref().map(|pg| {
             self.non_negative("public_goods.cost", pg.cost);
             self.non_negative("public_goods.benefit", pg.benefit);
@@ -1159,8 +1202,9 @@ impl Validator {
                 security,
                 check_incremental: s.check_incremental,
             },
+            // The calibrated world's positions are capitals: always great-circle.
+            great_circle: s.great_circle || matches!(countries, CountrySource::Calibrated(_)),
             countries,
-            great_circle: s.great_circle,
             initial_m,
             initial_g,
             agreements,
@@ -1169,6 +1213,9 @@ impl Validator {
     }
 
     fn agreements(&mut self, s: &Scenario) -> Vec<AgreementSpec> {
+        // Agreements from data (world2025) take ids 0..base; the scenario's follow.
+        let data = std::mem::take(&mut self.data_agreements);
+        let base = data.len() as u32;
         let k = s.agreements.len();
         let given: Vec<Option<u32>> = s.agreements.iter().map(|a| a.id).collect();
         let mut order: Vec<usize> = (0..k).collect();
@@ -1181,12 +1228,12 @@ impl Validator {
             } else {
                 let mut ids: Vec<u32> = given.iter().flatten().copied().collect();
                 ids.sort_unstable();
-                if ids != (0..k as u32).collect::<Vec<_>>() {
+                if ids != (base..base + k as u32).collect::<Vec<_>>() {
                     self.bad(
                         "agreements",
                         format!(
-                            "ids must be exactly 0..{} (each once); got {ids:?}",
-                            k.saturating_sub(1)
+                            "ids must be exactly {base}..{} (each once); got {ids:?}",
+                            (base + k as u32).saturating_sub(1)
                         ),
                     );
                 } else {
@@ -1194,12 +1241,18 @@ impl Validator {
                 }
             }
         }
-        self.agreement_names = order
+        self.agreement_names = data
             .iter()
-            .map(|&i| s.agreements[i].name.clone())
+            .map(|a| Some(a.name.clone()))
+            .chain(order.iter().map(|&i| s.agreements[i].name.clone()))
             .collect();
-        let mut in_cu: Vec<Option<usize>> = vec![None; self.n as usize];
-        let mut out = Vec::new();
+        let mut in_cu: Vec<Option<String>> = vec![None; self.n as usize];
+        for a in data.iter().filter(|a| a.kind == Kind::CustomsUnion) {
+            for &m in &a.members {
+                in_cu[m as usize] = Some(format!("`{}`", a.name));
+            }
+        }
+        let mut out = data;
         for &i in &order {
             let a = &s.agreements[i];
             let f = |x: &str| format!("agreements[{i}].{x}");
@@ -1221,13 +1274,13 @@ impl Validator {
                         continue;
                     }
                     if kind == Kind::CustomsUnion {
-                        if let Some(other) = in_cu[c as usize] {
+                        if let Some(other) = &in_cu[c as usize] {
                             self.bad(
                                 f(&format!("members[{j}]")),
-                                format!("country {c} is already in customs union agreements[{other}]: at most one each"),
+                                format!("country {c} is already in customs union {other}: at most one each"),
                             );
                         }
-                        in_cu[c as usize] = Some(i);
+                        in_cu[c as usize] = Some(format!("agreements[{i}]"));
                     }
                     members.push(c);
                 }

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod build;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod docking;
@@ -20,3 +21,4 @@ pub mod rng;
 pub mod runner;
 pub mod scheduler;
 pub mod sweep;
+pub mod world2025;

@@ -800,6 +800,14 @@ impl Sim {
         accepted.then(|| d[0] - self.params().switching_cost)
     }
 
+    /// The move country i would choose now and its net gain (0 for Stay), without
+    /// applying it: the calibration's rest-point check. Under `Logit` it draws one uniform
+    /// from the world's stream, so use it on worlds that are not run on afterwards.
+    pub fn preview(&mut self, i: u32) -> (Move, f64) {
+        let mv = self.choose(i);
+        (mv, self.assess(i, mv, None).unwrap_or(0.0))
+    }
+
     /// The move country i chooses now.
     fn choose(&mut self, i: u32) -> Move {
         let mut cands = std::mem::take(&mut self.cands);

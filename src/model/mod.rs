@@ -380,6 +380,22 @@ pub enum CountrySource {
     Synthetic(SyntheticSpec),
     /// Given explicitly (tests, small worlds, calibrated worlds).
     Explicit(Vec<Country>),
+    /// From data, with a stochastic part drawn from the world's stream (world2025).
+    Calibrated(CalibratedSpec),
+}
+
+/// Countries from data whose ideal points, sovereignty and protectionism get a random
+/// part when the world is built (`build::calibrated_countries`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CalibratedSpec {
+    /// The countries with the rule (mean) value of every attribute.
+    pub countries: Vec<Country>,
+    /// Standard deviation of the normal noise on each ideal-point axis.
+    pub ideal_sd: f64,
+    /// s_i is multiplied by U(1 − spread, 1 + spread).
+    pub sovereignty_spread: f64,
+    /// λ_i gets U(−spread, spread) added, then is clipped to [0, 1].
+    pub protectionism_spread: f64,
 }
 
 /// Parameters of a synthetic world.

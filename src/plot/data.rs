@@ -711,7 +711,12 @@ fn load_events(table: &Table) -> Result<Vec<Event>, PlotError> {
                 cause: cause
                     .map(|c| table.text(row, c).to_owned())
                     .unwrap_or_default(),
-                value: value.map(|c| table.opt_f64(row, c)).transpose()?.flatten(),
+                // A SetRule row's value names the new rule, not a number.
+                value: match value {
+                    Some(_) if table.text(row, kind) == "SetRule" => None,
+                    Some(c) => table.opt_f64(row, c)?,
+                    None => None,
+                },
             })
         })
         .collect::<Result<Vec<_>, PlotError>>()?;

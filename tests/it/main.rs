@@ -11,6 +11,7 @@ mod properties;
 mod sweep;
 mod sweep_analysis;
 mod tidy;
+mod world2025;
 
 use std::path::{Path, PathBuf};
 
