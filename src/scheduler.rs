@@ -215,6 +215,8 @@ pub struct Sim {
     queried: Vec<u32>,
     cands: Vec<Move>,
     changed: bool,
+    version: u64,
+    last_choice: Vec<(u64, Move)>,
 }
 
 /// At most three primitive ops make up one move.
@@ -279,6 +281,8 @@ impl Sim {
             queried: Vec::new(),
             cands: Vec::new(),
             changed: true,
+            version: 0,
+            last_choice: vec![(u64::MAX, Move::Stay); n],
         };
         sim.fire_events();
         sim.initial_u = sim.engine.utilities().to_vec();
@@ -442,6 +446,8 @@ impl Sim {
 
     fn fire(&mut self, kind: &EventKind) {
         let tick = self.world.tick;
+        // Every event may change what countries would choose (rules, locks, GDP).
+        self.version += 1;
         match kind {
             EventKind::Exit { country, from } => {
                 let i = self.resolve(country);
@@ -810,10 +816,22 @@ impl Sim {
 
     /// The move country i chooses now.
     fn choose(&mut self, i: u32) -> Move {
+        // A best response depends on nothing but the state: if nothing changed since this
+        // country last chose, it chooses the same again. (Logit draws, so it never reuses.)
+        let best_response = self.params().choice == Choice::BestResponse;
+        if best_response
+            && let (version, mv) = self.last_choice[i as usize]
+            && version == self.version
+        {
+            return mv;
+        }
         let mut cands = std::mem::take(&mut self.cands);
         self.candidates(i, &mut cands);
         let mv = self.choose_among(i, &cands);
         self.cands = cands;
+        if best_response {
+            self.last_choice[i as usize] = (self.version, mv);
+        }
         mv
     }
 
@@ -858,6 +876,7 @@ impl Sim {
 
     fn commit_ops(&mut self, ops: &[Op]) {
         self.changed = true;
+        self.version += 1;
         self.engine.commit(&mut self.world, &self.spec.params, ops);
         if self.spec.params.check_incremental {
             if let Err(e) = self.world.check_invariants() {
