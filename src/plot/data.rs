@@ -10,30 +10,18 @@ use crate::plot::{CLASSES, PlotError};
 ///
 /// Columns are looked up by these names, so a table may hold them in any order, leave out
 /// the optional `g_share`, or carry extra columns that plots ignore.
-pub const METRICS: [&str; 22] = [
-    "m_share",
-    "m_count",
-    "t_m",
-    "e_m",
-    "compliance",
-    "rounds_passed",
-    "rounds_failed",
-    "agreements",
-    "coverage",
-    "overlap",
-    "free_share",
-    "effective_blocs",
-    "bloc_wall",
-    "mean_tariff",
-    "cross_regional",
-    "components",
-    "giant",
-    "welfare",
-    "worst_gain",
-    "excluded",
-    "moves",
-    "g_share",
-];
+pub const METRICS: [&str; 22] = {
+    // The model's metric columns, then the optional public-goods share: one list, so a
+    // new metric reaches the plots without a second edit.
+    let mut all = [""; 22];
+    let mut k = 0;
+    while k < crate::metrics::METRIC_COLUMNS.len() {
+        all[k] = crate::metrics::METRIC_COLUMNS[k];
+        k += 1;
+    }
+    all[21] = "g_share";
+    all
+};
 
 /// Which kind of result directory the tables came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
