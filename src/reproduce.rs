@@ -176,7 +176,10 @@ impl Check {
             }
             for (i, s) in sel.iter().enumerate() {
                 if s.values.is_empty() {
-                    bad(&format!("{g}[{i}].values"), "empty: list at least one value".into());
+                    bad(
+                        &format!("{g}[{i}].values"),
+                        "empty: list at least one value".into(),
+                    );
                 }
             }
         }
@@ -348,8 +351,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64)> {
     if se2 == 0.0 {
         return Some((d, d, d));
     }
-    let df = se2 * se2
-        / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
+    let df = se2 * se2 / (va * va / (a.len() - 1) as f64 + vb * vb / (b.len() - 1) as f64);
     let half = t_quantile(0.975, df) * se2.sqrt();
     Some((d, d - half, d + half))
 }
@@ -402,12 +404,14 @@ pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>)
     for (line, row) in reader.records().enumerate() {
         let row = row.map_err(|e| file_err(worlds_csv, e))?;
         let num = |c: usize| -> Result<f64, CheckError> {
-            row.get(c).and_then(|s| s.parse::<f64>().ok()).ok_or_else(|| {
-                file_err(
-                    worlds_csv,
-                    format!("row {}: column `{}` is not a number", line + 2, &header[c]),
-                )
-            })
+            row.get(c)
+                .and_then(|s| s.parse::<f64>().ok())
+                .ok_or_else(|| {
+                    file_err(
+                        worlds_csv,
+                        format!("row {}: column `{}` is not a number", line + 2, &header[c]),
+                    )
+                })
         };
         let value = match &metric {
             None => {
@@ -415,7 +419,11 @@ pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>)
                 let Statistic::Share(classes) = &check.statistic else {
                     unreachable!("metric is None only for Share")
                 };
-                Some(if classes.iter().any(|c| c == class) { 1.0 } else { 0.0 })
+                Some(if classes.iter().any(|c| c == class) {
+                    1.0
+                } else {
+                    0.0
+                })
             }
             Some(cols) if cols.len() == 2 => {
                 let (p, f) = (num(cols[0])?, num(cols[1])?);
@@ -427,7 +435,10 @@ pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>)
             s.iter()
                 .all(|(c, v)| cell_matches(row.get(*c).unwrap_or_default(), v))
         };
-        let targets = [(in_group(&sa), Some(&mut ga)), (sb.as_deref().is_some_and(in_group), gb.as_mut())];
+        let targets = [
+            (in_group(&sa), Some(&mut ga)),
+            (sb.as_deref().is_some_and(in_group), gb.as_mut()),
+        ];
         for (hit, g) in targets {
             if let (true, Some(g)) = (hit, g) {
                 g.worlds += 1;
@@ -449,7 +460,9 @@ pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, 
     let nb = b.map_or(0, |g| g.values.len() as u64);
     let need = |n: u64, g: &str, min: u64| {
         if n < min {
-            Err(format!("group {g} has {n} worlds with a value; the interval needs {min}"))
+            Err(format!(
+                "group {g} has {n} worlds with a value; the interval needs {min}"
+            ))
         } else {
             Ok(())
         }
@@ -466,7 +479,14 @@ pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, 
             need(na, "a", 1)?;
             let p = a.hits as f64 / na as f64;
             let (l, h) = wilson(a.hits, na);
-            (p, check.null, p - check.null, l - check.null, h - check.null, "Wilson score")
+            (
+                p,
+                check.null,
+                p - check.null,
+                l - check.null,
+                h - check.null,
+                "Wilson score",
+            )
         }
         (Statistic::Mean(_), Some(b)) => {
             need(na, "a", 2)?;
@@ -480,7 +500,14 @@ pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, 
             let m = moments(&a.values);
             let (l, h) = m.ci95().expect("two values");
             let mean = m.mean().expect("values");
-            (mean, check.null, mean - check.null, l - check.null, h - check.null, "Student t")
+            (
+                mean,
+                check.null,
+                mean - check.null,
+                l - check.null,
+                h - check.null,
+                "Student t",
+            )
         }
     };
     let pass = match check.direction {
@@ -520,8 +547,20 @@ pub fn check_csv(name: &str, check: &Check, v: &Verdict) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let rows = [
         vec![
-            "experiment", "claim", "statistic", "method", "a", "b", "estimate", "low", "high",
-            "n_a", "n_b", "direction", "expected", "pass",
+            "experiment",
+            "claim",
+            "statistic",
+            "method",
+            "a",
+            "b",
+            "estimate",
+            "low",
+            "high",
+            "n_a",
+            "n_b",
+            "direction",
+            "expected",
+            "pass",
         ]
         .into_iter()
         .map(String::from)

@@ -35,7 +35,9 @@ fn every_scenario_under_configs_and_experiments_validates() {
             blocs::docking::load_params_file(&f).unwrap_or_else(|e| panic!("{e}"));
             continue;
         }
-        if f.file_name().is_some_and(|n| n == blocs::reproduce::CHECK_FILE) {
+        if f.file_name()
+            .is_some_and(|n| n == blocs::reproduce::CHECK_FILE)
+        {
             // The check of a seed-text experiment: it must load (`reproduce` tests the rest).
             blocs::reproduce::Check::load(&f).unwrap_or_else(|e| panic!("{e}"));
             continue;
