@@ -621,3 +621,62 @@ pub fn table_row(name: &str, check: &Check, v: &Verdict) -> String {
         verdict_word(check, v)
     )
 }
+
+/// For a grid over three fields, writes `points.csv` sliced by the first field's values
+/// into `DIR/phase_by_<field>/<value>/`, so the two-field phase diagram can be drawn per
+/// slice (E04: market power × enforcement, with and without retaliation). Returns the
+/// slice directories; none for other designs.
+pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<PathBuf>, CheckError> {
+    if fields.len() != 3 {
+        return Ok(Vec::new());
+    }
+    let path = dir.join("points.csv");
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| file_err(&path, e))?;
+    let header = reader.headers().map_err(|e| file_err(&path, e))?.clone();
+    let Some(col) = header.iter().position(|h| h == fields[0]) else {
+        return Err(file_err(&path, format!("no column `{}`", fields[0])));
+    };
+    let drop = |r: &csv::StringRecord| -> Vec<String> {
+        r.iter()
+            .enumerate()
+            .filter(|(i, _)| *i != col)
+            .map(|(_, s)| s.to_string())
+            .collect()
+    };
+    let mut slices: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| file_err(&path, e))?;
+        let value = row.get(col).unwrap_or_default().to_string();
+        match slices.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, rows)) => rows.push(drop(&row)),
+            None => slices.push((value, vec![drop(&row)])),
+        }
+    }
+    let safe = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    let root = dir.join(format!("phase_by_{}", safe(&fields[0])));
+    let mut out = Vec::new();
+    for (value, rows) in slices {
+        let d = root.join(safe(&value));
+        std::fs::create_dir_all(&d).map_err(|e| file_err(&d, e))?;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(drop(&header)).map_err(|e| file_err(&d, e))?;
+        for r in rows {
+            w.write_record(&r).map_err(|e| file_err(&d, e))?;
+        }
+        let bytes = w.into_inner().map_err(|e| file_err(&d, e.error()))?;
+        let p = d.join("points.csv");
+        std::fs::write(&p, bytes).map_err(|e| file_err(&p, e))?;
+        out.push(d);
+    }
+    Ok(out)
+}

@@ -87,6 +87,11 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
         sweep(&plan, &opts, &mut |_| {}).with_context(|| format!("sweep {}", entry.name))?;
         if !args.no_plots {
             draw(&out, None)?;
+            // The sweep draws phase diagrams for two-field grids; slice three-field ones.
+            for slice in reproduce::phase_slices(&out, &plan.fields)? {
+                crate::plot::plot_dir(&slice, Some("phase"))
+                    .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
+            }
         }
         let (a, b) = reproduce::gather(&check, &out.join("worlds.csv"))?;
         let verdict = reproduce::evaluate(&check, &a, b.as_ref())
