@@ -236,7 +236,10 @@ impl Check {
         };
         let group = |s: &[Select]| {
             s.iter()
-                .map(|x| format!("{}={}", x.field, x.values.join("|")))
+                .map(|x| match x.values.as_slice() {
+                    [v] => format!("{}={v}", x.field),
+                    vs => format!("{}∈{{{}}}", x.field, vs.join(", ")),
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
