@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod payoff;
 pub mod plot;
+pub mod reproduce;
 pub mod rng;
 pub mod runner;
 pub mod scheduler;

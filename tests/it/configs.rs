@@ -35,6 +35,13 @@ fn every_scenario_under_configs_and_experiments_validates() {
             blocs::docking::load_params_file(&f).unwrap_or_else(|e| panic!("{e}"));
             continue;
         }
+        if f.file_name()
+            .is_some_and(|n| n == blocs::reproduce::CHECK_FILE)
+        {
+            // The check of a seed-text experiment: it must load (`reproduce` tests the rest).
+            blocs::reproduce::Check::load(&f).unwrap_or_else(|e| panic!("{e}"));
+            continue;
+        }
         if std::fs::read_to_string(&f).is_ok_and(|t| t.contains("design:")) {
             // A sweep experiment: its base and every design point must validate.
             blocs::sweep::experiment::Plan::load(&f).unwrap_or_else(|e| panic!("{e}"));

@@ -8,6 +8,7 @@ mod golden;
 mod patterns;
 mod payoffs;
 mod properties;
+mod reproduce;
 mod sweep;
 mod sweep_analysis;
 mod tidy;

@@ -1,0 +1,141 @@
+//! `blocs reproduce`: runs the seed-text experiments (`experiments/eNN_*/`) through the
+//! sweep library, draws their figures and report, evaluates each folder's check and
+//! prints one table; the statistics are in `crate::reproduce`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+
+use super::draw;
+use crate::reproduce::{self, Entry, Expected, check_csv, check_md, table_row};
+use crate::sweep::{Options, sweep};
+
+/// Arguments of `blocs reproduce`.
+#[derive(Debug, clap::Args)]
+pub struct ReproduceArgs {
+    /// One experiment folder name (e.g. e05_critical_mass); with --all, every one.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub name: Option<String>,
+    /// Every experiment folder eNN_* under --experiments.
+    #[arg(long)]
+    pub all: bool,
+    /// Fewer replications per point (each check's quick_replications).
+    #[arg(long)]
+    pub quick: bool,
+    /// Root of the result directories; experiment NAME goes to OUT/NAME.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Where the experiment folders are.
+    #[arg(long, default_value = "experiments")]
+    pub experiments: PathBuf,
+    /// Replace existing result directories.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Do not draw figures or the HTML report.
+    #[arg(long)]
+    pub no_plots: bool,
+}
+
+pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let all = reproduce::discover(&args.experiments)?;
+    let entries: Vec<Entry> = match &args.name {
+        Some(n) => {
+            let names: Vec<&str> = all.iter().map(|e| e.name.as_str()).collect();
+            vec![all.iter().find(|e| &e.name == n).cloned().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: no experiment folder `{n}` with a check.ron; one of: {}",
+                    args.experiments.display(),
+                    names.join(", ")
+                )
+            })?]
+        }
+        None => all,
+    };
+    anyhow::ensure!(
+        !entries.is_empty(),
+        "{}: no experiment folders eNN_* with a check.ron",
+        args.experiments.display()
+    );
+    // Load and check everything before running anything, so a typo fails at once.
+    let mut loaded = Vec::new();
+    for e in &entries {
+        loaded.push((e, reproduce::load(e, args.quick)?));
+    }
+    let mode = if args.quick { "quick" } else { "full" };
+    println!(
+        "{:<22} {:<48} {:>7} {:>18}  verdict",
+        "experiment", "claim", "a − b", "95 % interval"
+    );
+    let mut failed = Vec::new();
+    let mut unexpected_pass = Vec::new();
+    for (entry, (plan, check)) in loaded {
+        let t0 = Instant::now();
+        let out = args.out.join(&entry.name);
+        let opts = Options {
+            out: out.clone(),
+            threads: args.threads,
+            resume: false,
+            shard: None,
+            force: args.force,
+            command_line: argv.to_vec(),
+        };
+        sweep(&plan, &opts, &mut |_| {}).with_context(|| format!("sweep {}", entry.name))?;
+        if !args.no_plots {
+            draw(&out, None)?;
+            // The sweep draws phase diagrams for two-field grids; slice three-field ones.
+            for slice in reproduce::phase_slices(&out, &plan.fields)? {
+                crate::plot::plot_dir(&slice, Some("phase"))
+                    .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
+            }
+        }
+        let (a, b) = reproduce::gather(&check, &out.join("worlds.csv"))?;
+        let verdict = reproduce::evaluate(&check, &a, b.as_ref())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", entry.dir.join("check.ron").display()))?;
+        for (file, text) in [
+            ("check.csv", check_csv(&entry.name, &check, &verdict)),
+            ("check.md", check_md(&entry.name, &check, &verdict)),
+        ] {
+            let path = out.join(file);
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        println!(
+            "{}   ({} worlds, {:.1} s)",
+            table_row(&entry.name, &check, &verdict),
+            plan.worlds(),
+            t0.elapsed().as_secs_f64()
+        );
+        match (verdict.pass, check.expected) {
+            (false, Expected::Reproduced) => failed.push(entry.name.clone()),
+            (true, Expected::NotReproduced) => unexpected_pass.push(entry.name.clone()),
+            _ => {}
+        }
+    }
+    println!(
+        "blocs reproduce: {} experiments ({mode}) in {:.1} s; results in {}",
+        entries.len(),
+        start.elapsed().as_secs_f64(),
+        args.out.display()
+    );
+    if !unexpected_pass.is_empty() {
+        println!(
+            "note: listed as not reproduced but passed now: {} (update `expected` in their check.ron and README)",
+            unexpected_pass.join(", ")
+        );
+    }
+    anyhow::ensure!(
+        failed.is_empty(),
+        "check failed (expected to reproduce): {}; see {}/<name>/check.md",
+        failed.join(", "),
+        display(&args.out)
+    );
+    Ok(())
+}
+
+fn display(p: &Path) -> String {
+    p.display().to_string()
+}
