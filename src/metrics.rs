@@ -272,37 +272,29 @@ pub fn measure(
         .collect();
     let primary = primary_blocs(world);
 
-    // Pair sums in a fixed order: each importer's row is summed over exporters j ≠ i
-    // (weights y_j), then scaled by y_i and added in ascending i.
+    // GDP-product-weighted tariff sums: the engine keeps each importer's row sums, so
+    // only the bloc wall needs a pass over pairs, and only over covered countries.
     let (mut all_w, mut free_w, mut tariff_w, mut wall_w, mut wall_tau) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
+    let covered_ids: Vec<usize> = (0..n).filter(|&i| bloc[i] >= 0).collect();
     for i in 0..n {
-        let row = engine.tau_row(i as u32);
-        let (mut all, mut free, mut tariff, mut wall, mut wall_t) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (j, (&yj, &tau)) in y.iter().zip(row).enumerate() {
-            if j == i {
-                continue;
-            }
-            all += yj;
-            tariff += yj * tau;
-            if tau == 0.0 {
-                free += yj;
-            }
-        }
+        let yi = y[i];
+        let (tau_y, free_y) = engine.tariff_sums(i as u32);
+        all_w += yi * (total - yi);
+        free_w += yi * free_y;
+        tariff_w += yi * tau_y;
         if bloc[i] >= 0 {
-            for (j, ((&yj, &tau), &bj)) in y.iter().zip(row).zip(&bloc).enumerate() {
-                if bj >= 0 && bj != bloc[i] && j != i {
-                    wall += yj;
-                    wall_t += yj * tau;
+            let row = engine.tau_row(i as u32);
+            let (mut wall, mut wall_t) = (0.0, 0.0);
+            for &j in &covered_ids {
+                if bloc[j] != bloc[i] {
+                    wall += y[j];
+                    wall_t += y[j] * row[j];
                 }
             }
+            wall_w += yi * wall;
+            wall_tau += yi * wall_t;
         }
-        let yi = y[i];
-        all_w += yi * all;
-        free_w += yi * free;
-        tariff_w += yi * tariff;
-        wall_w += yi * wall;
-        wall_tau += yi * wall_t;
     }
 
     // Blocs by primary agreement, in agreement-id order.

@@ -385,6 +385,9 @@ pub struct Engine {
     d: Vec<f64>,
     rs: Vec<f64>,
     ls: Vec<f64>,
+    y: Vec<f64>,
+    tau_y: Vec<f64>,
+    free_y: Vec<f64>,
     x: Vec<f64>,
     other: Vec<f64>,
     utility: Vec<f64>,
@@ -408,6 +411,7 @@ pub struct Engine {
 struct Memo {
     keys: Vec<u64>,
     values: Vec<f64>,
+    last: (u64, f64),
 }
 
 impl Default for Memo {
@@ -415,6 +419,7 @@ impl Default for Memo {
         Memo {
             keys: vec![Memo::EMPTY; Memo::SLOTS],
             values: vec![0.0; Memo::SLOTS],
+            last: (Memo::EMPTY, 0.0),
         }
     }
 }
@@ -424,8 +429,19 @@ impl Memo {
     // The bits of a NaN trade cost, which never occurs.
     const EMPTY: u64 = u64::MAX;
 
+    #[inline(always)]
     fn get(&mut self, phi: f64, elasticity: f64) -> f64 {
         let key = phi.to_bits();
+        // Trials stage runs of entries with one new cost (every pair of a join shares it).
+        if key == self.last.0 {
+            return self.last.1;
+        }
+        let value = self.lookup(key, phi, elasticity);
+        self.last = (key, value);
+        value
+    }
+
+    fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> f64 {
         let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
         for _ in 0..8 {
             if self.keys[slot] == key {
@@ -496,6 +512,9 @@ impl Engine {
             d: vec![0.0; n],
             rs: vec![0.0; n],
             ls: vec![0.0; n],
+            y: world.countries.iter().map(|c| c.gdp).collect(),
+            tau_y: vec![0.0; n],
+            free_y: vec![0.0; n],
             x: vec![0.0; n],
             other: vec![0.0; n],
             utility: vec![0.0; n],
@@ -590,16 +609,31 @@ impl Engine {
         let n = self.n;
         let base = i as usize * n;
         let (mut d, mut rs, mut ls) = (0.0, 0.0, 0.0);
+        // The metrics' GDP-weighted tariff sums ride along: rows are summed only when
+        // they change, so observing a tick needs no pass over all pairs for them.
+        let (mut tau_y, mut free_y) = (0.0, 0.0);
         for j in 0..n {
             d += self.att[base + j];
             if j != i as usize {
-                rs += self.w[base + j] * self.tau[base + j];
+                let tau = self.tau[base + j];
+                rs += self.w[base + j] * tau;
                 ls += self.att[base + j];
+                tau_y += self.y[j] * tau;
+                if tau == 0.0 {
+                    free_y += self.y[j];
+                }
             }
         }
         self.d[i as usize] = d;
         self.rs[i as usize] = rs;
         self.ls[i as usize] = ls;
+        self.tau_y[i as usize] = tau_y;
+        self.free_y[i as usize] = free_y;
+    }
+
+    /// Σ_{j≠i} y_j τ_ij and Σ_{j≠i, τ_ij = 0} y_j of importer i in the committed state.
+    pub fn tariff_sums(&self, i: u32) -> (f64, f64) {
+        (self.tau_y[i as usize], self.free_y[i as usize])
     }
 
     /// C + R − L of country c from its row sums.
@@ -1017,7 +1051,7 @@ impl Engine {
 
     /// Stages entry (r, c) with new (τ, φ) in the trial overlay and updates row r's
     /// trial sums; unchanged entries are skipped.
-    #[inline]
+    #[inline(always)]
     fn stage(
         &mut self,
         (r, c): (u32, u32),
