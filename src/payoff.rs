@@ -112,18 +112,69 @@ pub fn tariff(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -
 /// [`tariff`] and [`ntb`], which the from-scratch path uses (the tests compare the two).
 #[inline(always)]
 pub fn trade_cost(world: &World, params: &Params, policy: &Policy, i: u32, j: u32) -> (f64, f64) {
-    let both_m = world.in_m[i as usize] && world.in_m[j as usize];
-    let depth = if both_m {
-        world.shared_depth(i, j).max(params.depth_m)
-    } else {
-        world.shared_depth(i, j)
-    };
-    let ntb = params.ntb * (1.0 - depth);
-    if world.share(i, j) {
-        return (0.0, ntb);
+    let pair = (world.share(i, j), world.shared_depth(i, j));
+    Importer::of(world, policy, i).cost(params, policy, j, world.in_m[j as usize], pair)
+}
+
+/// What an importer's tariffs depend on besides its partner, read once per row.
+#[derive(Clone, Copy, Debug)]
+struct Importer {
+    in_m: bool,
+    wall: Option<f64>,
+    customs_tariff: Option<f64>,
+}
+
+impl Importer {
+    #[inline(always)]
+    fn of(world: &World, policy: &Policy, i: u32) -> Importer {
+        Importer {
+            in_m: world.in_m[i as usize],
+            wall: world.wall[i as usize],
+            customs_tariff: world.customs_union_of(i).map(|k| policy.t_cu[k as usize]),
+        }
     }
-    let tau = tariff(world, params, policy, i, j);
-    (tau, tau + ntb)
+
+    /// (τ, φ) on exporter j, given whether the two share an agreement and the largest
+    /// depth they share: section 2's rules, in [`tariff`]'s order.
+    #[inline(always)]
+    fn cost(
+        self,
+        params: &Params,
+        policy: &Policy,
+        j: u32,
+        j_in_m: bool,
+        (shared, depth): (bool, f64),
+    ) -> (f64, f64) {
+        let both_m = self.in_m && j_in_m;
+        let depth = if both_m {
+            depth.max(params.depth_m)
+        } else {
+            depth
+        };
+        let ntb = params.ntb * (1.0 - depth);
+        if shared {
+            return (0.0, ntb);
+        }
+        let tau = match self.wall {
+            Some(rate) => rate,
+            None => {
+                let base = match (both_m, params.retaliation) {
+                    (true, true) => {
+                        let c = policy.compliance[j as usize];
+                        policy.t_eff + (1.0 - c) * (params.t_n - policy.t_eff)
+                    }
+                    (true, false) => policy.t_eff,
+                    (false, _) => params.t_n,
+                };
+                match self.customs_tariff {
+                    Some(_) if both_m && params.article_xxiv => base,
+                    Some(t) => base.max(t),
+                    None => base,
+                }
+            }
+        };
+        (tau, tau + ntb)
+    }
 }
 
 /// Non-tariff barrier ntb_ij = ν (1 − δ_ij).
@@ -1204,18 +1255,22 @@ impl Engine {
         };
         let (mut d, mut rs, mut ls) = (self.e_att(iu, iu), 0.0, 0.0);
         let mut x = 0.0;
+        let mover = Importer::of(world, &self.policy, i);
         for j in 0..n as u32 {
             let ju = j as usize;
             if ju == iu {
                 continue;
             }
-            let (tau, phi) = trade_cost(world, params, &self.policy, i, j);
+            let pair = (world.share(i, j), world.shared_depth(i, j));
+            let j_in_m = world.in_m[ju];
+            let (tau, phi) = mover.cost(params, &self.policy, j, j_in_m, pair);
             let att = self.g[iu * n + ju] * atten(&mut self.memo, phi);
             d += att;
             rs += att / (1.0 + phi) * tau;
             ls += att;
             let idx = ju * n + iu;
-            let (_, phi_in) = trade_cost(world, params, &self.policy, j, i);
+            let (_, phi_in) =
+                Importer::of(world, &self.policy, j).cost(params, &self.policy, i, on, pair);
             let (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
                 (self.att[idx], self.w[idx])
             } else {
@@ -1223,7 +1278,7 @@ impl Engine {
                 (att_in, att_in / (1.0 + phi_in))
             };
             let d_j = self.d[ju] + att_in - self.att[idx];
-            x += world.countries[ju].gdp * w_in / d_j;
+            x += self.y[ju] * w_in / d_j;
         }
         let pbar_m = world.mean_ideal(world.m_members());
         let other = other_terms(

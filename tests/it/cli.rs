@@ -269,3 +269,34 @@ fn run_draws_figures_and_plot_redraws_them_from_the_tables() {
     let (code, _, err) = blocs(&["plot", dir.join("nothing").to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = temp_dir("pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blocs"))
+        .args([
+            "run",
+            "--worlds",
+            "3",
+            "--no-plots",
+            "--out",
+            dir.join("o").to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away before anything is printed
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0));
+}
