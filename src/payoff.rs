@@ -198,7 +198,14 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
         g.home_bias * world.countries[i as usize].gdp
     } else {
         let d = world.distance(i, j);
-        world.countries[j as usize].gdp * (g.d0 / (d + g.d0)).powf(g.theta)
+        let decay = g.d0 / (d + g.d0);
+        // pow(x, 1) is x exactly, so the default θ = 1 skips the call without changing a bit.
+        let decay = if g.theta == 1.0 {
+            decay
+        } else {
+            decay.powf(g.theta)
+        };
+        world.countries[j as usize].gdp * decay
     }
 }
 

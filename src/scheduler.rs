@@ -252,13 +252,14 @@ impl Sim {
         let n = world.n();
         let nearest = (0..n as u32)
             .map(|i| {
-                let mut others: Vec<(f64, u32)> = (0..n as u32)
+                // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go
+                // to the lower id. Packed keys sort faster than a float comparator.
+                let mut keys: Vec<u128> = (0..n as u32)
                     .filter(|&j| j != i)
-                    .map(|j| (world.distance(i, j), j))
+                    .map(|j| (u128::from(world.distance(i, j).to_bits()) << 32) | u128::from(j))
                     .collect();
-                // Distances then ids: a total order, so an unstable sort gives one result.
-                others.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                others.into_iter().map(|o| o.1).collect()
+                keys.sort_unstable();
+                keys.into_iter().map(|k| k as u32).collect()
             })
             .collect();
         let mut sim = Sim {
