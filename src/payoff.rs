@@ -464,20 +464,21 @@ pub struct Engine {
 
 /// Trade costs take few distinct values (a handful of tariffs times a handful of
 /// depths), so their attenuations are remembered instead of calling `powf` per pair.
-/// The memo returns exactly what [`attenuation`] returns, so results do not depend on it.
+/// The memo returns exactly what computing the factors again would, so results do not
+/// depend on it.
 #[derive(Clone, Debug)]
 struct Memo {
     keys: Vec<u64>,
-    values: Vec<f64>,
-    last: (u64, f64),
+    values: Vec<(f64, f64)>,
+    last: (u64, (f64, f64)),
 }
 
 impl Default for Memo {
     fn default() -> Memo {
         Memo {
             keys: vec![Memo::EMPTY; Memo::SLOTS],
-            values: vec![0.0; Memo::SLOTS],
-            last: (Memo::EMPTY, 0.0),
+            values: vec![(0.0, 0.0); Memo::SLOTS],
+            last: (Memo::EMPTY, (0.0, 0.0)),
         }
     }
 }
@@ -487,8 +488,10 @@ impl Memo {
     // The bits of a NaN trade cost, which never occurs.
     const EMPTY: u64 = u64::MAX;
 
+    /// (1 + φ)^(−ε) and (1 + φ)^(−ε) / (1 + φ): the attraction and the export-value
+    /// factors of a trade cost, so the hot path multiplies instead of dividing.
     #[inline(always)]
-    fn get(&mut self, phi: f64, elasticity: f64) -> f64 {
+    fn get(&mut self, phi: f64, elasticity: f64) -> (f64, f64) {
         let key = phi.to_bits();
         // Trials stage runs of entries with one new cost (every pair of a join shares it).
         if key == self.last.0 {
@@ -499,21 +502,22 @@ impl Memo {
         value
     }
 
-    fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> f64 {
+    fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> (f64, f64) {
         let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
         for _ in 0..8 {
             if self.keys[slot] == key {
                 return self.values[slot];
             }
             if self.keys[slot] == Memo::EMPTY {
-                let value = attenuation(phi, elasticity);
+                let a = attenuation(phi, elasticity);
                 self.keys[slot] = key;
-                self.values[slot] = value;
-                return value;
+                self.values[slot] = (a, a / (1.0 + phi));
+                return self.values[slot];
             }
             slot = (slot + 1) % Memo::SLOTS;
         }
-        attenuation(phi, elasticity)
+        let a = attenuation(phi, elasticity);
+        (a, a / (1.0 + phi))
     }
 }
 
@@ -654,8 +658,9 @@ impl Engine {
         let (tau, phi) = trade_cost(world, params, &self.policy, i, j);
         let same_phi = phi.to_bits() == self.phi[idx].to_bits();
         if !same_phi {
-            self.att[idx] = self.g[idx] * self.memo.get(phi, params.elasticity);
-            self.w[idx] = self.att[idx] / (1.0 + phi);
+            let (a, b) = self.memo.get(phi, params.elasticity);
+            self.att[idx] = self.g[idx] * a;
+            self.w[idx] = self.g[idx] * b;
             self.phi[idx] = phi;
         }
         let same_tau = tau.to_bits() == self.tau[idx].to_bits();
@@ -1126,8 +1131,8 @@ impl Engine {
         let (att, w) = if same_phi {
             (self.att[idx], self.w[idx])
         } else {
-            let att = self.g[idx] * self.memo.get(phi, elasticity);
-            (att, att / (1.0 + phi))
+            let (a, b) = self.memo.get(phi, elasticity);
+            (self.g[idx] * a, self.g[idx] * b)
         };
         let s = &mut self.scratch;
         s.stamp[idx] = id;
@@ -1253,7 +1258,7 @@ impl Engine {
     fn delta_m_mover(&mut self, world: &mut World, params: &Params, i: u32, on: bool) -> f64 {
         let undo = world.apply(Op::SetM(i, on));
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
-        let mut last = (f64::NAN, 0.0);
+        let mut last = (f64::NAN, (0.0, 0.0));
         let mut atten = |memo: &mut Memo, phi: f64| {
             if phi.to_bits() != last.0.to_bits() {
                 last = (phi, memo.get(phi, eps));
@@ -1271,9 +1276,10 @@ impl Engine {
             let pair = (world.share(i, j), world.shared_depth(i, j));
             let j_in_m = world.in_m[ju];
             let (tau, phi) = mover.cost(params, &self.policy, j, j_in_m, pair);
-            let att = self.g[iu * n + ju] * atten(&mut self.memo, phi);
+            let (a, b) = atten(&mut self.memo, phi);
+            let att = self.g[iu * n + ju] * a;
             d += att;
-            rs += att / (1.0 + phi) * tau;
+            rs += self.g[iu * n + ju] * b * tau;
             ls += att;
             let idx = ju * n + iu;
             let (_, phi_in) =
@@ -1281,8 +1287,8 @@ impl Engine {
             let (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
                 (self.att[idx], self.w[idx])
             } else {
-                let att_in = self.g[idx] * atten(&mut self.memo, phi_in);
-                (att_in, att_in / (1.0 + phi_in))
+                let (a, b) = atten(&mut self.memo, phi_in);
+                (self.g[idx] * a, self.g[idx] * b)
             };
             let d_j = self.d[ju] + att_in - self.att[idx];
             x += self.y[ju] * w_in / d_j;
@@ -1434,8 +1440,8 @@ impl Engine {
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
-                    let att = self.g[idx] * memo.get(phi, eps);
-                    (att, att / (1.0 + phi))
+                    let (a, b) = memo.get(phi, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
                 };
                 s.row_att[sb + j as usize] = att;
                 s.row_w[sb + j as usize] = w;
@@ -1463,8 +1469,8 @@ impl Engine {
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
-                    let att = self.g[idx] * memo.get(phi, eps);
-                    (att, att / (1.0 + phi))
+                    let (a, b) = memo.get(phi, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
                 };
                 s.col_att[slot * n + a] = att;
                 s.col_w[slot * n + a] = w;
