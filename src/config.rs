@@ -575,7 +575,8 @@ pub enum ConfigError {
     },
 }
 
-fn list(problems: &[Problem]) -> String {
+/// Problems as indented lines, one each, for error messages.
+pub(crate) fn list(problems: &[Problem]) -> String {
     problems
         .iter()
         .map(|p| format!("\n  - {}: {}", p.field, p.message))

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, Problem, Scenario, edit_distance, parse_error, ron_options};
+use crate::config::{
+    ConfigError, Problem, Scenario, edit_distance, list, parse_error, ron_options,
+};
 use crate::metrics::{METRIC_COLUMNS, Outcome};
 use crate::model::WorldSpec;
 use crate::rng::WorldRng;
@@ -184,13 +186,6 @@ pub enum ExperimentError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-}
-
-fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("\n  - {}: {}", p.field, p.message))
-        .collect()
 }
 
 /// The kind of design, with what its estimators need.
