@@ -644,9 +644,16 @@ impl Engine {
 
     /// Recomputes row i of the committed matrices and its sums, exactly.
     fn recompute_row(&mut self, world: &World, params: &Params, i: u32) {
+        // The importer's inputs are read once for the row (what `trade_cost` reads per pair).
+        let importer = Importer::of(world, &self.policy, i);
+        let (count, depth) = world.pair_row(i);
+        let base = i as usize * self.n;
         for j in 0..self.n as u32 {
             if j != i {
-                self.recompute_entry(world, params, i, j);
+                let ju = j as usize;
+                let pair = (count[ju] > 0, depth[ju]);
+                let cost = importer.cost(params, &self.policy, j, world.in_m[ju], pair);
+                self.store_entry(params, base + ju, cost);
             }
         }
         self.sum_row(i);
@@ -654,8 +661,13 @@ impl Engine {
 
     /// Recomputes one committed entry; true if it changed.
     fn recompute_entry(&mut self, world: &World, params: &Params, i: u32, j: u32) -> bool {
-        let idx = i as usize * self.n + j as usize;
-        let (tau, phi) = trade_cost(world, params, &self.policy, i, j);
+        let cost = trade_cost(world, params, &self.policy, i, j);
+        self.store_entry(params, i as usize * self.n + j as usize, cost)
+    }
+
+    /// Stores a committed entry's (τ, φ) and its attraction; true if it changed.
+    #[inline(always)]
+    fn store_entry(&mut self, params: &Params, idx: usize, (tau, phi): (f64, f64)) -> bool {
         let same_phi = phi.to_bits() == self.phi[idx].to_bits();
         if !same_phi {
             let (a, b) = self.memo.get(phi, params.elasticity);
@@ -1088,6 +1100,12 @@ impl Engine {
             out.push(self.delta_m_mover(world, params, *i, *on));
             return;
         }
+        if let [Op::SetTm(t_new)] = *ops
+            && params.security.is_none()
+            && self.deltas_round(world, params, t_new, queried, out)
+        {
+            return;
+        }
         let mut undo = std::mem::take(&mut self.scratch.undo);
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_k);
@@ -1255,41 +1273,83 @@ impl Engine {
     /// The mover's own ΔU from entering or leaving M while M stays fully effective and
     /// nobody retaliates: only row i and column i change, so the mover's new row sums
     /// and exports are summed directly, without staging an overlay.
+    ///
+    /// Entries with partners outside M do not change (both-in-M is false before and
+    /// after), and entries with members that share no agreement with i all cost the same
+    /// (τ, φ) unless the partner importer has a wall or a customs union: those costs are
+    /// computed once, so the loop does the arithmetic [`Importer::cost`] would, in the
+    /// same order, and the result is bit for bit the one a per-pair evaluation gives.
     fn delta_m_mover(&mut self, world: &mut World, params: &Params, i: u32, on: bool) -> f64 {
+        debug_assert!(!params.retaliation, "compliance is not read on this path");
         let undo = world.apply(Op::SetM(i, on));
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
-        let mut last = (f64::NAN, (0.0, 0.0));
-        let mut atten = |memo: &mut Memo, phi: f64| {
-            if phi.to_bits() != last.0.to_bits() {
-                last = (phi, memo.get(phi, eps));
-            }
-            last.1
+        let policy = &self.policy;
+        let mover = Importer::of(world, policy, i);
+        let lone = (false, 0.0);
+        let (tau_out, phi_out) = mover.cost(params, policy, i, true, lone);
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
         };
-        let (mut d, mut rs, mut ls) = (self.e_att(iu, iu), 0.0, 0.0);
+        let (_, phi_in_lone) = plain.cost(params, policy, i, on, lone);
+        let (a_out, b_out) = self.memo.get(phi_out, eps);
+        let (a_in, b_in) = self.memo.get(phi_in_lone, eps);
+        let (count, depth) = world.pair_row(i);
+        let (g_row, att_row, w_row, tau_row) = (
+            &self.g[iu * n..(iu + 1) * n],
+            &self.att[iu * n..(iu + 1) * n],
+            &self.w[iu * n..(iu + 1) * n],
+            &self.tau[iu * n..(iu + 1) * n],
+        );
+        let (mut d, mut rs, mut ls) = (att_row[iu], 0.0, 0.0);
         let mut x = 0.0;
-        let mover = Importer::of(world, &self.policy, i);
-        for j in 0..n as u32 {
-            let ju = j as usize;
+        for ju in 0..n {
             if ju == iu {
                 continue;
             }
-            let pair = (world.share(i, j), world.shared_depth(i, j));
-            let j_in_m = world.in_m[ju];
-            let (tau, phi) = mover.cost(params, &self.policy, j, j_in_m, pair);
-            let (a, b) = atten(&mut self.memo, phi);
-            let att = self.g[iu * n + ju] * a;
-            d += att;
-            rs += self.g[iu * n + ju] * b * tau;
-            ls += att;
             let idx = ju * n + iu;
-            let (_, phi_in) =
-                Importer::of(world, &self.policy, j).cost(params, &self.policy, i, on, pair);
-            let (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
-                (self.att[idx], self.w[idx])
+            let (att, w, tau, att_in, w_in);
+            if !world.in_m[ju] {
+                (att, w, tau) = (att_row[ju], w_row[ju], tau_row[ju]);
+                (att_in, w_in) = (self.att[idx], self.w[idx]);
+            } else if count[ju] == 0 && depth[ju] == 0.0 {
+                let g = g_row[ju];
+                (att, w, tau) = (g * a_out, g * b_out, tau_out);
+                let j = ju as u32;
+                let phi_in = if world.wall[ju].is_none() && world.customs_union_of(j).is_none() {
+                    phi_in_lone
+                } else {
+                    Importer::of(world, policy, j)
+                        .cost(params, policy, i, on, lone)
+                        .1
+                };
+                (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
+                    (self.att[idx], self.w[idx])
+                } else if phi_in.to_bits() == phi_in_lone.to_bits() {
+                    (self.g[idx] * a_in, self.g[idx] * b_in)
+                } else {
+                    let (a, b) = self.memo.get(phi_in, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
+                };
             } else {
-                let (a, b) = atten(&mut self.memo, phi_in);
-                (self.g[idx] * a, self.g[idx] * b)
-            };
+                let j = ju as u32;
+                let pair = (count[ju] > 0, depth[ju]);
+                let (t, phi) = mover.cost(params, policy, j, true, pair);
+                let (a, b) = self.memo.get(phi, eps);
+                let g = g_row[ju];
+                (att, w, tau) = (g * a, g * b, t);
+                let (_, phi_in) = Importer::of(world, policy, j).cost(params, policy, i, on, pair);
+                (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
+                    (self.att[idx], self.w[idx])
+                } else {
+                    let (a, b) = self.memo.get(phi_in, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
+                };
+            }
+            d += att;
+            rs += w * tau;
+            ls += att;
             let d_j = self.d[ju] + att_in - self.att[idx];
             x += self.y[ju] * w_in / d_j;
         }
@@ -1307,6 +1367,96 @@ impl Engine {
         Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
     }
 
+    /// A round's new t_M while M stays fully effective before and after, nobody
+    /// retaliates and every member without a wall charges t_eff to the members it shares
+    /// no agreement with (it is in no customs union, or Article XXIV applies). Then the
+    /// only entries that change are those between members sharing no agreement, and they
+    /// all go from one cost to one other: each importer row changes by its gravity sum
+    /// over those partners times the change of the factors, so the trial is one pass over
+    /// the pairs plus one column per voter instead of every row rebuilt. Returns false,
+    /// having done nothing, when the conditions do not hold.
+    fn deltas_round(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        t_new: f64,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        if params.retaliation || self.policy.e_m != 1.0 {
+            return false;
+        }
+        let n = self.n;
+        let undo = world.apply(Op::SetTm(t_new));
+        let policy = Policy::of(world, params);
+        world.apply(undo);
+        let world: &World = world;
+        let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
+        if policy.e_m != 1.0
+            || !params.article_xxiv
+                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        {
+            return false;
+        }
+        let eps = params.elasticity;
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let lone = (false, 0.0);
+        let (tau0, phi0) = plain.cost(params, &self.policy, 0, true, lone);
+        let (tau1, phi1) = plain.cost(params, &policy, 0, true, lone);
+        let (a0, b0) = self.memo.get(phi0, eps);
+        let (a1, b1) = self.memo.get(phi1, eps);
+        let s = &mut self.scratch;
+        for i in 0..n {
+            if plain_row(i) {
+                let (count, _) = world.pair_row(i as u32);
+                let g = &self.g[i * n..(i + 1) * n];
+                let mut sum = 0.0;
+                for j in 0..n {
+                    if j != i && world.in_m[j] && count[j] == 0 {
+                        debug_assert_eq!(self.phi[i * n + j].to_bits(), phi0.to_bits());
+                        sum += g[j];
+                    }
+                }
+                s.new_d[i] = self.d[i] + sum * (a1 - a0);
+                s.new_rs[i] = self.rs[i] + sum * (b1 * tau1 - b0 * tau0);
+                s.new_ls[i] = self.ls[i] + sum * (a1 - a0);
+            } else {
+                s.new_d[i] = self.d[i];
+                s.new_rs[i] = self.rs[i];
+                s.new_ls[i] = self.ls[i];
+            }
+            s.q[i] = self.y[i] / s.new_d[i];
+        }
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let mut x = 0.0;
+            let c_in_m = world.in_m[cu];
+            for a in 0..n {
+                if a == cu {
+                    continue;
+                }
+                let idx = a * n + cu;
+                let w = if c_in_m && plain_row(a) && world.shared_count(a as u32, c) == 0 {
+                    self.g[idx] * b1
+                } else {
+                    self.w[idx]
+                };
+                x += s.q[a] * w;
+            }
+            let trade =
+                Engine::trade_row(world, params, cu, s.new_d[cu], s.new_rs[cu], s.new_ls[cu]);
+            if self.record(out, trade + x + self.other[cu] - self.utility[cu]) {
+                break;
+            }
+        }
+        true
+    }
+
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.
     fn record(&mut self, out: &mut Vec<f64>, delta: f64) -> bool {
         out.push(delta);
@@ -1317,10 +1467,6 @@ impl Engine {
             }
             _ => false,
         }
-    }
-
-    fn e_att(&self, r: usize, c: usize) -> f64 {
-        self.att[r * self.n + c]
     }
 
     /// Joining or founding an FTA, evaluated without touching the world: the move makes

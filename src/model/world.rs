@@ -148,6 +148,14 @@ impl World {
         self.pair_depth[i as usize * self.n() + j as usize]
     }
 
+    /// Row i of the pair caches: how many agreements i shares with each country, and the
+    /// largest depth among them (0 where none), for loops over all partners of i.
+    pub fn pair_row(&self, i: u32) -> (&[u16], &[f64]) {
+        let n = self.n();
+        let range = i as usize * n..(i as usize + 1) * n;
+        (&self.pair_count[range.clone()], &self.pair_depth[range])
+    }
+
     /// Distance between two countries.
     pub fn distance(&self, i: u32, j: u32) -> f64 {
         self.dist[i as usize * self.n() + j as usize]
