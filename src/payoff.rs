@@ -457,6 +457,9 @@ pub struct Engine {
     memo: Memo,
     stop: Option<(usize, f64)>,
     losses: usize,
+    /// The FTA entry whose overlay is still staged: asking more voters about the same
+    /// move right after its mover reuses it instead of staging it again.
+    staged_entry: Option<Op>,
     custom: Option<std::sync::Arc<dyn TradeModel>>,
     custom_trade: Vec<f64>,
     scratch: Scratch,
@@ -588,6 +591,7 @@ impl Engine {
             memo: Memo::default(),
             stop: None,
             losses: 0,
+            staged_entry: None,
             custom: crate::docking::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
@@ -883,6 +887,7 @@ impl Engine {
 
     /// Applies `ops` for good and brings every cache up to date.
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
+        self.staged_entry = None;
         if self.pairwise(world, params, ops) {
             let (mut pairs, mut touched) = (
                 std::mem::take(&mut self.scratch.pairs),
@@ -1076,6 +1081,8 @@ impl Engine {
         out.clear();
         self.stop = stop;
         self.losses = 0;
+        // Any other trial overwrites the scratch buffers an FTA entry's overlay lives in.
+        let staged = self.staged_entry.take();
         if self.custom.is_some() {
             self.deltas_custom(world, params, ops, queried, out);
             return;
@@ -1088,7 +1095,8 @@ impl Engine {
                 _ => false,
             }
         {
-            self.deltas_fta_entry(world, params, *op, queried, out);
+            self.deltas_fta_entry(world, params, *op, staged == Some(*op), queried, out);
+            self.staged_entry = Some(*op);
             return;
         }
         if let ([Op::SetM(i, on)], [c]) = (ops, queried)
@@ -1479,6 +1487,7 @@ impl Engine {
         world: &World,
         params: &Params,
         op: Op,
+        staged: bool,
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
@@ -1495,24 +1504,32 @@ impl Engine {
             (None, Some(j)) => std::slice::from_ref(j),
             (None, None) => unreachable!(),
         };
-        let id = self.next_stamp();
         let mut affected = std::mem::take(&mut self.scratch.affected);
-        affected.clear();
-        for &m in partners {
-            for (r, c) in [(mover, m), (m, mover)] {
-                let mut shared = world.shared_depth(r, c).max(depth);
-                if world.in_m[r as usize] && world.in_m[c as usize] {
-                    shared = shared.max(params.depth_m);
+        // An overlay still staged for this very move (the voters asked after the mover)
+        // is exactly what staging it again would build.
+        let id = if staged {
+            self.scratch.stamp_id
+        } else {
+            let id = self.next_stamp();
+            affected.clear();
+            for &m in partners {
+                for (r, c) in [(mover, m), (m, mover)] {
+                    let mut shared = world.shared_depth(r, c).max(depth);
+                    if world.in_m[r as usize] && world.in_m[c as usize] {
+                        shared = shared.max(params.depth_m);
+                    }
+                    self.stage(
+                        (r, c),
+                        (0.0, params.ntb * (1.0 - shared)),
+                        params.elasticity,
+                        id,
+                        &mut affected,
+                    );
                 }
-                self.stage(
-                    (r, c),
-                    (0.0, params.ntb * (1.0 - shared)),
-                    params.elasticity,
-                    id,
-                    &mut affected,
-                );
             }
-        }
+            self.stage_weights(world, &affected);
+            id
+        };
         // The agreement's GDP-weighted mean ideal point after entry.
         let mut sums = k.map_or([0.0; 3], |k| self.pbar_sums[k as usize]);
         for c in std::iter::once(mover).chain(partner) {
@@ -1522,7 +1539,6 @@ impl Engine {
             sums[2] += country.gdp;
         }
         let pbar_new = [sums[0] / sums[2], sums[1] / sums[2]];
-        self.stage_weights(world, &affected);
         for &c in queried {
             let country = &world.countries[c as usize];
             let dist = |p: [f64; 2]| {

@@ -217,6 +217,13 @@ pub struct Sim {
     changed: bool,
     version: u64,
     last_choice: Vec<(u64, Move)>,
+    /// The voter who last said no to joining each agreement (by id), to entering M, and
+    /// to a round. They are asked first next time: the same member tends to object
+    /// again, and one objection settles a unanimity vote early. A vote's outcome does
+    /// not depend on the order its ballots are counted in, so this only saves work.
+    vetoer: Vec<u32>,
+    m_vetoer: u32,
+    round_vetoer: u32,
 }
 
 /// At most three primitive ops make up one move.
@@ -284,6 +291,9 @@ impl Sim {
             changed: true,
             version: 0,
             last_choice: vec![(u64::MAX, Move::Stay); n],
+            vetoer: Vec::new(),
+            m_vetoer: NOBODY,
+            round_vetoer: NOBODY,
         };
         sim.fire_events();
         sim.initial_u = sim.engine.utilities().to_vec();
@@ -692,7 +702,8 @@ impl Sim {
         ops
     }
 
-    /// Who must be asked, besides the mover, for a move to be accepted.
+    /// Who must be asked, besides the mover, for a move to be accepted; the member who
+    /// last objected to the same move comes first.
     fn voters(&self, i: u32, mv: Move, out: &mut Vec<u32>) {
         out.clear();
         out.push(i);
@@ -700,9 +711,45 @@ impl Sim {
         match mv {
             Move::Join(k) if w.agreements[k as usize].spec.rule != MemberRule::Open => {
                 out.extend_from_slice(w.agreements[k as usize].members());
+                ask_first(&mut out[1..], self.vetoer_of(mv));
             }
             Move::Form(j) => out.push(j),
-            Move::JoinM if w.accession_rule != AccessionRule::Open => out.extend(w.m_members()),
+            Move::JoinM if w.accession_rule != AccessionRule::Open => {
+                out.extend(w.m_members());
+                ask_first(&mut out[1..], self.m_vetoer);
+            }
+            _ => {}
+        }
+    }
+
+    fn vetoer_of(&self, mv: Move) -> u32 {
+        match mv {
+            Move::Join(k) => self.vetoer.get(k as usize).copied().unwrap_or(NOBODY),
+            Move::JoinM => self.m_vetoer,
+            _ => NOBODY,
+        }
+    }
+
+    /// Remembers the first voter (after the mover) who lost under the last evaluation.
+    fn remember_vetoer(&mut self, mv: Move) {
+        let Some(q) = self
+            .deltas
+            .iter()
+            .skip(1)
+            .position(|&d| d < -GAIN_TOLERANCE)
+        else {
+            return;
+        };
+        let who = self.queried[q + 1];
+        match mv {
+            Move::Join(k) => {
+                let k = k as usize;
+                if self.vetoer.len() <= k {
+                    self.vetoer.resize(k + 1, NOBODY);
+                }
+                self.vetoer[k] = who;
+            }
+            Move::JoinM => self.m_vetoer = who,
             _ => {}
         }
     }
@@ -804,7 +851,10 @@ impl Sim {
             },
             _ => true,
         };
-        accepted.then(|| d[0] - self.params().switching_cost)
+        if !accepted {
+            self.remember_vetoer(mv);
+        }
+        accepted.then(|| self.deltas[0] - self.params().switching_cost)
     }
 
     /// The move country i would choose now and its net gain (0 for Stay), without
@@ -982,7 +1032,14 @@ impl Sim {
             DecisionRule::Supermajority(q) => (m as f64 * (1.0 - q)).floor() as usize + 1,
         };
         self.queried = members;
+        // Losses count from the second member on, so the last objector is asked second.
+        if m > 1 {
+            ask_first(&mut self.queried[1..], self.round_vetoer);
+        }
         self.evaluate(&[Op::SetTm(proposal)], usize::MAX, Some(stop_after));
+        if let Some(q) = self.deltas.iter().position(|&d| d < -GAIN_TOLERANCE) {
+            self.round_vetoer = self.queried[q];
+        }
         let yes = self
             .deltas
             .iter()
@@ -1002,6 +1059,16 @@ impl Sim {
         } else {
             self.counters.rounds_failed += 1;
         }
+    }
+}
+
+/// No remembered voter.
+const NOBODY: u32 = u32::MAX;
+
+/// Moves `who`, if listed, to the front of `voters` (the rest keep no particular order).
+fn ask_first(voters: &mut [u32], who: u32) {
+    if let Some(p) = voters.iter().position(|&v| v == who) {
+        voters.swap(0, p);
     }
 }
 
