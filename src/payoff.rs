@@ -21,6 +21,10 @@ pub struct Policy {
     pub t_cu: Vec<f64>,
     /// Compliance c_i (0 for non-members).
     pub compliance: Vec<f64>,
+    /// Σ y_i c_i over the members: e_M's numerator.
+    pub complying_gdp: f64,
+    /// World GDP Σ y_i.
+    pub total_gdp: f64,
 }
 
 impl Policy {
@@ -66,6 +70,8 @@ impl Policy {
             t_eff,
             t_cu,
             compliance,
+            complying_gdp,
+            total_gdp: total,
         }
     }
 }
@@ -796,21 +802,19 @@ impl Engine {
         if self.policy.e_m != 1.0 || world.in_m[i as usize] == on {
             return false;
         }
-        let y = |j: usize| world.countries[j].gdp;
-        let mut complying: f64 = (0..world.n())
-            .filter(|&j| world.in_m[j] && j != i as usize)
-            .map(|j| y(j) * self.policy.compliance[j])
-            .sum();
-        if on {
+        let y = world.countries[i as usize].gdp;
+        let complying = if on {
             let x = match (world.wall[i as usize], world.customs_union_of(i)) {
                 (Some(rate), _) => rate,
                 (None, Some(k)) if !params.article_xxiv => self.policy.t_cu[k as usize],
                 _ => world.t_m,
             };
-            complying += y(i as usize) * compliance_of(x, world.t_m, params.t_n);
-        }
+            self.policy.complying_gdp + y * compliance_of(x, world.t_m, params.t_n)
+        } else {
+            self.policy.complying_gdp - y * self.policy.compliance[i as usize]
+        };
         // A margin keeps rounding from deciding whether the clamp holds.
-        complying >= (1.0 + 1e-9) * params.enforcement_threshold * world.total_gdp()
+        complying >= (1.0 + 1e-9) * params.enforcement_threshold * self.policy.total_gdp
     }
 
     /// The pairs whose shared agreements `ops` change, and the agreements they touch,
@@ -1281,88 +1285,150 @@ impl Engine {
     /// The mover's own ΔU from entering or leaving M while M stays fully effective and
     /// nobody retaliates: only row i and column i change, so the mover's new row sums
     /// and exports are summed directly, without staging an overlay.
+    fn delta_m_mover(&mut self, world: &mut World, params: &Params, i: u32, on: bool) -> f64 {
+        let undo = world.apply(Op::SetM(i, on));
+        let (d, rs, ls) = self.m_mover_row(world, params, i);
+        let x = self.m_mover_exports(world, params, i, on);
+        let other = self.m_mover_other(world, params, i, on);
+        world.apply(undo);
+        let iu = i as usize;
+        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+    }
+
+    /// An upper bound of country i's ΔU from leaving M, from its own row alone, or None
+    /// when [`Engine::deltas`] would not take the mover's fast path for it.
+    ///
+    /// Leaving M raises (weakly) every cost partners charge on i's goods, and a higher
+    /// cost lowers both i's share of a market and the value of each sale, so i's exports
+    /// can only fall: the bound is the exact ΔU with exports left as they are, plus a
+    /// margin that covers rounding. Best response uses it to skip the exports (the column
+    /// pass, the costly half) of an exit that could not beat the best move found so far.
+    pub fn leave_m_bound(&mut self, world: &mut World, params: &Params, i: u32) -> Option<f64> {
+        if self.custom.is_some()
+            || params.security.is_some()
+            || params.retaliation
+            || !self.m_stays_effective(world, params, i, false)
+        {
+            return None;
+        }
+        let undo = world.apply(Op::SetM(i, false));
+        let (d, rs, ls) = self.m_mover_row(world, params, i);
+        let other = self.m_mover_other(world, params, i, false);
+        world.apply(undo);
+        let iu = i as usize;
+        let x = self.x[iu];
+        let margin = 1e-9 * (1.0 + x.abs() + self.utility[iu].abs());
+        Some(
+            Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu] + margin,
+        )
+    }
+
+    /// The mover's new row sums (D, Σ w τ, Σ_{j≠i} a) once its M status is set in `world`.
     ///
     /// Entries with partners outside M do not change (both-in-M is false before and
-    /// after), and entries with members that share no agreement with i all cost the same
-    /// (τ, φ) unless the partner importer has a wall or a customs union: those costs are
-    /// computed once, so the loop does the arithmetic [`Importer::cost`] would, in the
-    /// same order, and the result is bit for bit the one a per-pair evaluation gives.
-    fn delta_m_mover(&mut self, world: &mut World, params: &Params, i: u32, on: bool) -> f64 {
+    /// after), and entries with members it shares no agreement with all cost the same
+    /// (τ, φ): that cost is computed once. The loop does the arithmetic a per-pair
+    /// [`Importer::cost`] would, in the same order, so the sums are bit for bit the same.
+    fn m_mover_row(&mut self, world: &World, params: &Params, i: u32) -> (f64, f64, f64) {
         debug_assert!(!params.retaliation, "compliance is not read on this path");
-        let undo = world.apply(Op::SetM(i, on));
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
         let policy = &self.policy;
         let mover = Importer::of(world, policy, i);
+        let (tau_lone, phi_lone) = mover.cost(params, policy, i, true, (false, 0.0));
+        let (a_lone, b_lone) = self.memo.get(phi_lone, eps);
+        let (count, depth) = world.pair_row(i);
+        let row = iu * n..(iu + 1) * n;
+        let (g, att, w, tau) = (
+            &self.g[row.clone()],
+            &self.att[row.clone()],
+            &self.w[row.clone()],
+            &self.tau[row],
+        );
+        let in_m = &world.in_m[..n];
+        let (mut d, mut rs, mut ls) = (att[iu], 0.0, 0.0);
+        for j in 0..n {
+            if j == iu {
+                continue;
+            }
+            let (a, w, t) = if !in_m[j] {
+                (att[j], w[j], tau[j])
+            } else if count[j] == 0 && depth[j] == 0.0 {
+                (g[j] * a_lone, g[j] * b_lone, tau_lone)
+            } else {
+                let pair = (count[j] > 0, depth[j]);
+                let (t, phi) = mover.cost(params, policy, j as u32, true, pair);
+                let (a, b) = self.memo.get(phi, eps);
+                (g[j] * a, g[j] * b, t)
+            };
+            d += a;
+            rs += w * t;
+            ls += a;
+        }
+        (d, rs, ls)
+    }
+
+    /// The mover's exports once its M status is `on` in `world`: each partner's column
+    /// entry on i, and with it the partner's D, changes. Members that share no agreement
+    /// with i and have no wall and no customs union all charge one cost, computed once.
+    fn m_mover_exports(&mut self, world: &World, params: &Params, i: u32, on: bool) -> f64 {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let policy = &self.policy;
         let lone = (false, 0.0);
-        let (tau_out, phi_out) = mover.cost(params, policy, i, true, lone);
         let plain = Importer {
             in_m: true,
             wall: None,
             customs_tariff: None,
         };
-        let (_, phi_in_lone) = plain.cost(params, policy, i, on, lone);
-        let (a_out, b_out) = self.memo.get(phi_out, eps);
-        let (a_in, b_in) = self.memo.get(phi_in_lone, eps);
+        let (_, phi_lone) = plain.cost(params, policy, i, on, lone);
+        let (a_lone, b_lone) = self.memo.get(phi_lone, eps);
         let (count, depth) = world.pair_row(i);
-        let (g_row, att_row, w_row, tau_row) = (
-            &self.g[iu * n..(iu + 1) * n],
-            &self.att[iu * n..(iu + 1) * n],
-            &self.w[iu * n..(iu + 1) * n],
-            &self.tau[iu * n..(iu + 1) * n],
-        );
-        let (mut d, mut rs, mut ls) = (att_row[iu], 0.0, 0.0);
+        let in_m = &world.in_m[..n];
+        let (d_all, y) = (&self.d[..n], &self.y[..n]);
         let mut x = 0.0;
-        for ju in 0..n {
-            if ju == iu {
+        for j in 0..n {
+            if j == iu {
                 continue;
             }
-            let idx = ju * n + iu;
-            let (att, w, tau, att_in, w_in);
-            if !world.in_m[ju] {
-                (att, w, tau) = (att_row[ju], w_row[ju], tau_row[ju]);
-                (att_in, w_in) = (self.att[idx], self.w[idx]);
-            } else if count[ju] == 0 && depth[ju] == 0.0 {
-                let g = g_row[ju];
-                (att, w, tau) = (g * a_out, g * b_out, tau_out);
-                let j = ju as u32;
-                let phi_in = if world.wall[ju].is_none() && world.customs_union_of(j).is_none() {
-                    phi_in_lone
+            let idx = j * n + iu;
+            let (att_in, w_in) = if !in_m[j] {
+                (self.att[idx], self.w[idx])
+            } else {
+                let lone_pair = count[j] == 0 && depth[j] == 0.0;
+                let phi_in = if lone_pair
+                    && world.wall[j].is_none()
+                    && world.customs_union_of(j as u32).is_none()
+                {
+                    phi_lone
                 } else {
-                    Importer::of(world, policy, j)
-                        .cost(params, policy, i, on, lone)
+                    let pair = (count[j] > 0, depth[j]);
+                    Importer::of(world, policy, j as u32)
+                        .cost(params, policy, i, on, pair)
                         .1
                 };
-                (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
+                if phi_in.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
-                } else if phi_in.to_bits() == phi_in_lone.to_bits() {
-                    (self.g[idx] * a_in, self.g[idx] * b_in)
+                } else if phi_in.to_bits() == phi_lone.to_bits() {
+                    (self.g[idx] * a_lone, self.g[idx] * b_lone)
                 } else {
                     let (a, b) = self.memo.get(phi_in, eps);
                     (self.g[idx] * a, self.g[idx] * b)
-                };
-            } else {
-                let j = ju as u32;
-                let pair = (count[ju] > 0, depth[ju]);
-                let (t, phi) = mover.cost(params, policy, j, true, pair);
-                let (a, b) = self.memo.get(phi, eps);
-                let g = g_row[ju];
-                (att, w, tau) = (g * a, g * b, t);
-                let (_, phi_in) = Importer::of(world, policy, j).cost(params, policy, i, on, pair);
-                (att_in, w_in) = if phi_in.to_bits() == self.phi[idx].to_bits() {
-                    (self.att[idx], self.w[idx])
-                } else {
-                    let (a, b) = self.memo.get(phi_in, eps);
-                    (self.g[idx] * a, self.g[idx] * b)
-                };
-            }
-            d += att;
-            rs += w * tau;
-            ls += att;
-            let d_j = self.d[ju] + att_in - self.att[idx];
-            x += self.y[ju] * w_in / d_j;
+                }
+            };
+            let d_j = d_all[j] + att_in - self.att[idx];
+            x += y[j] * w_in / d_j;
         }
-        let pbar_m = world.mean_ideal(world.m_members());
-        let other = other_terms(
+        x
+    }
+
+    /// The mover's non-trade terms once its M status is `on` in `world`.
+    fn m_mover_other(&self, world: &World, params: &Params, i: u32, on: bool) -> f64 {
+        // M's mean ideal point enters only the sovereignty cost of its members.
+        let pbar_m = if on {
+            world.mean_ideal(world.m_members())
+        } else {
+            self.pbar_m
+        };
+        other_terms(
             world,
             params,
             i,
@@ -1370,9 +1436,7 @@ impl Engine {
             |k| self.pbar[k as usize],
             self.g_share,
         )
-        .total();
-        world.apply(undo);
-        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+        .total()
     }
 
     /// A round's new t_M while M stays fully effective before and after, nobody
@@ -1757,6 +1821,8 @@ impl Policy {
             t_eff: 0.0,
             t_cu: Vec::new(),
             compliance: Vec::new(),
+            complying_gdp: 0.0,
+            total_gdp: 0.0,
         }
     }
 }

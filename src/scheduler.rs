@@ -800,6 +800,15 @@ impl Sim {
         if mv == Move::Stay {
             return Some(0.0);
         }
+        // An exit whose bound cannot beat the bar needs no exact evaluation.
+        if let (Move::LeaveM, Some(bar)) = (mv, bar)
+            && let Some(bound) = self
+                .engine
+                .leave_m_bound(&mut self.world, &self.spec.params, i)
+            && bound - self.params().switching_cost <= bar
+        {
+            return None;
+        }
         let ops = self.ops_of(i, mv);
         let mut queried = std::mem::take(&mut self.queried);
         self.voters(i, mv, &mut queried);
