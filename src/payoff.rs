@@ -691,29 +691,38 @@ impl Engine {
     }
 
     fn sum_row(&mut self, i: u32) {
-        let n = self.n;
-        let base = i as usize * n;
-        let (mut d, mut rs, mut ls) = (0.0, 0.0, 0.0);
+        let (n, iu) = (self.n, i as usize);
+        let row = iu * n..(iu + 1) * n;
+        let (att, w, tau, y) = (
+            &self.att[row.clone()],
+            &self.w[row.clone()],
+            &self.tau[row],
+            &self.y[..n],
+        );
         // The metrics' GDP-weighted tariff sums ride along: rows are summed only when
         // they change, so observing a tick needs no pass over all pairs for them.
-        let (mut tau_y, mut free_y) = (0.0, 0.0);
-        for j in 0..n {
-            d += self.att[base + j];
-            if j != i as usize {
-                let tau = self.tau[base + j];
-                rs += self.w[base + j] * tau;
-                ls += self.att[base + j];
-                tau_y += self.y[j] * tau;
-                if tau == 0.0 {
-                    free_y += self.y[j];
-                }
+        // [D, Σ w τ, Σ a, Σ y τ, Σ_{τ=0} y], summed in partner order; D alone takes the
+        // diagonal, so the loop runs on both sides of it.
+        let mut sums = [0.0; 5];
+        let add = |range: std::ops::Range<usize>, sums: &mut [f64; 5]| {
+            for j in range {
+                sums[0] += att[j];
+                sums[1] += w[j] * tau[j];
+                sums[2] += att[j];
+                sums[3] += y[j] * tau[j];
+                // Adding +0.0 leaves a sum of non-negative terms as it is.
+                sums[4] += if tau[j] == 0.0 { y[j] } else { 0.0 };
             }
-        }
-        self.d[i as usize] = d;
-        self.rs[i as usize] = rs;
-        self.ls[i as usize] = ls;
-        self.tau_y[i as usize] = tau_y;
-        self.free_y[i as usize] = free_y;
+        };
+        add(0..iu, &mut sums);
+        sums[0] += att[iu];
+        add(iu + 1..n, &mut sums);
+        let [d, rs, ls, tau_y, free_y] = sums;
+        self.d[iu] = d;
+        self.rs[iu] = rs;
+        self.ls[iu] = ls;
+        self.tau_y[iu] = tau_y;
+        self.free_y[iu] = free_y;
     }
 
     /// Σ_{j≠i} y_j τ_ij and Σ_{j≠i, τ_ij = 0} y_j of importer i in the committed state.
