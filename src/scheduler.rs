@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use crate::build::build_world;
 use crate::metrics::{Counters, Metrics, Outcome, measure};
 use crate::model::{
-    AccessionRule, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind, MemberRule,
-    Op, Params, RuleChange, StopReason, Update, World, WorldSpec,
+    AccessionRule, Agreement, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind,
+    MemberRule, Op, Params, RuleChange, StopReason, Update, World, WorldSpec,
 };
 use crate::payoff::{Engine, payoffs_from_scratch};
 use crate::rng::WorldRng;
@@ -406,24 +406,27 @@ impl Sim {
     /// M's members, t_M and the member sets of the agreements, independent of ids.
     fn state_key(&self) -> Vec<u64> {
         let w = &self.world;
-        let mut key = vec![w.t_m.to_bits()];
+        // Live agreements in the order of their (members, kind, depth, rule) records, so
+        // that ids do not matter; one allocation for the whole key.
+        fn record(a: &Agreement) -> impl Iterator<Item = u64> + '_ {
+            let tail = [
+                u64::from(a.spec.kind == Kind::CustomsUnion),
+                a.spec.depth.to_bits(),
+                a.spec.rule as u64,
+                u64::MAX, // separator
+            ];
+            a.members().iter().map(|&m| u64::from(m)).chain(tail)
+        }
+        let mut live: Vec<&Agreement> = w.agreements.iter().filter(|a| a.is_live()).collect();
+        live.sort_by(|a, b| record(a).cmp(record(b)));
+        let len = 1 + 2 * w.n() + live.iter().map(|a| a.members().len() + 4).sum::<usize>();
+        let mut key = Vec::with_capacity(len);
+        key.push(w.t_m.to_bits());
         key.extend(w.in_m.iter().map(|&b| u64::from(b)));
         key.extend(w.in_g.iter().map(|&b| u64::from(b)));
-        let mut agreements: Vec<Vec<u64>> = w
-            .agreements
-            .iter()
-            .filter(|a| a.is_live())
-            .map(|a| {
-                let mut v: Vec<u64> = a.members().iter().map(|&m| u64::from(m)).collect();
-                v.push(u64::from(a.spec.kind == Kind::CustomsUnion));
-                v.push(a.spec.depth.to_bits());
-                v.push(a.spec.rule as u64);
-                v.push(u64::MAX); // separator
-                v
-            })
-            .collect();
-        agreements.sort();
-        key.extend(agreements.into_iter().flatten());
+        for a in live {
+            key.extend(record(a));
+        }
         key
     }
 

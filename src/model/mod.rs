@@ -7,7 +7,7 @@
 
 mod world;
 
-pub use world::{Op, World};
+pub use world::{Agreement, Op, World};
 
 use serde::{Deserialize, Serialize};
 
