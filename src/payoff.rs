@@ -4,8 +4,10 @@
 //! the attraction matrix and the row sums of the current state; a hypothetical move is
 //! applied to the world as primitive [`Op`]s, only the importer rows whose tariff inputs
 //! changed (and the columns of the countries the move touched) are recomputed, the payoff
-//! changes of the queried countries are read off, and the ops are undone. Committed
-//! state is always rebuilt from exact row sums, so no rounding error accumulates.
+//! changes of the queried countries are read off, and the ops are undone. Committed row
+//! sums are always summed afresh over their rows; exports follow the rows a membership
+//! change touched, and are summed afresh whenever a policy aggregate changes (a round, an
+//! event), so their rounding error stays at a few ulps.
 //! [`payoffs_from_scratch`] is the independent slow path the tests compare against.
 
 use crate::model::{Kind, Op, Params, World};
@@ -559,6 +561,8 @@ struct Scratch {
     who_mark: Vec<u32>,
     affected: Vec<u32>,
     pairs: Vec<(u32, u32)>,
+    // Commit: committed entries that changed, with their old export weight.
+    changed: Vec<(usize, f64)>,
 }
 
 const NONE: u32 = u32::MAX;
@@ -623,6 +627,7 @@ impl Engine {
             engine.recompute_row(world, params, i);
         }
         engine.refresh_other(world, params);
+        engine.refresh_exports(world);
         engine.refresh_utilities(world, params);
         engine
     }
@@ -762,8 +767,8 @@ impl Engine {
         }
     }
 
-    /// Exports of every country from the committed matrices, then every payoff.
-    fn refresh_utilities(&mut self, world: &World, params: &Params) {
+    /// Exports of every country from the committed matrices, summed afresh.
+    fn refresh_exports(&mut self, world: &World) {
         let n = self.n;
         self.x.fill(0.0);
         for a in 0..n {
@@ -774,6 +779,11 @@ impl Engine {
                 *x += q * w;
             }
         }
+    }
+
+    /// Every payoff from the row sums, exports and non-trade terms.
+    fn refresh_utilities(&mut self, world: &World, params: &Params) {
+        let n = self.n;
         for c in 0..n {
             self.utility[c] =
                 Engine::trade_row(world, params, c, self.d[c], self.rs[c], self.ls[c])
@@ -913,19 +923,40 @@ impl Engine {
             let id = self.next_stamp();
             let mut rows = std::mem::take(&mut self.scratch.affected);
             rows.clear();
+            let mut changed = std::mem::take(&mut self.scratch.changed);
+            changed.clear();
             for &(a, b) in &pairs {
                 for (r, c) in [(a, b), (b, a)] {
-                    if self.recompute_entry(world, params, r, c)
-                        && self.scratch.row_mark[r as usize] != id
-                    {
-                        self.scratch.row_mark[r as usize] = id;
-                        rows.push(r);
+                    let idx = r as usize * self.n + c as usize;
+                    let w_old = self.w[idx];
+                    if self.recompute_entry(world, params, r, c) {
+                        changed.push((idx, w_old));
+                        if self.scratch.row_mark[r as usize] != id {
+                            self.scratch.row_mark[r as usize] = id;
+                            rows.push(r);
+                        }
                     }
                 }
             }
+            // Exports follow the changed rows: x_c += q'_r w'_rc − q_r w_rc, written as
+            // (q'_r − q_r) w'_rc over each changed row plus q_r (w'_rc − w_rc) where the
+            // entry itself changed.
             for &r in &rows {
+                let ru = r as usize;
+                let q_old = self.y[ru] / self.d[ru];
                 self.sum_row(r);
+                let dq = self.y[ru] / self.d[ru] - q_old;
+                let row = &self.w[ru * self.n..(ru + 1) * self.n];
+                for (x, w) in self.x.iter_mut().zip(row) {
+                    *x += dq * w;
+                }
+                self.scratch.q_old[ru] = q_old;
             }
+            for &(idx, w_old) in &changed {
+                let (r, c) = (idx / self.n, idx % self.n);
+                self.x[c] += self.scratch.q_old[r] * (self.w[idx] - w_old);
+            }
+            self.scratch.changed = changed;
             self.pbar.resize(world.agreements.len(), [0.0; 2]);
             self.policy.t_cu.resize(world.agreements.len(), 0.0);
             self.pbar_sums.resize(world.agreements.len(), [0.0; 3]);
@@ -1000,6 +1031,7 @@ impl Engine {
             }
             self.release_marks(rows, cols);
             self.refresh_other(world, params);
+            self.refresh_exports(world);
         }
         self.refresh_utilities(world, params);
     }
