@@ -911,6 +911,12 @@ impl Engine {
     /// Applies `ops` for good and brings every cache up to date.
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
         self.staged_entry = None;
+        if let [Op::SetTm(t_new)] = *ops
+            && params.security.is_none()
+            && self.commit_round(world, params, t_new)
+        {
+            return;
+        }
         if self.pairwise(world, params, ops) {
             let (mut pairs, mut touched) = (
                 std::mem::take(&mut self.scratch.pairs),
@@ -1616,6 +1622,57 @@ impl Engine {
                 break;
             }
         }
+        true
+    }
+
+    /// Commits a round's new t_M under the conditions of [`Engine::deltas_round`]: only
+    /// the entries between members sharing no agreement change, all to one new cost, so
+    /// they are set directly and their rows re-summed; every other cache stays as it is
+    /// (exactly what rebuilding it would give). Returns false, having done nothing, when
+    /// the conditions do not hold.
+    fn commit_round(&mut self, world: &mut World, params: &Params, t_new: f64) -> bool {
+        if params.retaliation || self.policy.e_m != 1.0 {
+            return false;
+        }
+        let n = self.n;
+        let undo = world.apply(Op::SetTm(t_new));
+        let policy = Policy::of(world, params);
+        let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
+        if policy.e_m != 1.0
+            || !params.article_xxiv
+                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        {
+            world.apply(undo);
+            return false;
+        }
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let lone = (false, 0.0);
+        let (tau1, phi1) = plain.cost(params, &policy, 0, true, lone);
+        let (a1, b1) = self.memo.get(phi1, params.elasticity);
+        for i in 0..n {
+            if !plain_row(i) {
+                continue;
+            }
+            let (count, _) = world.pair_row(i as u32);
+            for j in 0..n {
+                if j != i && world.in_m[j] && count[j] == 0 {
+                    let idx = i * n + j;
+                    self.tau[idx] = tau1;
+                    self.phi[idx] = phi1;
+                    self.att[idx] = self.g[idx] * a1;
+                    self.w[idx] = self.g[idx] * b1;
+                }
+            }
+            self.sum_row(i as u32);
+        }
+        self.policy = policy;
+        // Non-trade terms do not depend on t_M.
+        self.refresh_exports(world);
+        self.refresh_utilities(world, params);
         true
     }
 
