@@ -276,7 +276,11 @@ pub fn measure(
     // only the bloc wall needs a pass over pairs, and only over covered countries.
     let (mut all_w, mut free_w, mut tariff_w, mut wall_w, mut wall_tau) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
-    let covered_ids: Vec<usize> = (0..n).filter(|&i| bloc[i] >= 0).collect();
+    // The covered countries' ids, GDPs and blocs side by side, for the pass over pairs.
+    let covered_ids: Vec<(usize, f64, i64)> = (0..n)
+        .filter(|&i| bloc[i] >= 0)
+        .map(|i| (i, y[i], bloc[i]))
+        .collect();
     for i in 0..n {
         let yi = y[i];
         let (tau_y, free_y) = engine.tariff_sums(i as u32);
@@ -284,12 +288,12 @@ pub fn measure(
         free_w += yi * free_y;
         tariff_w += yi * tau_y;
         if bloc[i] >= 0 {
-            let row = engine.tau_row(i as u32);
+            let row = &engine.tau_row(i as u32)[..n];
             let (mut wall, mut wall_t) = (0.0, 0.0);
-            for &j in &covered_ids {
-                if bloc[j] != bloc[i] {
-                    wall += y[j];
-                    wall_t += y[j] * row[j];
+            for &(j, yj, bj) in &covered_ids {
+                if bj != bloc[i] {
+                    wall += yj;
+                    wall_t += yj * row[j];
                 }
             }
             wall_w += yi * wall;
