@@ -185,6 +185,18 @@ impl Importer {
     }
 }
 
+/// φ of a pair that shares an agreement of largest depth `depth`, given whether both are
+/// in M: τ = 0, so φ is the NTB alone; the arithmetic of [`Importer::cost`].
+#[inline(always)]
+fn shared_ntb(params: &Params, depth: f64, both_m: bool) -> f64 {
+    let depth = if both_m {
+        depth.max(params.depth_m)
+    } else {
+        depth
+    };
+    params.ntb * (1.0 - depth)
+}
+
 /// Non-tariff barrier ntb_ij = ν (1 − δ_ij).
 pub fn ntb(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     let mut depth = world.shared_depth(i, j);
@@ -1450,8 +1462,17 @@ impl Engine {
                 (att[j], w[j], tau[j])
             } else if count[j] == 0 && depth[j] == 0.0 {
                 (g[j] * a_lone, g[j] * b_lone, tau_lone)
+            } else if count[j] > 0 {
+                // A shared pair is tariff-free; only its depth, so its NTB, moves.
+                let phi = shared_ntb(params, depth[j], mover.in_m);
+                if phi.to_bits() == self.phi[iu * n + j].to_bits() {
+                    (att[j], w[j], 0.0)
+                } else {
+                    let (a, b) = self.memo.get(phi, eps);
+                    (g[j] * a, g[j] * b, 0.0)
+                }
             } else {
-                let pair = (count[j] > 0, depth[j]);
+                let pair = (false, depth[j]);
                 let (t, phi) = mover.cost(params, policy, j as u32, true, pair);
                 let (a, b) = self.memo.get(phi, eps);
                 (g[j] * a, g[j] * b, t)
@@ -1495,6 +1516,8 @@ impl Engine {
                     && world.customs_union_of(j as u32).is_none()
                 {
                     phi_lone
+                } else if count[j] > 0 {
+                    shared_ntb(params, depth[j], on)
                 } else {
                     let pair = (count[j] > 0, depth[j]);
                     Importer::of(world, policy, j as u32)
