@@ -3,6 +3,8 @@
 //! proptest generates seeds and configurations, never raw draws, so that every failure
 //! shrinks to a scenario that can be replayed with `blocs run`.
 
+use blocs::model::Op;
+use blocs::payoff::{Engine, payoffs_from_scratch};
 use blocs::scheduler::Sim;
 use proptest::prelude::*;
 
@@ -84,5 +86,67 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// The row-only bound that lets best response skip an exit's exports is an upper
+    /// bound of the exact ΔU of leaving M, for every member, with or without walls and
+    /// customs unions.
+    #[test]
+    fn leaving_m_never_beats_its_bound(seed in 0u64..300, walls in any::<bool>(), cu in any::<bool>()) {
+        let events = if walls { "events: [TariffWall(tick: 2, country: \"rank:3\", rate: 0.12)]," } else { "" };
+        let kind = if cu { "CustomsUnion" } else { "Fta" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 12)), regional: (new_kind: {kind}, new_reach: inf), {events} activation_rate: 0.5)"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..6 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        for i in 0..sim.world.n() as u32 {
+            if !sim.world.in_m[i as usize] {
+                continue;
+            }
+            let Some(bound) = sim.engine.leave_m_bound(&mut sim.world, &params, i) else {
+                continue;
+            };
+            let mut out = Vec::new();
+            sim.engine.deltas(&mut sim.world, &params, &[Op::SetM(i, false)], &[i], &mut out);
+            let mut trial = sim.world.clone();
+            trial.apply(Op::SetM(i, false));
+            let exact = payoffs_from_scratch(&trial, &params)[i as usize].total() - before[i as usize].total();
+            prop_assert!(out[0] <= bound && exact <= bound, "country {i}: ΔU {} (exact {exact}) above its bound {bound}", out[0]);
+        }
+    }
+
+    /// A round that keeps M fully effective takes the one-cost-class paths: every
+    /// member's trial ΔU matches the from-scratch value, and the committed engine is bit
+    /// for bit the engine rebuilt on the new world.
+    #[test]
+    fn rounds_match_from_scratch_and_a_rebuilt_engine(seed in 0u64..300, cut in 0.005f64..0.05, xxiv in any::<bool>()) {
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5)"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..6 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let members: Vec<u32> = sim.world.m_members().collect();
+        let proposal = [Op::SetTm((sim.world.t_m - cut).max(0.0))];
+        let mut out = Vec::new();
+        sim.engine.deltas(&mut sim.world, &params, &proposal, &members, &mut out);
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let mut trial = sim.world.clone();
+        trial.apply(proposal[0]);
+        let after = payoffs_from_scratch(&trial, &params);
+        for (q, &c) in members.iter().enumerate() {
+            let exact = after[c as usize].total() - before[c as usize].total();
+            prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "country {c}: {} vs {exact}", out[q]);
+        }
+        sim.engine.commit(&mut sim.world, &params, &proposal);
+        let rebuilt = Engine::new(&sim.world, &params);
+        prop_assert_eq!(sim.engine.utilities(), rebuilt.utilities());
     }
 }
