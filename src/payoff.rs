@@ -1681,8 +1681,8 @@ impl Engine {
                 continue;
             }
             let (count, _) = world.pair_row(i as u32);
-            for j in 0..n {
-                if j != i && world.in_m[j] && count[j] == 0 {
+            for (j, (&c, &m)) in count.iter().zip(&world.in_m).enumerate() {
+                if j != i && m && c == 0 {
                     let idx = i * n + j;
                     self.tau[idx] = tau1;
                     self.phi[idx] = phi1;
