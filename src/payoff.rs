@@ -1158,6 +1158,13 @@ impl Engine {
                 _ => false,
             }
         {
+            if let (Op::Found(i, j), [c]) = (*op, queried)
+                && *c == i
+            {
+                let delta = self.delta_form_mover(world, params, i, j);
+                self.record(out, delta);
+                return;
+            }
             self.deltas_fta_entry(world, params, *op, staged == Some(*op), queried, out);
             self.staged_entry = Some(*op);
             return;
@@ -1800,6 +1807,72 @@ impl Engine {
             }
         }
         self.scratch.affected = affected;
+    }
+
+    /// The founder's own ΔU from a new bilateral FTA with j: [`Engine::deltas_fta_entry`]
+    /// for its commonest case, two entries and one queried country, with the overlay
+    /// kept in locals. The arithmetic is that path's, step for step, so the result is the
+    /// same to the bit.
+    fn delta_form_mover(&mut self, world: &World, params: &Params, i: u32, j: u32) -> f64 {
+        let (n, iu, ju) = (self.n, i as usize, j as usize);
+        let depth = world.new_agreement.depth;
+        // Row sums of i and j after the entry, and the founder's staged export weight.
+        let mut sums = [
+            (self.d[iu], self.rs[iu], self.ls[iu]),
+            (self.d[ju], self.rs[ju], self.ls[ju]),
+        ];
+        let mut changed = [false; 2];
+        let mut w_in = self.w[ju * n + iu];
+        for (side, (r, c)) in [(i, j), (j, i)].into_iter().enumerate() {
+            let mut shared = world.shared_depth(r, c).max(depth);
+            if world.in_m[r as usize] && world.in_m[c as usize] {
+                shared = shared.max(params.depth_m);
+            }
+            let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
+            let idx = r as usize * n + c as usize;
+            let same_phi = phi.to_bits() == self.phi[idx].to_bits();
+            if same_phi && tau.to_bits() == self.tau[idx].to_bits() {
+                continue;
+            }
+            let (att, w) = if same_phi {
+                (self.att[idx], self.w[idx])
+            } else {
+                let (a, b) = self.memo.get(phi, params.elasticity);
+                (self.g[idx] * a, self.g[idx] * b)
+            };
+            let (d, rs, ls) = &mut sums[side];
+            *d += att - self.att[idx];
+            *rs += w * tau - self.w[idx] * self.tau[idx];
+            *ls += att - self.att[idx];
+            changed[side] = true;
+            if side == 1 {
+                w_in = w;
+            }
+        }
+        let mut x = self.x[iu];
+        if changed[1] {
+            let y = world.countries[ju].gdp;
+            let (q, q_old) = (y / sums[1].0, y / self.d[ju]);
+            x += q * w_in - q_old * self.w[ju * n + iu];
+        }
+        let (d, rs, ls) = sums[0];
+        let trade = Engine::trade_row(world, params, iu, d, rs, ls) + x;
+        // The new agreement's GDP-weighted mean ideal point, and the founder's new costs.
+        let mut ideal = [0.0; 3];
+        for c in [i, j] {
+            let country = &world.countries[c as usize];
+            ideal[0] += country.gdp * country.ideal[0];
+            ideal[1] += country.gdp * country.ideal[1];
+            ideal[2] += country.gdp;
+        }
+        let pbar = [ideal[0] / ideal[2], ideal[1] / ideal[2]];
+        let country = &world.countries[iu];
+        let dist = ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2))
+            .sqrt();
+        let weight = country.gdp * country.sovereignty * depth;
+        let ftas = world.fta_count(i) as f64;
+        let extra = -weight * dist - params.membership_cost - params.roo_cost * ftas;
+        trade + (self.other[iu] + extra) - self.utility[iu]
     }
 
     fn deltas_general(
