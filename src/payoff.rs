@@ -390,19 +390,37 @@ pub fn other_terms(
     pbar: impl Fn(u32) -> [f64; 2],
     g_share: f64,
 ) -> Terms {
+    other_terms_without(world, params, i, pbar_m, pbar, g_share, None)
+}
+
+/// [`other_terms`] as if i had left `without`, one of its FTAs, and nothing else changed
+/// (the security module, which reads other countries' blocs, is not evaluated this way).
+fn other_terms_without(
+    world: &World,
+    params: &Params,
+    i: u32,
+    pbar_m: [f64; 2],
+    pbar: impl Fn(u32) -> [f64; 2],
+    g_share: f64,
+    without: Option<u32>,
+) -> Terms {
+    debug_assert!(without.is_none() || params.security.is_none());
     let c = &world.countries[i as usize];
     let dist = |p: [f64; 2]| ((c.ideal[0] - p[0]).powi(2) + (c.ideal[1] - p[1]).powi(2)).sqrt();
     let mut sc = 0.0;
     for &k in world.memberships(i) {
-        sc += world.agreements[k as usize].spec.depth * dist(pbar(k));
+        if Some(k) != without {
+            sc += world.agreements[k as usize].spec.depth * dist(pbar(k));
+        }
     }
     let in_m = world.in_m[i as usize];
     if in_m {
         sc += params.depth_m * dist(pbar_m);
     }
     let in_g = params.public_goods.is_some() && world.in_g[i as usize];
-    let n_memberships = world.memberships(i).len() + usize::from(in_m) + usize::from(in_g);
-    let m_ftas = world.fta_count(i);
+    let left = usize::from(without.is_some());
+    let n_memberships = world.memberships(i).len() - left + usize::from(in_m) + usize::from(in_g);
+    let m_ftas = world.fta_count(i) - left;
     let pairs = m_ftas * m_ftas.saturating_sub(1) / 2;
     let mut t = Terms {
         sovereignty: c.gdp * c.sovereignty * sc,
@@ -1184,6 +1202,19 @@ impl Engine {
         {
             return;
         }
+        if let (&[Op::RemoveMember(k, i), ..], [c]) = (ops, queried)
+            && *c == i
+            && params.security.is_none()
+            && world.agreements[k as usize].spec.kind == Kind::Fta
+            && match ops[1..] {
+                [] => true,
+                [Op::RemoveMember(k2, _), Op::SetDissolved(k3, _)] => k2 == k && k3 == k,
+                _ => false,
+            }
+        {
+            out.push(self.delta_leave_mover(world, params, i, k));
+            return;
+        }
         let mut undo = std::mem::take(&mut self.scratch.undo);
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_k);
@@ -1867,12 +1898,82 @@ impl Engine {
         }
         let pbar = [ideal[0] / ideal[2], ideal[1] / ideal[2]];
         let country = &world.countries[iu];
-        let dist = ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2))
-            .sqrt();
+        let dist =
+            ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2)).sqrt();
         let weight = country.gdp * country.sovereignty * depth;
         let ftas = world.fta_count(i) as f64;
         let extra = -weight * dist - params.membership_cost - params.roo_cost * ftas;
         trade + (self.other[iu] + extra) - self.utility[iu]
+    }
+
+    /// The leaver's own ΔU from leaving FTA k (dissolving it when two are left), without
+    /// touching the world: only the pairs of i with k's other members change, to the
+    /// depth they still share elsewhere. The arithmetic is [`Engine::deltas_pairwise`]'s,
+    /// step for step and in member order, so the result is the same to the bit.
+    fn delta_leave_mover(&mut self, world: &World, params: &Params, i: u32, k: u32) -> f64 {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let depth_k = world.agreements[k as usize].spec.depth;
+        let (count, pair_depth) = world.pair_row(i);
+        let policy = &self.policy;
+        let mover = Importer::of(world, policy, i);
+        let (mut d, mut rs, mut ls) = (self.d[iu], self.rs[iu], self.ls[iu]);
+        let mut x = self.x[iu];
+        for &m in world.agreements[k as usize].members() {
+            if m == i {
+                continue;
+            }
+            let mu = m as usize;
+            // What the pair caches hold once k is gone (`World::pairs_left`).
+            let shared = count[mu] > 1;
+            let depth = if !shared {
+                0.0
+            } else if pair_depth[mu] > depth_k {
+                pair_depth[mu]
+            } else {
+                depth_shared_without(world, i, m, k)
+            };
+            let pair = (shared, depth);
+            let idx = iu * n + mu;
+            let (tau, phi) = mover.cost(params, policy, m, world.in_m[mu], pair);
+            let same_phi = phi.to_bits() == self.phi[idx].to_bits();
+            if !(same_phi && tau.to_bits() == self.tau[idx].to_bits()) {
+                let (att, w) = if same_phi {
+                    (self.att[idx], self.w[idx])
+                } else {
+                    let (a, b) = self.memo.get(phi, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
+                };
+                d += att - self.att[idx];
+                rs += w * tau - self.w[idx] * self.tau[idx];
+                ls += att - self.att[idx];
+            }
+            let idx = mu * n + iu;
+            let partner = Importer::of(world, policy, m);
+            let (tau, phi) = partner.cost(params, policy, i, world.in_m[iu], pair);
+            let same_phi = phi.to_bits() == self.phi[idx].to_bits();
+            if !(same_phi && tau.to_bits() == self.tau[idx].to_bits()) {
+                let (att, w) = if same_phi {
+                    (self.att[idx], self.w[idx])
+                } else {
+                    let (a, b) = self.memo.get(phi, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
+                };
+                let y = world.countries[mu].gdp;
+                let (q, q_old) = (y / (self.d[mu] + (att - self.att[idx])), y / self.d[mu]);
+                x += q * w - q_old * self.w[idx];
+            }
+        }
+        let other = other_terms_without(
+            world,
+            params,
+            i,
+            self.pbar_m,
+            |k| self.pbar[k as usize],
+            self.g_share,
+            Some(k),
+        )
+        .total();
+        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
     }
 
     fn deltas_general(
@@ -2036,6 +2137,26 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The largest depth of the agreements i and j share besides k (they share at least one).
+fn depth_shared_without(world: &World, i: u32, j: u32, k: u32) -> f64 {
+    let (a, b) = (world.memberships(i), world.memberships(j));
+    let (mut x, mut y, mut depth) = (0, 0, 0.0f64);
+    while x < a.len() && y < b.len() {
+        match a[x].cmp(&b[y]) {
+            std::cmp::Ordering::Less => x += 1,
+            std::cmp::Ordering::Greater => y += 1,
+            std::cmp::Ordering::Equal => {
+                if a[x] != k {
+                    depth = depth.max(world.agreements[a[x] as usize].spec.depth);
+                }
+                x += 1;
+                y += 1;
+            }
+        }
+    }
+    depth
 }
 
 /// Σ y p_x, Σ y p_y and Σ y over an agreement's members.
