@@ -498,6 +498,9 @@ pub struct Engine {
     /// The FTA entry whose overlay is still staged: asking more voters about the same
     /// move right after its mover reuses it instead of staging it again.
     staged_entry: Option<Op>,
+    /// The row sums and other terms of the exit from M whose bound was computed last,
+    /// for the exact evaluation that may follow it at once.
+    exit_row: Option<(u32, (f64, f64, f64), f64)>,
     custom: Option<std::sync::Arc<dyn TradeModel>>,
     custom_trade: Vec<f64>,
     scratch: Scratch,
@@ -632,6 +635,7 @@ impl Engine {
             stop: None,
             losses: 0,
             staged_entry: None,
+            exit_row: None,
             custom: crate::docking::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
@@ -941,6 +945,7 @@ impl Engine {
     /// Applies `ops` for good and brings every cache up to date.
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
         self.staged_entry = None;
+        self.exit_row = None;
         if let [Op::SetTm(t_new)] = *ops
             && params.security.is_none()
             && self.commit_round(world, params, t_new)
@@ -1164,6 +1169,7 @@ impl Engine {
         self.losses = 0;
         // Any other trial overwrites the scratch buffers an FTA entry's overlay lives in.
         let staged = self.staged_entry.take();
+        let exit_row = self.exit_row.take();
         if self.custom.is_some() {
             self.deltas_custom(world, params, ops, queried, out);
             return;
@@ -1193,6 +1199,7 @@ impl Engine {
             && !params.retaliation
             && self.m_stays_effective(world, params, *i, *on)
         {
+            self.exit_row = exit_row;
             out.push(self.delta_m_mover(world, params, *i, *on));
             return;
         }
@@ -1433,9 +1440,15 @@ impl Engine {
     /// and exports are summed directly, without staging an overlay.
     fn delta_m_mover(&mut self, world: &mut World, params: &Params, i: u32, on: bool) -> f64 {
         let undo = world.apply(Op::SetM(i, on));
-        let (d, rs, ls) = self.m_mover_row(world, params, i);
+        // The exit's bound, asked just before, already summed the row and the other terms.
+        let ((d, rs, ls), other) = match self.exit_row.take() {
+            Some((who, row, other)) if who == i && !on => (row, other),
+            _ => (
+                self.m_mover_row(world, params, i),
+                self.m_mover_other(world, params, i, on),
+            ),
+        };
         let x = self.m_mover_exports(world, params, i, on);
-        let other = self.m_mover_other(world, params, i, on);
         world.apply(undo);
         let iu = i as usize;
         Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
@@ -1461,6 +1474,7 @@ impl Engine {
         let (d, rs, ls) = self.m_mover_row(world, params, i);
         let other = self.m_mover_other(world, params, i, false);
         world.apply(undo);
+        self.exit_row = Some((i, (d, rs, ls), other));
         let iu = i as usize;
         let x = self.x[iu];
         let margin = 1e-9 * (1.0 + x.abs() + self.utility[iu].abs());
