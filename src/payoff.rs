@@ -482,6 +482,11 @@ pub struct Engine {
     rs: Vec<f64>,
     ls: Vec<f64>,
     y: Vec<f64>,
+    /// Protectionism λ_i and ε, for [`trade_terms`] of each committed row.
+    lambda: Vec<f64>,
+    elasticity: f64,
+    /// C + R − L of each country from its committed row sums.
+    trade: Vec<f64>,
     tau_y: Vec<f64>,
     free_y: Vec<f64>,
     x: Vec<f64>,
@@ -621,6 +626,9 @@ impl Engine {
             rs: vec![0.0; n],
             ls: vec![0.0; n],
             y: world.countries.iter().map(|c| c.gdp).collect(),
+            lambda: world.countries.iter().map(|c| c.protectionism).collect(),
+            elasticity: params.elasticity,
+            trade: vec![0.0; n],
             tau_y: vec![0.0; n],
             free_y: vec![0.0; n],
             x: vec![0.0; n],
@@ -760,6 +768,8 @@ impl Engine {
         self.d[iu] = d;
         self.rs[iu] = rs;
         self.ls[iu] = ls;
+        // C + R − L moves only with the row sums, so it is kept with them.
+        self.trade[iu] = trade_terms(y[iu], self.lambda[iu], self.elasticity, d, rs, ls);
         self.tau_y[iu] = tau_y;
         self.free_y[iu] = free_y;
     }
@@ -772,8 +782,14 @@ impl Engine {
     /// C + R − L of country c from its row sums.
     fn trade_row(world: &World, params: &Params, c: usize, d: f64, rs: f64, ls: f64) -> f64 {
         let country = &world.countries[c];
-        let y = country.gdp;
-        y * d.ln() / params.elasticity + y * rs / d - country.protectionism * y * ls / d
+        trade_terms(
+            country.gdp,
+            country.protectionism,
+            params.elasticity,
+            d,
+            rs,
+            ls,
+        )
     }
 
     /// Recomputes every cached non-trade term (and the agreement mean ideal points).
@@ -819,10 +835,7 @@ impl Engine {
     fn refresh_utilities(&mut self, world: &World, params: &Params) {
         let n = self.n;
         for c in 0..n {
-            self.utility[c] =
-                Engine::trade_row(world, params, c, self.d[c], self.rs[c], self.ls[c])
-                    + self.x[c]
-                    + self.other[c];
+            self.utility[c] = self.trade[c] + self.x[c] + self.other[c];
         }
         if let Some(model) = &self.custom {
             model.trade_payoffs(world, params, &mut self.custom_trade);
@@ -2151,6 +2164,13 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// C + R − L of an importer with GDP y and protectionism λ from its row sums D, Σ w τ and
+/// Σ_{j≠i} a: y ln(D)/ε + y Σ w τ / D − λ y Σ a / D.
+#[inline(always)]
+fn trade_terms(y: f64, lambda: f64, elasticity: f64, d: f64, rs: f64, ls: f64) -> f64 {
+    y * d.ln() / elasticity + y * rs / d - lambda * y * ls / d
 }
 
 /// The largest depth of the agreements i and j share besides k (they share at least one).
