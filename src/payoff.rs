@@ -1692,17 +1692,20 @@ impl Engine {
             let s = &self.scratch;
             let mut x = 0.0;
             let c_in_m = world.in_m[cu];
+            // Pair counts are symmetric, so c's own row says which importers share with c.
+            let (count, _) = world.pair_row(c);
+            let q = &s.q[..n];
             for a in 0..n {
                 if a == cu {
                     continue;
                 }
                 let idx = a * n + cu;
-                let w = if c_in_m && plain_row(a) && world.shared_count(a as u32, c) == 0 {
+                let w = if c_in_m && count[a] == 0 && plain_row(a) {
                     self.g[idx] * b1
                 } else {
                     self.w[idx]
                 };
-                x += s.q[a] * w;
+                x += q[a] * w;
             }
             let trade =
                 Engine::trade_row(world, params, cu, s.new_d[cu], s.new_rs[cu], s.new_ls[cu]);
