@@ -267,9 +267,10 @@ pub fn measure(
         .sum();
     let covered = |i: usize| !world.memberships(i as u32).is_empty();
     let n_covered = (0..n).filter(|&i| covered(i)).count();
-    let live: Vec<u32> = (0..world.agreements.len() as u32)
-        .filter(|&k| world.agreements[k as usize].is_live())
-        .collect();
+    let mut live: Vec<u32> = Vec::with_capacity(world.agreements.len());
+    live.extend(
+        (0..world.agreements.len() as u32).filter(|&k| world.agreements[k as usize].is_live()),
+    );
     let primary = primary_blocs(world);
 
     // GDP-product-weighted tariff sums: the engine keeps each importer's row sums, so
@@ -277,10 +278,8 @@ pub fn measure(
     let (mut all_w, mut free_w, mut tariff_w, mut wall_w, mut wall_tau) = (0.0, 0.0, 0.0, 0.0, 0.0);
     let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
     // The covered countries' ids, GDPs and blocs side by side, for the pass over pairs.
-    let covered_ids: Vec<(usize, f64, i64)> = (0..n)
-        .filter(|&i| bloc[i] >= 0)
-        .map(|i| (i, y[i], bloc[i]))
-        .collect();
+    let mut covered_ids: Vec<(usize, f64, i64)> = Vec::with_capacity(n);
+    covered_ids.extend((0..n).filter(|&i| bloc[i] >= 0).map(|i| (i, y[i], bloc[i])));
     for i in 0..n {
         let yi = y[i];
         let (tau_y, free_y) = engine.tariff_sums(i as u32);

@@ -257,18 +257,19 @@ impl Sim {
         let log = initial_log(&world);
         let engine = Engine::new(&world, &spec.params);
         let n = world.n();
-        let nearest = (0..n as u32)
-            .map(|i| {
-                // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go
-                // to the lower id. Packed keys sort faster than a float comparator.
-                let mut keys: Vec<u128> = (0..n as u32)
-                    .filter(|&j| j != i)
-                    .map(|j| (u128::from(world.distance(i, j).to_bits()) << 32) | u128::from(j))
-                    .collect();
-                keys.sort_unstable();
-                keys.into_iter().map(|k| k as u32).collect()
-            })
-            .collect();
+        let nearest =
+            (0..n as u32)
+                .map(|i| {
+                    // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go
+                    // to the lower id. Packed keys sort faster than a float comparator.
+                    let mut keys: Vec<u128> = Vec::with_capacity(n);
+                    keys.extend((0..n as u32).filter(|&j| j != i).map(|j| {
+                        (u128::from(world.distance(i, j).to_bits()) << 32) | u128::from(j)
+                    }));
+                    keys.sort_unstable();
+                    keys.iter().map(|&k| k as u32).collect()
+                })
+                .collect();
         let mut sim = Sim {
             spec: spec.clone(),
             world,
@@ -417,7 +418,8 @@ impl Sim {
             ];
             a.members().iter().map(|&m| u64::from(m)).chain(tail)
         }
-        let mut live: Vec<&Agreement> = w.agreements.iter().filter(|a| a.is_live()).collect();
+        let mut live: Vec<&Agreement> = Vec::with_capacity(w.agreements.len());
+        live.extend(w.agreements.iter().filter(|a| a.is_live()));
         live.sort_by(|a, b| record(a).cmp(record(b)));
         let len = 1 + 2 * w.n() + live.iter().map(|a| a.members().len() + 4).sum::<usize>();
         let mut key = Vec::with_capacity(len);
