@@ -2031,12 +2031,16 @@ impl Engine {
             let (mut d, mut rs, mut ls) = (self.att[base + i as usize], 0.0, 0.0);
             s.row_att[sb + i as usize] = self.att[base + i as usize];
             s.row_w[sb + i as usize] = 0.0;
+            // What `trade_cost` reads per pair, read once for the row.
+            let importer = Importer::of(world, policy, i);
+            let (count, depth) = world.pair_row(i);
             for j in 0..n as u32 {
                 if j == i {
                     continue;
                 }
                 let idx = base + j as usize;
-                let (tau, phi) = trade_cost(world, params, policy, i, j);
+                let pair = (count[j as usize] > 0, depth[j as usize]);
+                let (tau, phi) = importer.cost(params, policy, j, world.in_m[j as usize], pair);
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
@@ -2060,12 +2064,15 @@ impl Engine {
                 continue;
             }
             let (mut d, mut rs, mut ls) = (self.d[a], self.rs[a], self.ls[a]);
+            let importer = Importer::of(world, policy, a as u32);
+            let (count, depth) = world.pair_row(a as u32);
             for (slot, &j) in cols.iter().enumerate() {
                 if j as usize == a {
                     continue;
                 }
                 let idx = a * n + j as usize;
-                let (tau, phi) = trade_cost(world, params, policy, a as u32, j);
+                let pair = (count[j as usize] > 0, depth[j as usize]);
+                let (tau, phi) = importer.cost(params, policy, j, world.in_m[j as usize], pair);
                 let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
                     (self.att[idx], self.w[idx])
                 } else {
