@@ -2025,6 +2025,15 @@ impl Engine {
         let policy = &self.policy;
         s.row_att.resize(rows.len() * n, 0.0);
         s.row_w.resize(rows.len() * n, 0.0);
+        // The cost of a member importer without wall (and without customs union, or under
+        // Article XXIV) on a member it shares no agreement with: t_eff plus M's NTB.
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let (tau_lone, phi_lone) = plain.cost(params, policy, 0, true, (false, 0.0));
+        let (a_lone, b_lone) = memo.get(phi_lone, eps);
         for (slot, &i) in rows.iter().enumerate() {
             let base = i as usize * n;
             let sb = slot * n;
@@ -2034,19 +2043,50 @@ impl Engine {
             // What `trade_cost` reads per pair, read once for the row.
             let importer = Importer::of(world, policy, i);
             let (count, depth) = world.pair_row(i);
+            // A row the ops do not touch, whose customs-union tariff stays, changes only
+            // where a policy aggregate enters: entries on the movers, and, when nobody
+            // retaliates, a plain member's entries on the members it shares nothing
+            // with, which all take the one lone cost. Its other entries keep their
+            // committed values, exactly what recomputing them gives.
+            let untouched = s.col_slot[i as usize] == NONE
+                && world.customs_union_of(i).is_none_or(|k| {
+                    old_policy.t_cu.get(k as usize).map(|t| t.to_bits())
+                        == Some(policy.t_cu[k as usize].to_bits())
+                });
+            let lone_class = untouched
+                && !params.retaliation
+                && importer.in_m
+                && importer.wall.is_none()
+                && (importer.customs_tariff.is_none() || params.article_xxiv);
+            let others_fixed = untouched && (importer.wall.is_some() || !importer.in_m);
             for j in 0..n as u32 {
                 if j == i {
                     continue;
                 }
-                let idx = base + j as usize;
-                let pair = (count[j as usize] > 0, depth[j as usize]);
-                let (tau, phi) = importer.cost(params, policy, j, world.in_m[j as usize], pair);
-                let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
-                    (self.att[idx], self.w[idx])
-                } else {
-                    let (a, b) = memo.get(phi, eps);
-                    (self.g[idx] * a, self.g[idx] * b)
-                };
+                let (ju, idx) = (j as usize, base + j as usize);
+                let mover = s.col_slot[ju] != NONE;
+                let shared = count[ju] > 0;
+                let (tau, att, w) =
+                    if untouched && !mover && (shared || !world.in_m[ju] || others_fixed) {
+                        (self.tau[idx], self.att[idx], self.w[idx])
+                    } else if lone_class && !mover {
+                        let (att, w) = if phi_lone.to_bits() == self.phi[idx].to_bits() {
+                            (self.att[idx], self.w[idx])
+                        } else {
+                            (self.g[idx] * a_lone, self.g[idx] * b_lone)
+                        };
+                        (tau_lone, att, w)
+                    } else {
+                        let pair = (shared, depth[ju]);
+                        let (tau, phi) = importer.cost(params, policy, j, world.in_m[ju], pair);
+                        let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
+                            (self.att[idx], self.w[idx])
+                        } else {
+                            let (a, b) = memo.get(phi, eps);
+                            (self.g[idx] * a, self.g[idx] * b)
+                        };
+                        (tau, att, w)
+                    };
                 s.row_att[sb + j as usize] = att;
                 s.row_w[sb + j as usize] = w;
                 d += att;
