@@ -1271,15 +1271,8 @@ impl Engine {
         affected: &mut Vec<u32>,
     ) {
         let idx = r as usize * self.n + c as usize;
-        let same_phi = phi.to_bits() == self.phi[idx].to_bits();
-        if same_phi && tau.to_bits() == self.tau[idx].to_bits() {
+        let Some((att, w)) = self.trial_entry(idx, (tau, phi), elasticity) else {
             return;
-        }
-        let (att, w) = if same_phi {
-            (self.att[idx], self.w[idx])
-        } else {
-            let (a, b) = self.memo.get(phi, elasticity);
-            (self.g[idx] * a, self.g[idx] * b)
         };
         let s = &mut self.scratch;
         s.stamp[idx] = id;
@@ -1307,6 +1300,33 @@ impl Engine {
         }
     }
 
+    /// The attraction and export weight of entry `idx` at a trial cost (τ, φ), or None
+    /// when the cost is the committed one (the entry does not change).
+    #[inline(always)]
+    fn trial_entry(&mut self, idx: usize, (tau, phi): (f64, f64), eps: f64) -> Option<(f64, f64)> {
+        let same_phi = phi.to_bits() == self.phi[idx].to_bits();
+        if same_phi && tau.to_bits() == self.tau[idx].to_bits() {
+            return None;
+        }
+        Some(if same_phi {
+            (self.att[idx], self.w[idx])
+        } else {
+            let (a, b) = self.memo.get(phi, eps);
+            (self.g[idx] * a, self.g[idx] * b)
+        })
+    }
+
+    /// Row c's sums under the staged overlay: the staged ones if the trial touched the
+    /// row, else the committed ones.
+    fn staged_row(&self, c: usize, id: u32) -> (f64, f64, f64) {
+        let s = &self.scratch;
+        if s.row_mark[c] == id {
+            (s.new_d[c], s.new_rs[c], s.new_ls[c])
+        } else {
+            (self.d[c], self.rs[c], self.ls[c])
+        }
+    }
+
     /// C + X + R − L of country c under the staged overlay.
     fn staged_trade(
         &self,
@@ -1317,11 +1337,7 @@ impl Engine {
         affected: &[u32],
     ) -> f64 {
         let (n, cu, s) = (self.n, c as usize, &self.scratch);
-        let (d, rs, ls) = if s.row_mark[cu] == id {
-            (s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
-        } else {
-            (self.d[cu], self.rs[cu], self.ls[cu])
-        };
+        let (d, rs, ls) = self.staged_row(cu, id);
         let mut x = self.x[cu];
         for &a in affected {
             let a = a as usize;
@@ -1354,11 +1370,7 @@ impl Engine {
         affected: &[u32],
     ) -> f64 {
         let (n, cu, s) = (self.n, c as usize, &self.scratch);
-        let (d, rs, ls) = if s.row_mark[cu] == id {
-            (s.new_d[cu], s.new_rs[cu], s.new_ls[cu])
-        } else {
-            (self.d[cu], self.rs[cu], self.ls[cu])
-        };
+        let (d, rs, ls) = self.staged_row(cu, id);
         let (q, q_old) = (&s.q[..n], &s.q_old[..n]);
         let mut x = self.x[cu];
         if c == mover {
@@ -1891,15 +1903,8 @@ impl Engine {
             }
             let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
             let idx = r as usize * n + c as usize;
-            let same_phi = phi.to_bits() == self.phi[idx].to_bits();
-            if same_phi && tau.to_bits() == self.tau[idx].to_bits() {
+            let Some((att, w)) = self.trial_entry(idx, (tau, phi), params.elasticity) else {
                 continue;
-            }
-            let (att, w) = if same_phi {
-                (self.att[idx], self.w[idx])
-            } else {
-                let (a, b) = self.memo.get(phi, params.elasticity);
-                (self.g[idx] * a, self.g[idx] * b)
             };
             let (d, rs, ls) = &mut sums[side];
             *d += att - self.att[idx];
@@ -1944,8 +1949,7 @@ impl Engine {
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
         let depth_k = world.agreements[k as usize].spec.depth;
         let (count, pair_depth) = world.pair_row(i);
-        let policy = &self.policy;
-        let mover = Importer::of(world, policy, i);
+        let mover = Importer::of(world, &self.policy, i);
         let (mut d, mut rs, mut ls) = (self.d[iu], self.rs[iu], self.ls[iu]);
         let mut x = self.x[iu];
         for &m in world.agreements[k as usize].members() {
@@ -1964,30 +1968,16 @@ impl Engine {
             };
             let pair = (shared, depth);
             let idx = iu * n + mu;
-            let (tau, phi) = mover.cost(params, policy, m, world.in_m[mu], pair);
-            let same_phi = phi.to_bits() == self.phi[idx].to_bits();
-            if !(same_phi && tau.to_bits() == self.tau[idx].to_bits()) {
-                let (att, w) = if same_phi {
-                    (self.att[idx], self.w[idx])
-                } else {
-                    let (a, b) = self.memo.get(phi, eps);
-                    (self.g[idx] * a, self.g[idx] * b)
-                };
+            let (tau, phi) = mover.cost(params, &self.policy, m, world.in_m[mu], pair);
+            if let Some((att, w)) = self.trial_entry(idx, (tau, phi), eps) {
                 d += att - self.att[idx];
                 rs += w * tau - self.w[idx] * self.tau[idx];
                 ls += att - self.att[idx];
             }
             let idx = mu * n + iu;
-            let partner = Importer::of(world, policy, m);
-            let (tau, phi) = partner.cost(params, policy, i, world.in_m[iu], pair);
-            let same_phi = phi.to_bits() == self.phi[idx].to_bits();
-            if !(same_phi && tau.to_bits() == self.tau[idx].to_bits()) {
-                let (att, w) = if same_phi {
-                    (self.att[idx], self.w[idx])
-                } else {
-                    let (a, b) = self.memo.get(phi, eps);
-                    (self.g[idx] * a, self.g[idx] * b)
-                };
+            let partner = Importer::of(world, &self.policy, m);
+            let cost = partner.cost(params, &self.policy, i, world.in_m[iu], pair);
+            if let Some((att, w)) = self.trial_entry(idx, cost, eps) {
                 let y = world.countries[mu].gdp;
                 let (q, q_old) = (y / (self.d[mu] + (att - self.att[idx])), y / self.d[mu]);
                 x += q * w - q_old * self.w[idx];
