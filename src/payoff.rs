@@ -506,6 +506,10 @@ pub struct Engine {
     /// The row sums and other terms of the exit from M whose bound was computed last,
     /// for the exact evaluation that may follow it at once.
     exit_row: Option<(u32, (f64, f64, f64), f64)>,
+    /// Per importer, Σ g over the members of M it shares no agreement with (itself
+    /// excluded), in the committed state; computed when first needed after a commit.
+    lone_g: Vec<f64>,
+    lone_g_valid: bool,
     custom: Option<std::sync::Arc<dyn TradeModel>>,
     custom_trade: Vec<f64>,
     scratch: Scratch,
@@ -599,6 +603,9 @@ struct Scratch {
     who_mark: Vec<u32>,
     affected: Vec<u32>,
     pairs: Vec<(u32, u32)>,
+    // Entering or leaving M with e_M moving (`deltas_m_policy`).
+    m_row_w: Vec<f64>,
+    m_col_w: Vec<f64>,
     // Commit: committed entries that changed, with their old export weight.
     changed: Vec<(usize, f64)>,
 }
@@ -644,6 +651,8 @@ impl Engine {
             losses: 0,
             staged_entry: None,
             exit_row: None,
+            lone_g: vec![0.0; n],
+            lone_g_valid: false,
             custom: crate::docking::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
@@ -959,6 +968,7 @@ impl Engine {
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
         self.staged_entry = None;
         self.exit_row = None;
+        self.lone_g_valid = false;
         if let [Op::SetTm(t_new)] = *ops
             && params.security.is_none()
             && self.commit_round(world, params, t_new)
@@ -1248,6 +1258,11 @@ impl Engine {
         self.refresh_touched_pbar(world);
         if pairwise {
             self.deltas_pairwise(world, params, ops, &pairs, queried, out);
+        } else if let [Op::SetM(i, on)] = *ops
+            && params.security.is_none()
+            && !params.retaliation
+            && self.deltas_m_policy(world, params, i, on, queried, out)
+        {
         } else {
             self.deltas_general(world, params, ops, queried, out);
         }
@@ -1994,6 +2009,193 @@ impl Engine {
         )
         .total();
         Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+    }
+
+    /// Entering or leaving M when that moves e_M (so t_eff) and nobody retaliates: besides
+    /// the mover's row and column, only the entries of plain members (no wall, no customs
+    /// union outside Article XXIV) on the members they share nothing with change, all
+    /// from one cost to one other. Each such row moves by its cached gravity sum over
+    /// those partners times the change of the factors; the mover's row and the rows of
+    /// members of customs unions outside Article XXIV (whose tariff is max(t_eff, T_k))
+    /// are summed in full. The world has the op applied. Returns false, having done
+    /// nothing, when customs-union tariffs would move too.
+    fn deltas_m_policy(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        on: bool,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        let new = Policy::of(world, params);
+        let old = &self.policy;
+        if new.t_cu.len() != old.t_cu.len()
+            || new
+                .t_cu
+                .iter()
+                .zip(&old.t_cu)
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            return false;
+        }
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        // M's membership in the committed state (the world has i's new status).
+        let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
+        if !self.lone_g_valid {
+            for r in 0..n {
+                let (count, _) = world.pair_row(r as u32);
+                let g = &self.g[r * n..(r + 1) * n];
+                let mut sum = 0.0;
+                for j in 0..n {
+                    if j != r && was_in_m(j) && count[j] == 0 {
+                        sum += g[j];
+                    }
+                }
+                self.lone_g[r] = sum;
+            }
+            self.lone_g_valid = true;
+        }
+        let xxiv = params.article_xxiv;
+        let plain = |r: usize| {
+            world.in_m[r]
+                && world.wall[r].is_none()
+                && (xxiv || world.customs_union_of(r as u32).is_none())
+        };
+        let full = |r: usize| {
+            r == iu
+                || world.in_m[r]
+                    && world.wall[r].is_none()
+                    && !xxiv
+                    && world.customs_union_of(r as u32).is_some()
+        };
+        let lone = (false, 0.0);
+        let plain_importer = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let (tau0, phi0) = plain_importer.cost(params, old, 0, true, lone);
+        let (tau1, phi1) = plain_importer.cost(params, &new, 0, true, lone);
+        let (a0, b0) = self.memo.get(phi0, eps);
+        let (a1, b1) = self.memo.get(phi1, eps);
+        let (count_i, depth_i) = world.pair_row(i);
+        let s = &mut self.scratch;
+        s.rows.clear();
+        // Full rows' new export weights by slot, and everyone's new weight on the mover.
+        s.m_row_w.resize(n * n, 0.0);
+        s.m_col_w.resize(n, 0.0);
+        for r in 0..n {
+            let (mut d, mut rs, mut ls) = (self.d[r], self.rs[r], self.ls[r]);
+            if full(r) {
+                let slot = s.rows.len();
+                s.row_slot[r] = slot as u32;
+                s.rows.push(r as u32);
+                let importer = Importer::of(world, &new, r as u32);
+                let (count, depth) = world.pair_row(r as u32);
+                let (row, sb) = (r * n, slot * n);
+                d = self.att[row + r];
+                (rs, ls) = (0.0, 0.0);
+                s.m_row_w[sb + r] = 0.0;
+                for j in 0..n {
+                    if j == r {
+                        continue;
+                    }
+                    let pair = (count[j] > 0, depth[j]);
+                    let (tau, phi) = importer.cost(params, &new, j as u32, world.in_m[j], pair);
+                    let idx = row + j;
+                    let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
+                        (self.att[idx], self.w[idx])
+                    } else {
+                        let (a, b) = self.memo.get(phi, eps);
+                        (self.g[idx] * a, self.g[idx] * b)
+                    };
+                    s.m_row_w[sb + j] = w;
+                    d += att;
+                    rs += w * tau;
+                    ls += att;
+                }
+            } else {
+                if plain(r) && phi1.to_bits() != phi0.to_bits() {
+                    // The lone class, less the mover (its entry is handled below).
+                    let mut sum = self.lone_g[r];
+                    if was_in_m(iu) && count_i[r] == 0 {
+                        sum -= self.g[r * n + iu];
+                    }
+                    d += sum * (a1 - a0);
+                    rs += sum * (b1 * tau1 - b0 * tau0);
+                    ls += sum * (a1 - a0);
+                }
+                let idx = r * n + iu;
+                let pair = (count_i[r] > 0, depth_i[r]);
+                let importer = Importer::of(world, &new, r as u32);
+                let (tau, phi) = importer.cost(params, &new, i, on, pair);
+                let (att, w) = if phi.to_bits() == self.phi[idx].to_bits() {
+                    (self.att[idx], self.w[idx])
+                } else {
+                    let (a, b) = self.memo.get(phi, eps);
+                    (self.g[idx] * a, self.g[idx] * b)
+                };
+                d += att - self.att[idx];
+                rs += w * tau - self.w[idx] * self.tau[idx];
+                ls += att - self.att[idx];
+                s.m_col_w[r] = w;
+            }
+            s.new_d[r] = d;
+            s.new_rs[r] = rs;
+            s.new_ls[r] = ls;
+            s.q[r] = self.y[r] / d;
+        }
+        let pbar_m = world.mean_ideal(world.m_members());
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let (count_c, _) = world.pair_row(c);
+            let c_lone = world.in_m[cu] && cu != iu;
+            let mut x = 0.0;
+            for (a, &shared_with_c) in count_c.iter().enumerate() {
+                if a == cu {
+                    continue;
+                }
+                let idx = a * n + cu;
+                let w = if s.row_slot[a] != NONE {
+                    s.m_row_w[s.row_slot[a] as usize * n + cu]
+                } else if cu == iu {
+                    s.m_col_w[a]
+                } else if c_lone && shared_with_c == 0 && plain(a) {
+                    self.g[idx] * b1
+                } else {
+                    self.w[idx]
+                };
+                x += s.q[a] * w;
+            }
+            let other = other_terms(
+                world,
+                params,
+                c,
+                pbar_m,
+                |k| self.pbar[k as usize],
+                self.g_share,
+            )
+            .total();
+            let trade = trade_terms(
+                self.y[cu],
+                self.lambda[cu],
+                eps,
+                s.new_d[cu],
+                s.new_rs[cu],
+                s.new_ls[cu],
+            );
+            if self.record(out, trade + x + other - self.utility[cu]) {
+                break;
+            }
+        }
+        let rows = std::mem::take(&mut self.scratch.rows);
+        for &r in &rows {
+            self.scratch.row_slot[r as usize] = NONE;
+        }
+        self.scratch.rows = rows;
+        true
     }
 
     fn deltas_general(

@@ -149,4 +149,42 @@ proptest! {
         let rebuilt = Engine::new(&sim.world, &params);
         prop_assert_eq!(sim.engine.utilities(), rebuilt.utilities());
     }
+
+    /// Entering or leaving M once a walled hegemon has pulled e_M below 1 moves t_eff for
+    /// every member: each country's trial ΔU (the mover's and the other members') matches
+    /// the from-scratch value, with and without customs unions and Article XXIV.
+    #[test]
+    fn m_moves_that_shift_e_m_match_from_scratch(seed in 0u64..200, xxiv in any::<bool>(), cu in any::<bool>()) {
+        let kind = if cu { "CustomsUnion" } else { "Fta" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, cu_market_power: 0.6,
+              regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
+              multilateral: (enforcement_threshold: 0.95),
+              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3)])"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..4 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let everyone: Vec<u32> = (0..sim.world.n() as u32).collect();
+        for i in 0..sim.world.n() as u32 {
+            if sim.world.locked[i as usize] {
+                continue;
+            }
+            let op = [Op::SetM(i, !sim.world.in_m[i as usize])];
+            let mut queried = vec![i];
+            queried.extend(everyone.iter().copied().filter(|&c| c != i));
+            let mut out = Vec::new();
+            sim.engine.deltas(&mut sim.world, &params, &op, &queried, &mut out);
+            let mut trial = sim.world.clone();
+            trial.apply(op[0]);
+            let after = payoffs_from_scratch(&trial, &params);
+            for (q, &c) in queried.iter().enumerate() {
+                let exact = after[c as usize].total() - before[c as usize].total();
+                prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}, country {c}: {} vs {exact}", out[q]);
+            }
+        }
+    }
 }
