@@ -159,6 +159,28 @@ pub struct LogRow {
     pub value: Option<String>,
 }
 
+/// One negotiation round of M, as the narrated event log tells it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RoundRecord {
+    /// Tick.
+    pub tick: u32,
+    /// t_M before the round.
+    pub from: f64,
+    /// The proposed t_M.
+    pub proposal: f64,
+    /// M's members, who all vote.
+    pub members: u32,
+    /// No votes counted before the vote was settled: votes stop at the ballot that decides
+    /// them, so a failed round has at least this many no votes.
+    pub no_votes: u32,
+    /// The first member counted voting no.
+    pub first_no: Option<u32>,
+    /// Whether the round passed.
+    pub passed: bool,
+    /// The vote carried but gridlock noise failed the round.
+    pub noise_failed: bool,
+}
+
 /// Everything a finished world leaves behind.
 #[derive(Clone, Debug)]
 pub struct WorldResult {
@@ -224,6 +246,7 @@ pub struct Sim {
     vetoer: Vec<u32>,
     m_vetoer: u32,
     round_vetoer: u32,
+    rounds: Vec<RoundRecord>,
 }
 
 /// At most three primitive ops make up one move.
@@ -295,6 +318,7 @@ impl Sim {
             vetoer: Vec::new(),
             m_vetoer: NOBODY,
             round_vetoer: NOBODY,
+            rounds: Vec::new(),
         };
         sim.fire_events();
         sim.initial_u = sim.engine.utilities().to_vec();
@@ -314,6 +338,28 @@ impl Sim {
     /// Metrics recorded so far.
     pub fn series(&self) -> &[Metrics] {
         &self.series
+    }
+
+    /// The membership log so far (the rows of `events.csv`).
+    pub fn log(&self) -> &[LogRow] {
+        &self.log
+    }
+
+    /// M's negotiation rounds so far.
+    pub fn rounds(&self) -> &[RoundRecord] {
+        &self.rounds
+    }
+
+    /// The validated scenario this world runs.
+    pub fn spec(&self) -> &WorldSpec {
+        &self.spec
+    }
+
+    /// The outcome class of the state recorded last, as `run` would classify it if the
+    /// world stopped now.
+    pub fn outcome_now(&self) -> Outcome {
+        let last = self.series.last().expect("tick 0 recorded");
+        Outcome::classify(last, &self.spec.params.outcome, self.spec.params.t_n)
     }
 
     /// Runs one tick; returns false once the world has stopped.
@@ -1063,10 +1109,22 @@ impl Sim {
             DecisionRule::Consensus => yes == m,
             DecisionRule::Supermajority(q) => yes as f64 >= q * m as f64,
         };
+        let carried = passes;
         if passes && noise > 0.0 {
             let fail = 1.0 - (-noise * (m as f64 - 1.0)).exp();
             passes = self.rng.unit() >= fail;
         }
+        let first_no = self.deltas.iter().position(|&d| d < -GAIN_TOLERANCE);
+        self.rounds.push(RoundRecord {
+            tick,
+            from: self.world.t_m,
+            proposal,
+            members: m as u32,
+            no_votes: (self.deltas.len() - yes) as u32,
+            first_no: first_no.map(|q| self.queried[q]),
+            passed: passes,
+            noise_failed: carried && !passes,
+        });
         if passes {
             self.commit_ops(&[Op::SetTm(proposal)]);
             self.counters.rounds_passed += 1;

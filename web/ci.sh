@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CI for the classroom page (called by .ci/run): the wasm build, the API crate's native
+# tests and lints, the Node tests of the wasm API, and the end-to-end tests in Debian's
+# chromium. Installs what it needs, idempotently. Screenshots: web/test-output/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
+command -v wasm-opt >/dev/null || need_apt+=(binaryen)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+echo "== web: cargo fmt, clippy and tests of blocs-web"
+cargo fmt -p blocs-web --check
+cargo clippy -p blocs-web --all-targets -- -D warnings
+cargo test -p blocs-web
+
+echo "== web: build (web/build.sh)"
+bash web/build.sh
+
+echo "== web: Node tests of the wasm API and end-to-end tests in chromium"
+cargo build --release --bin blocs
+export BLOCS_BIN="$PWD/target/release/blocs"
+cd web
+npm ci --no-audit --no-fund
+node --test tests/
