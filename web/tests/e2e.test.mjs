@@ -57,7 +57,6 @@ async function choosePreset(name) {
 }
 
 async function playToEnd(p = page) {
-  await p.selectOption('#speed', { index: 0 }).catch(() => {});
   await p.$eval('#speed', (s) => { s.value = '6'; s.dispatchEvent(new Event('input')); });
   const t0 = await p.evaluate(() => performance.now());
   await p.click('#play');
@@ -189,7 +188,7 @@ test('world2025 map animates (frames per second measured)', async () => {
 
 test('keyboard: space plays, S steps, R resets', async () => {
   await choosePreset('default');
-  await page.focus('body');
+  await page.click('#tick');
   await page.keyboard.press('s');
   await page.keyboard.press('s');
   assert.equal(await page.textContent('#tick'), 'tick 2');

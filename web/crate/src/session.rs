@@ -267,7 +267,7 @@ impl Session {
             gdp: w.countries.iter().map(|c| c.gdp).collect(),
             bloc: primary
                 .iter()
-                .map(|b| b.map_or(-1, |k| i64::from(k)))
+                .map(|b| b.map_or(-1, i64::from))
                 .collect(),
             in_m: w.in_m.iter().map(|&b| u8::from(b)).collect(),
             links,
