@@ -11,13 +11,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::Scenario;
-use crate::metrics::Outcome;
-use crate::model::StopReason;
-use crate::output::{Manifest, check_target, run_files, write_dir_atomically};
-use crate::rng::RNG_ALGORITHM;
-use crate::runner::run_worlds;
-use crate::scheduler::WorldResult;
+use blocs::config::Scenario;
+use blocs::metrics::Outcome;
+use blocs::model::StopReason;
+use blocs::output::{Manifest, check_target, run_files, write_dir_atomically};
+use blocs::rng::RNG_ALGORITHM;
+use blocs::runner::run_worlds;
+use blocs::scheduler::WorldResult;
 
 mod reproduce;
 mod sweep;
@@ -161,13 +161,13 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
             anyhow::ensure!(worlds >= 1, "--worlds 0: must be at least 1");
             let seed = seed.unwrap_or(scenario.seed);
             let results: Vec<_> = (0..u64::from(worlds))
-                .map(|w| crate::calibrate::calibrate(&spec, seed, w))
+                .map(|w| blocs::calibrate::calibrate(&spec, seed, w))
                 .collect();
             println!(
                 "blocs calibrate: scenario `{}`, seed {seed}: best responses at tick 0, nothing applied",
                 scenario.name
             );
-            print!("{}", crate::calibrate::report(&results, list));
+            print!("{}", blocs::calibrate::report(&results, list));
             Ok(())
         }
         Command::Check { scenarios } => {
@@ -184,7 +184,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
 /// Loads a scenario file (or the built-in default) and validates it.
 pub fn load_scenario(
     path: Option<&Path>,
-) -> anyhow::Result<(Scenario, crate::model::WorldSpec, String)> {
+) -> anyhow::Result<(Scenario, blocs::model::WorldSpec, String)> {
     let (scenario, label) = match path {
         Some(p) => (Scenario::load(p)?, p.display().to_string()),
         None => (Scenario::builtin_default(), "built-in default".to_string()),
@@ -246,10 +246,10 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
 
 /// Draws the figures (all, or one) and, for all, the HTML report.
 fn draw(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = crate::plot::plot_dir(dir, only)
+    let mut files = blocs::plot::plot_dir(dir, only)
         .with_context(|| format!("drawing figures of {}", dir.display()))?;
     if only.is_none() {
-        let report = crate::plot::write_report(dir)
+        let report = blocs::plot::write_report(dir)
             .with_context(|| format!("writing the report of {}", dir.display()))?;
         files.push(report);
     }
@@ -421,7 +421,7 @@ impl Progress {
 const KRUGMAN_PROVINCES: &str = include_str!("../experiments/docking/krugman_provinces.ron");
 
 fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Result<()> {
-    use crate::docking::{EXPERIMENTS, run_docking};
+    use blocs::docking::{EXPERIMENTS, run_docking};
     let names: Vec<&str> = match name {
         Some(n) => vec![n],
         None => EXPERIMENTS.to_vec(),
@@ -517,8 +517,8 @@ fn krugman_in_scheduler() -> anyhow::Result<Vec<Vec<String>>> {
     Ok(rows)
 }
 
-fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> anyhow::Result<()> {
-    use crate::plot::lines::{line_chart, table_series};
+fn draw_docking(dir: &Path, name: &str, report: &blocs::docking::DockReport) -> anyhow::Result<()> {
+    use blocs::plot::lines::{line_chart, table_series};
     let table = |t: &str| {
         report
             .tables

@@ -13,13 +13,13 @@
 //! Everything is deterministic: no randomness is used anywhere.
 
 pub mod coalitions;
-pub mod cournot;
 pub mod experiments;
-pub mod krugman;
 pub mod networks;
-pub mod numerics;
 pub mod params;
-pub mod trade;
+
+// The trade models live in the core beside the gravity model; the experiments use them
+// under their old paths.
+pub use blocs_core::trade::{cournot, krugman, numerics};
 
 #[cfg(test)]
 mod tests;

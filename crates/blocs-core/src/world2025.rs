@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::{AgreementSpec, CalibratedSpec, Country, Kind, MemberRule};
 
 /// `configs/data/states_base.csv`: 198 states with capitals, GDP and income groups.
-pub const STATES_CSV: &str = include_str!("../configs/data/states_base.csv");
+pub const STATES_CSV: &str = include_str!("../../../configs/data/states_base.csv");
 /// `configs/data/agreements_2025.csv`: memberships of the WTO and the agreements, late 2025.
-pub const AGREEMENTS_CSV: &str = include_str!("../configs/data/agreements_2025.csv");
+pub const AGREEMENTS_CSV: &str = include_str!("../../../configs/data/agreements_2025.csv");
 
 /// World GDP grew by about 25 % in nominal USD from 2019 to 2024 (data README): older
 /// GDP values are scaled by this factor where the table has no 2024 value.

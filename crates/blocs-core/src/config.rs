@@ -18,7 +18,7 @@ use crate::model::{
 };
 
 /// The built-in default scenario, identical to `configs/default.ron`.
-pub const DEFAULT_SCENARIO: &str = include_str!("../configs/default.ron");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../../configs/default.ron");
 
 /// The largest N a world may have: each world keeps about 10 N×N matrices of f64
 /// (N = 2000 is about 320 MB per running world).

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::build::build_world;
+use crate::setup::build_world;
 use crate::metrics::{Counters, Metrics, Outcome, measure};
 use crate::model::{
     AccessionRule, Agreement, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind,

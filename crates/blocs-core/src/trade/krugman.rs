@@ -33,7 +33,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::docking::DockError;
-use crate::docking::numerics::{argmax_near, bisect, golden_max, polished_argmax, solve_linear};
+use crate::trade::numerics::{argmax_near, bisect, golden_max, polished_argmax, solve_linear};
 
 /// The CES trading-bloc model.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -342,7 +342,7 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
 ///
 /// Under a docking trade module, the module's trade payoff is reported as `consumer`.
 pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
-    let mut terms = match crate::docking::trade::model_for(&params.trade) {
+    let mut terms = match crate::trade::model_for(&params.trade) {
         None => trade_terms_from_scratch(world, params),
         Some(model) => {
             let mut trade = vec![0.0; world.n()];
@@ -653,7 +653,7 @@ impl Engine {
             exit_row: None,
             lone_g: vec![0.0; n],
             lone_g_valid: false,
-            custom: crate::docking::trade::model_for(&params.trade),
+            custom: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
                 row_slot: vec![NONE; n],

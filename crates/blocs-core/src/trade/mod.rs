@@ -6,8 +6,8 @@
 //! share an agreement trade freely, customs unions set a common external tariff, and
 //! everyone else sets its own tariff on non-partners.
 
-use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
-use crate::docking::krugman::KrugmanCes;
+use crate::trade::cournot::{Cournot, LinearDemand, Tariffs};
+use crate::trade::krugman::KrugmanCes;
 use crate::model::{Kind, Params, World};
 use crate::payoff::TradeModel;
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::docking::DockError;
 use crate::docking::networks::Graph;
-use crate::docking::numerics::polished_argmax;
+use crate::trade::numerics::polished_argmax;
 
 /// How a country (or customs union) sets its tariff on non-partners.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
