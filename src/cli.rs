@@ -172,7 +172,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
         }
         Command::Check { scenarios } => {
             for path in scenarios {
-                let scenario = Scenario::load(&path)?;
+                let scenario = blocs::input::read_scenario(&path)?;
                 scenario.validate(&path)?;
                 println!("{}: ok ({})", path.display(), scenario.name);
             }
@@ -186,7 +186,7 @@ pub fn load_scenario(
     path: Option<&Path>,
 ) -> anyhow::Result<(Scenario, blocs::model::WorldSpec, String)> {
     let (scenario, label) = match path {
-        Some(p) => (Scenario::load(p)?, p.display().to_string()),
+        Some(p) => (blocs::input::read_scenario(p)?, p.display().to_string()),
         None => (Scenario::builtin_default(), "built-in default".to_string()),
     };
     let spec = scenario.validate(Path::new(&label))?;
@@ -417,10 +417,9 @@ impl Progress {
     }
 }
 
-/// The Krugman provinces scenario, run through the scheduler for the dynamic docking table.
-const KRUGMAN_PROVINCES: &str = include_str!("../experiments/docking/krugman_provinces.ron");
-
 fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Result<()> {
+    use blocs::docking::figures::draw_docking;
+    use blocs::docking::scheduler::krugman_in_scheduler;
     use blocs::docking::{EXPERIMENTS, run_docking};
     let names: Vec<&str> = match name {
         Some(n) => vec![n],
@@ -436,7 +435,7 @@ fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Re
         if n == "krugman1991" {
             report
                 .tables
-                .push(("scheduler_dynamics".into(), krugman_in_scheduler()?));
+                .push(("scheduler_dynamics".into(), krugman_in_scheduler()));
         }
         println!("== {n}");
         for row in &report.rows {
@@ -474,96 +473,5 @@ fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Re
         "blocs dock: {passed} checks passed, {failed} not reproduced; results in {}",
         root.display()
     );
-    Ok(())
-}
-
-/// Runs 12 Krugman provinces through the scheduler's own join rules, 4 seeds.
-fn krugman_in_scheduler() -> anyhow::Result<Vec<Vec<String>>> {
-    let scenario = Scenario::parse(
-        KRUGMAN_PROVINCES,
-        Path::new("experiments/docking/krugman_provinces.ron"),
-    )?;
-    let spec = scenario.validate(Path::new("experiments/docking/krugman_provinces.ron"))?;
-    let results = run_worlds(&spec, scenario.seed, 4, 0, &|| {})?;
-    let mut rows = vec![vec![
-        "world".to_string(),
-        "stop".into(),
-        "tick".into(),
-        "bloc_sizes".into(),
-    ]];
-    for r in results {
-        let mut sizes: Vec<usize> = r
-            .world
-            .agreements
-            .iter()
-            .filter(|a| a.is_live())
-            .map(|a| a.members().len())
-            .collect();
-        let covered: usize = sizes.iter().sum();
-        sizes.extend(std::iter::repeat_n(1, r.world.n() - covered));
-        sizes.sort_unstable_by(|a, b| b.cmp(a));
-        let text = sizes
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        rows.push(vec![
-            r.world_index.to_string(),
-            r.stop_reason.as_str().into(),
-            r.stop_tick.to_string(),
-            format!("{{{text}}}"),
-        ]);
-    }
-    Ok(rows)
-}
-
-fn draw_docking(dir: &Path, name: &str, report: &blocs::docking::DockReport) -> anyhow::Result<()> {
-    use blocs::plot::lines::{line_chart, table_series};
-    let table = |t: &str| {
-        report
-            .tables
-            .iter()
-            .find(|x| x.0 == t)
-            .map(|x| table_series(&x.1))
-    };
-    let fig = dir.join("figures");
-    match name {
-        "krugman1991" => {
-            if let Some(s) = table("welfare_vs_blocs") {
-                line_chart(
-                    &fig,
-                    "welfare_vs_blocs",
-                    "Krugman (1991): world welfare and the number of blocs",
-                    "symmetric CES blocs at Nash tariffs; 1 = world free trade",
-                    ("number of blocs B", "world welfare / free trade"),
-                    &s,
-                )?;
-            }
-            if let Some(s) = table("nash_tariffs") {
-                line_chart(
-                    &fig,
-                    "nash_tariffs",
-                    "Krugman (1991): Nash external tariffs",
-                    "each bloc's optimal tariff given the others'",
-                    ("number of blocs B", "ad valorem tariff"),
-                    &s,
-                )?;
-            }
-        }
-        "krishna1998" => {
-            if let Some(s) = table("tariff_sweep") {
-                let keep: Vec<_> = s.into_iter().filter(|x| x.0.starts_with("gain_")).collect();
-                line_chart(
-                    &fig,
-                    "gains_vs_tariff",
-                    "Krishna (1998): does an FTA block multilateral free trade?",
-                    "member firm's profit gain, 3 Cournot countries",
-                    ("external tariff", "profit gain"),
-                    &keep,
-                )?;
-            }
-        }
-        _ => {}
-    }
     Ok(())
 }

@@ -13,6 +13,7 @@ pub mod calibrate;
 pub mod config;
 pub mod metrics;
 pub mod model;
+pub mod names;
 pub mod payoff;
 pub mod rng;
 pub mod scheduler;

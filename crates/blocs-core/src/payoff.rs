@@ -11,6 +11,7 @@
 //! [`payoffs_from_scratch`] is the independent slow path the tests compare against.
 
 use crate::model::{Kind, Op, Params, World};
+pub use crate::trade::TradeModel;
 
 /// Tariff-relevant aggregates of a world's state (MODEL.md section 2).
 #[derive(Clone, Debug, PartialEq)]
@@ -263,17 +264,6 @@ impl Terms {
             + self.public_goods
             + self.security
     }
-}
-
-/// A trade module: the part of payoffs that depends on trade costs.
-///
-/// The gravity module is built in and evaluated incrementally by [`Engine`]; other
-/// modules (the docking models) implement this trait and are evaluated from scratch.
-pub trait TradeModel: Send + Sync + std::fmt::Debug {
-    /// The module's name, as written into manifests.
-    fn name(&self) -> &'static str;
-    /// The trade payoff (what gravity calls C + X + R − L) of every country.
-    fn trade_payoffs(&self, world: &World, params: &Params, out: &mut [f64]);
 }
 
 /// The gravity module of MODEL.md section 3, evaluated from scratch.
