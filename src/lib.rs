@@ -9,7 +9,7 @@
 
 // The model core, under the names the shell, tests and benches have always used.
 pub use blocs_core::{
-    calibrate, config, metrics, model, payoff, rng, scheduler, setup, trade, world2025,
+    calibrate, config, math, metrics, model, payoff, rng, scheduler, setup, trade, world2025,
 };
 
 pub mod docking;

@@ -11,6 +11,7 @@
 
 pub mod calibrate;
 pub mod config;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod names;
