@@ -309,13 +309,13 @@ function drawWorld(canvas, frame) {
   if (!frame) return;
   const at = project(canvas);
   const r = radii(frame, canvas);
-  ctx.lineWidth = 1.2;
+  ctx.lineWidth = 1;
   const L = frame.links;
   for (let k = 0; k < L.length; k += 3) {
     const [x1, y1] = at(L[k]);
     const [x2, y2] = at(L[k + 1]);
     ctx.strokeStyle = blocColour(L[k + 2]);
-    ctx.globalAlpha = 0.55;
+    ctx.globalAlpha = 0.4;
     ctx.beginPath(); ctx.moveTo(x1, y1); ctx.lineTo(x2, y2); ctx.stroke();
   }
   ctx.globalAlpha = 1;
@@ -341,8 +341,13 @@ function drawWorld(canvas, frame) {
 }
 
 function drawChart(canvas, key, lo, hi) {
+  // Drawn at the size shown, so that the labels stay readable on a projector and a phone.
+  const dpr = window.devicePixelRatio || 1;
+  const cw = Math.max(120, Math.round(canvas.clientWidth * dpr));
+  if (canvas.width !== cw) { canvas.width = cw; canvas.height = Math.round(cw * 0.42); }
   const ctx = canvas.getContext('2d');
-  const w = canvas.width, h = canvas.height, pad = 4, left = 34, bottom = 14;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const w = canvas.width / dpr, h = canvas.height / dpr, pad = 4, left = 32, bottom = 14;
   ctx.clearRect(0, 0, w, h);
   const all = page.series.concat(page.seriesB);
   const maxT = Math.max(20, ...all.map((p) => p.tick));
@@ -357,7 +362,7 @@ function drawChart(canvas, key, lo, hi) {
   ctx.fillText(fmt(top), left - 3, Y(top) + 10);
   ctx.fillText(fmt(lo), left - 3, Y(lo));
   ctx.textAlign = 'left';
-  ctx.fillText('tick ' + maxT, w - 60, h - 2);
+  ctx.fillText('tick ' + maxT, w - 52, h - 2);
   const line = (pts, dash) => {
     if (!pts.length) return;
     ctx.setLineDash(dash); ctx.strokeStyle = '#222'; ctx.lineWidth = 2;
