@@ -397,6 +397,7 @@ function buildCharts() {
 function draw() {
   const f = page.frame;
   if (!f) return;
+  page.drawn = (page.drawn || 0) + 1;
   drawWorld($('world'), f);
   if (page.appB) drawWorld($('world-b'), page.frameB);
   for (const [key, , lo, hi] of CHARTS) drawChart($('chart-' + key), key, lo, hi);
