@@ -171,6 +171,7 @@ test('the ensemble runs 100 worlds in a worker while the page stays responsive',
     assert.equal(k.count, cli.filter((r) => r.split(',')[2] === k.class).length, k.class);
   }
   await shot(page, '09-ensemble');
+  await page.locator('#panel-ensemble').screenshot({ path: join(shots, '09-ensemble-panel.png') });
 });
 
 test('world2025 map animates (frames per second measured while it runs)', async () => {

@@ -3,7 +3,7 @@
 use blocs_core::model::{DecisionRule, InstitutionSel, World};
 use blocs_core::scheduler::{Cause, LogMove, LogRow, RoundRecord};
 
-use crate::session::{agreement_name, num};
+use crate::session::agreement_name;
 
 /// One sentence of the log.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -146,8 +146,8 @@ fn round_line(world: &World, r: &RoundRecord) -> Line {
     let t = r.tick;
     let goal = format!(
         "the round to cut t_M from {} to {}",
-        num(r.from),
-        num(r.proposal)
+        short(r.from),
+        short(r.proposal)
     );
     let text = if r.passed {
         format!("tick {t}: {goal} passes ({} members).", r.members)
@@ -169,7 +169,7 @@ fn round_line(world: &World, r: &RoundRecord) -> Line {
                 "tick {t}: {goal} fails: {} of {} members vote no, more than a supermajority of q = {} allows.",
                 r.no_votes,
                 r.members,
-                num(q)
+                short(q)
             ),
         }
     };
@@ -178,4 +178,11 @@ fn round_line(world: &World, r: &RoundRecord) -> Line {
         kind: "round",
         text,
     }
+}
+
+/// A rate for reading aloud: at most four decimals (0.009999999999999998 is 0.01).
+fn short(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
 }

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use blocs_core::config::{CountriesConfig, CountryRef, EventConfig, InstitutionRef, Scenario};
-use blocs_core::metrics::{Metrics, fmt, primary_blocs};
+use blocs_core::metrics::{Metrics, primary_blocs};
 use blocs_core::model::{CountrySource, Kind, World, WorldSpec};
 use blocs_core::payoff::payoffs_from_scratch;
 use blocs_core::scheduler::Sim;
@@ -265,10 +265,7 @@ impl Session {
             stopped: self.sim.stopped().map(|s| s.as_str()),
             outcome: self.sim.outcome_now().as_str(),
             gdp: w.countries.iter().map(|c| c.gdp).collect(),
-            bloc: primary
-                .iter()
-                .map(|b| b.map_or(-1, i64::from))
-                .collect(),
+            bloc: primary.iter().map(|b| b.map_or(-1, i64::from)).collect(),
             in_m: w.in_m.iter().map(|&b| u8::from(b)).collect(),
             links,
             blocs,
@@ -509,9 +506,4 @@ pub struct CountryInfo {
     pub agreements: Vec<String>,
     /// Payoff terms, signed as they enter U (costs negative), then the total.
     pub terms: Vec<(String, f64)>,
-}
-
-/// Shortest round-trip text of a float, as in the output tables.
-pub fn num(x: f64) -> String {
-    fmt(x)
 }
