@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# CI for the classroom page (called by .ci/run): the wasm build, the API crate's native
-# tests and lints, the Node tests of the wasm API, and the end-to-end tests in Debian's
-# chromium. Installs what it needs, idempotently. Screenshots: web/test-output/.
+# CI for the classroom page (called by .ci/run): the wasm build, the Node tests of the wasm
+# API and the end-to-end tests in Debian's chromium. (blocs-web's native tests, fmt and
+# clippy run in .ci/run's root steps: it is a default workspace member.) Installs what it
+# needs, idempotently. Screenshots and measured speeds: web/test-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,11 +14,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
-
-echo "== web: cargo fmt, clippy and tests of blocs-web"
-cargo fmt -p blocs-web --check
-cargo clippy -p blocs-web --all-targets -- -D warnings
-cargo test -p blocs-web
 
 echo "== web: build (web/build.sh)"
 bash web/build.sh

@@ -165,6 +165,7 @@ test('the ensemble runs 100 worlds in a worker while the page stays responsive',
   const e = await page.evaluate(() => window.blocsPage.ensemble);
   measured.ensemble_100_ms = Math.round(e.ms);
   measured.ensemble_wall_ms = Date.now() - t0;
+  measured.ensemble_workers = await page.evaluate(() => Math.max(1, Math.min(4, navigator.hardwareConcurrency || 2)));
   assert.equal(e.summary.worlds, 100);
   const cli = rows(blocsRun(presetText('default'), 'default.ron', ['--worlds', '100']).summary);
   for (const k of e.summary.classes) {
