@@ -218,7 +218,7 @@ function setControl(name, value) {
 // ---- play loop ---------------------------------------------------------------------------
 
 function updatePlayButton() {
-  $('play').textContent = page.playing ? '\u23f8 Pause' : '\u25b6 Play';
+  $('play').textContent = page.playing ? 'Pause' : '\u25b6 Play';
   $('play').setAttribute('aria-pressed', String(page.playing));
 }
 
