@@ -440,15 +440,19 @@ function nearest(canvas, ev) {
   return bestD <= 8 ? best : -1;
 }
 
-function showCountry(i, ev) {
-  const tip = $('tooltip');
-  if (i < 0) { tip.hidden = true; return; }
+function countryHtml(i) {
   const c = JSON.parse(page.app.country(i));
   const rows = c.terms.map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${v.toFixed(4)}</td></tr>`).join('');
-  tip.innerHTML = `<strong>${esc(c.name)}</strong> (${esc(c.iso3)}, region ${c.region})<br>` +
+  return `<strong>${esc(c.name)}</strong> (${esc(c.iso3)}, region ${c.region})<br>` +
     `${(100 * c.gdp_share).toFixed(1)} % of world GDP · ${c.in_m ? 'in M' : 'outside M'}` +
     `${c.locked ? ' (locked out)' : ''}${c.wall !== null ? ` · tariff wall ${c.wall}` : ''}<br>` +
     `Agreements: ${c.agreements.length ? c.agreements.map(esc).join(', ') : 'none'}<table>${rows}</table>`;
+}
+
+function showCountry(i, ev) {
+  const tip = $('tooltip');
+  if (i < 0) { tip.hidden = true; return; }
+  tip.innerHTML = countryHtml(i);
   const wrap = $('world').parentElement.getBoundingClientRect();
   tip.style.left = Math.min(ev.clientX - wrap.left + 12, wrap.width - 290) + 'px';
   tip.style.top = (ev.clientY - wrap.top + 12) + 'px';
@@ -712,6 +716,12 @@ function wire() {
   $('import-file').onchange = (e) => { const f = e.target.files[0]; if (f) importScenario(f); e.target.value = ''; };
   $('error-close').onclick = () => { $('error').hidden = true; };
   $('shock-apply').onclick = applyShock;
+  // The keyboard's way to a country: pick it in the menu, read its memberships and payoffs.
+  $('shock-country').onchange = () => {
+    page.selected = +$('shock-country').value;
+    $('country-info').innerHTML = countryHtml(page.selected);
+    draw();
+  };
   $('shock-clear').onclick = () => { guard(() => page.app.clear_shocks()); restart(); };
   $('shock-kind').onchange = () => {
     const k = $('shock-kind').value;

@@ -111,6 +111,8 @@ test('a shock applied during the run, exported and run by blocs run, gives the s
   for (let i = 0; i < 8; i++) await page.click('#step');
   await page.click('#tab-shocks');
   await page.selectOption('#shock-country', '0');
+  // Keyboard users read a country's memberships and payoff terms here.
+  assert.match(await page.textContent('#country-info'), /C00 \(C00, region 0\).*total U/s);
   await page.selectOption('#shock-kind', 'wall');
   await page.fill('#shock-value', '0.3');
   await page.click('#shock-apply');
