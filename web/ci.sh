@@ -23,4 +23,4 @@ cargo build --release --bin blocs
 export BLOCS_BIN="$PWD/target/release/blocs"
 cd web
 npm ci --no-audit --no-fund
-node --test tests/
+node --test --test-concurrency=1 tests/
