@@ -181,10 +181,12 @@ fn the_core_depends_only_on_the_model_crates() {
     for line in manifest.lines().map(str::trim) {
         if line.starts_with('[') {
             tables.push((line.to_string(), Vec::new()));
-        } else if let (Some(t), Some((key, _))) = (tables.last_mut(), line.split_once('=')) {
-            if !line.starts_with('#') {
-                t.1.push(key.trim().to_string());
-            }
+        } else if let (Some(t), Some((key, _)), false) = (
+            tables.last_mut(),
+            line.split_once('='),
+            line.starts_with('#'),
+        ) {
+            t.1.push(key.trim().to_string());
         }
     }
     let deps: Vec<&(String, Vec<String>)> = tables
@@ -216,7 +218,7 @@ fn the_core_depends_only_on_the_model_crates() {
     );
 }
 
-/// ODD.md is the model's specification; no file points to a `MODEL.md` that does not
+/// ODD.md is the model's specification; no file points to a model file that does not
 /// exist.
 #[test]
 fn no_references_to_a_model_md() {
