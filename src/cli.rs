@@ -518,18 +518,16 @@ fn krugman_in_scheduler() -> anyhow::Result<Vec<Vec<String>>> {
 }
 
 fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> anyhow::Result<()> {
-    use crate::plot::lines::{line_chart, table_series};
-    let table = |t: &str| {
-        report
-            .tables
-            .iter()
-            .find(|x| x.0 == t)
-            .map(|x| table_series(&x.1))
+    use crate::plot::lines::{line_chart, long_series, table_series};
+    let raw = |t: &str| report.tables.iter().find(|x| x.0 == t).map(|x| &x.1);
+    let table = |t: &str| raw(t).map(|rows| table_series(rows));
+    let by_sigma = |t: &str, y: &str| {
+        raw(t).map(|rows| long_series(rows, ("blocs", "sigma", y), |s| format!("σ = {s}")))
     };
     let fig = dir.join("figures");
     match name {
         "krugman1991" => {
-            if let Some(s) = table("welfare_vs_blocs") {
+            if let Some(s) = by_sigma("welfare_vs_blocs", "welfare") {
                 line_chart(
                     &fig,
                     "welfare_vs_blocs",
@@ -539,7 +537,7 @@ fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> 
                     &s,
                 )?;
             }
-            if let Some(s) = table("nash_tariffs") {
+            if let Some(s) = by_sigma("nash_tariffs", "nash_tariff") {
                 line_chart(
                     &fig,
                     "nash_tariffs",
@@ -552,7 +550,18 @@ fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> 
         }
         "krishna1998" => {
             if let Some(s) = table("tariff_sweep") {
-                let keep: Vec<_> = s.into_iter().filter(|x| x.0.starts_with("gain_")).collect();
+                let plain = |column: &str| match column {
+                    "gain_fta" => Some("FTA, from the status quo"),
+                    "gain_mft_from_status_quo" => {
+                        Some("multilateral free trade, from the status quo")
+                    }
+                    "gain_mft_from_fta" => Some("multilateral free trade, once the FTA exists"),
+                    _ => None,
+                };
+                let keep: Vec<_> = s
+                    .into_iter()
+                    .filter_map(|(c, pts)| plain(&c).map(|l| (l.to_owned(), pts)))
+                    .collect();
                 line_chart(
                     &fig,
                     "gains_vs_tariff",

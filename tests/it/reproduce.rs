@@ -281,15 +281,24 @@ fn three_field_grids_are_sliced_for_phase_diagrams() {
         "point,r,x,y,n,p_RivalBlocs",
         "0,false,0,1,5,0.2",
         "1,false,1,1,5,0.4",
-        "2,true,0,1,5,0",
-        "3,true,1,1,5,0",
+        "2,Supermajority(0.5),0,1,5,0",
+        "3,Supermajority(0.5),1,1,5,0",
     ];
     std::fs::write(dir.join("points.csv"), rows.join("\n") + "\n").unwrap();
     let fields: Vec<String> = ["r", "x", "y"].map(String::from).to_vec();
     let slices = blocs::reproduce::phase_slices(&dir, &fields).unwrap();
     assert_eq!(slices.len(), 2);
     let f = std::fs::read_to_string(dir.join("phase_by_r/false/points.csv")).unwrap();
-    assert_eq!(f, "point,x,y,n,p_RivalBlocs\n0,0,1,5,0.2\n1,1,1,5,0.4\n");
+    // The slice keeps its fixed column, which the phase diagram names in its subtitle.
+    assert_eq!(
+        f,
+        "point,r,x,y,n,p_RivalBlocs\n0,false,0,1,5,0.2\n1,false,1,1,5,0.4\n"
+    );
+    // Folder names read like the value, without brackets or trailing underscores.
+    assert!(
+        dir.join("phase_by_r/Supermajority-0.5/points.csv")
+            .is_file()
+    );
     // Two-field designs are drawn by the sweep itself: no slices.
     assert!(
         blocs::reproduce::phase_slices(&dir, &fields[1..])
