@@ -265,6 +265,21 @@ fn answer(tables: &Tables) -> Vec<String> {
     };
     let n = outcomes.worlds.len();
     let mut out = Vec::new();
+    if let Some(c) = &tables.check {
+        let (class, word) = if c.pass {
+            ("pass", "passes")
+        } else {
+            ("fail", "fails")
+        };
+        out.push(format!(
+            "The check <span class=\"{class}\">{word}</span>: “{}”. The difference a − b is {} (95&nbsp;% interval {} to {}); the claim expects it {}.",
+            esc(&c.claim),
+            fmt_num(c.estimate),
+            fmt_num(c.low),
+            fmt_num(c.high),
+            esc(&c.direction.to_lowercase())
+        ));
+    }
     if n == 1 {
         let w = &outcomes.worlds[0];
         let stop = match w.stop_tick {
@@ -276,7 +291,7 @@ fn answer(tables: &Tables) -> Vec<String> {
             w.key.world,
             swatch(&w.outcome),
             esc(&w.outcome),
-            esc(short_reading(&w.outcome))
+            esc(&short_reading(&w.outcome))
         ));
     } else {
         let counts = outcomes.class_counts();
@@ -295,7 +310,7 @@ fn answer(tables: &Tables) -> Vec<String> {
                 pct(hi),
                 swatch(class),
                 esc(class),
-                esc(short_reading(class))
+                esc(&short_reading(class))
             ));
         }
         let mut reasons: Vec<(String, usize)> = Vec::new();
@@ -341,12 +356,17 @@ fn pct(p: f64) -> String {
     }
 }
 
-/// The first sentence of a class's reading.
-fn short_reading(class: &str) -> &'static str {
-    CLASS_READINGS
+/// The first sentence of a class's reading, with its full stop.
+fn short_reading(class: &str) -> String {
+    let first = CLASS_READINGS
         .iter()
         .find(|(c, _)| *c == class)
-        .map_or("", |(_, r)| r.split(". ").next().unwrap_or(r))
+        .map_or("", |(_, r)| r.split(". ").next().unwrap_or(r));
+    if first.is_empty() || first.ends_with('.') {
+        first.to_owned()
+    } else {
+        format!("{first}.")
+    }
 }
 
 /// The claim, the passage it comes from, the statistic, its interval and the verdict.

@@ -1076,7 +1076,13 @@ fn svg_texts(svg: &str) -> Vec<(f64, f64, f64, String, bool, String)> {
         let Some(close) = rest.find("</text>") else {
             break;
         };
-        let body = rest[open_end + 1..close].trim().to_owned();
+        let body = rest[open_end + 1..close]
+            .trim()
+            .replace("&apos;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
         let attr = |name: &str| -> Option<String> {
             let key = format!(" {name}=\"");
             let i = tag.find(&key)? + key.len();
@@ -1382,7 +1388,7 @@ fn no_text_leaves_the_canvas_in_any_figure() {
                 vec![0.1, 0.5],
             ),
         ],
-        false,
+        true,
     );
     for dir in [single_run("inside"), ensemble_run("inside-geo", true), long] {
         let files = plot_dir(&dir, None).unwrap();
