@@ -13,9 +13,15 @@ pub(crate) fn f6(x: f64) -> String {
 }
 
 /// A number in a table cell: Rust's shortest form that reads back to the same bits, so
-/// that agreement to 1e-9 can be checked from the CSV files themselves.
+/// that agreement to 1e-9 can be checked from the CSV files themselves; very small and
+/// very large numbers in exponent form (`5.7e-12`), which every CSV reader parses.
 pub(crate) fn num(x: f64) -> String {
-    format!("{x}")
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e16).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Builds a check row.
