@@ -341,7 +341,11 @@ impl CheckFigure {
             .max(1.0) as usize;
         let label_at = |v: &f64| {
             let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n && i as usize % every == 0 {
+            if (v - i).abs() < 1e-6
+                && i >= 0.0
+                && (i as usize) < n
+                && (i as usize).is_multiple_of(every)
+            {
                 labels[i as usize].clone()
             } else {
                 String::new()

@@ -617,9 +617,13 @@ pub(crate) fn frame_ticks_for_test(end: u64) -> Vec<u64> {
     frame_ticks(end)
 }
 
+/// A country's bloc on a map and the colour it is drawn in.
+#[cfg(test)]
+pub(crate) type DrawnBloc = (Option<u64>, RGBColor);
+
 /// Every (bloc, colour) a map figure draws, over all panels, and its legend.
 #[cfg(test)]
-pub(crate) fn drawn_for_test(fig: &MapFigure) -> (Vec<(Option<u64>, RGBColor)>, &[(Mark, String)]) {
+pub(crate) fn drawn_for_test(fig: &MapFigure) -> (Vec<DrawnBloc>, &[(Mark, String)]) {
     let drawn = fig
         .panels
         .iter()

@@ -185,7 +185,7 @@ impl OutcomeShares {
         let label_at = |v: &f64| {
             let i = v.round();
             if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-                if i as usize % every == 0 {
+                if (i as usize).is_multiple_of(every) {
                     labels[i as usize].clone()
                 } else {
                     String::new()

@@ -143,6 +143,9 @@ pub fn states_at(tables: &Tables, world: u64, ticks: &[u64]) -> Result<Vec<World
     Ok(out.into_iter().flatten().collect())
 }
 
+/// How a map ranks a country's agreements: customs union, plurilateral, total GDP.
+type MapRank = (bool, bool, f64);
+
 struct Replay {
     countries: Vec<CountryState>,
     agreements: BTreeMap<u64, BTreeSet<u64>>,
@@ -209,7 +212,7 @@ impl Replay {
         // A class reads a map by regions: an EU member drawn in the colour of EU–JPN, its
         // largest agreement, would be read as Japanese. So the map ranks a customs union
         // first, then plurilateral agreements, and only then GDP.
-        let mut map: Vec<Option<((bool, bool, f64), u64)>> = vec![None; countries.len()];
+        let mut map: Vec<Option<(MapRank, u64)>> = vec![None; countries.len()];
         for (&k, members) in &self.agreements {
             let total: f64 = members.iter().map(|m| countries[index[m]].gdp).sum();
             let rank = (self.customs_unions.contains(&k), members.len() >= 3, total);

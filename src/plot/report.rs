@@ -410,7 +410,7 @@ fn check_section(h: &mut String, check: &crate::plot::CheckRow, dir: &Path) {
 fn source_passage(dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(dir.join("experiment.md")).ok()?;
     let line = text.lines().find(|l| l.starts_with("Source:"))?;
-    Some(line.replace('*', "").replace('`', ""))
+    Some(line.replace(['*', '`'], ""))
 }
 
 /// Slice directories `phase_by_<field>/<value>/` with a `points.csv`, in name order.

@@ -1124,7 +1124,8 @@ fn map_labels_neither_overlap_nor_leave_the_canvas() {
     ] {
         plot_dir(&dir, Some("map")).unwrap();
         let svg = read(&dir.join("figures/map.svg"));
-        let width: f64 = if geo { 1800.0 } else { 1800.0 };
+        // Both maps are 1800 px wide.
+        let width = 1800.0;
         let labels: Vec<_> = svg_texts(&svg)
             .into_iter()
             .filter(|t| {
