@@ -85,11 +85,27 @@ impl BlocKey {
         let mut blocs: Vec<(u64, f64)> = weight.into_iter().collect();
         blocs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let max_named = max_named.min(BLOC_PALETTE.len());
-        let named = blocs
+        let mut named: Vec<(u64, String)> = blocs
             .iter()
             .take(max_named)
             .map(|&(id, _)| (id, bloc_name(states, names, id)))
             .collect();
+        // Two unnamed blocs may share their largest member: tell them apart by size,
+        // and by id if even that is the same.
+        let last = states.last();
+        let size = |id: u64| last.and_then(|s| s.agreements.get(&id)).map_or(0, Vec::len);
+        for pass in 0..2 {
+            let names: Vec<String> = named.iter().map(|(_, n)| n.clone()).collect();
+            for (id, name) in named.iter_mut() {
+                if names.iter().filter(|n| *n == name).count() > 1 {
+                    if pass == 0 {
+                        *name = format!("{name} ({} members)", size(*id));
+                    } else {
+                        *name = format!("{name}, agreement {id}");
+                    }
+                }
+            }
+        }
         BlocKey {
             named,
             others: blocs.len().saturating_sub(max_named),

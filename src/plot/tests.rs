@@ -1054,6 +1054,14 @@ fn map_colours_every_bloc_distinctly_with_a_swatch_each() {
         let set: std::collections::BTreeSet<_> = swatches.iter().collect();
         assert_eq!(set.len(), swatches.len());
         assert!(legend.iter().all(|(_, l)| !l.starts_with('+')));
+        // Legend names are unique, so a reader can tell every bloc apart.
+        let names: Vec<&String> = legend
+            .iter()
+            .filter(|(m, _)| matches!(m, Mark::Square(_)))
+            .map(|(_, l)| l)
+            .collect();
+        let unique: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "geo {geo}: {names:?}");
         // Blocs are named, never by a bare id such as `#2`.
         assert!(
             legend.iter().all(|(_, l)| !l.starts_with('#')),
