@@ -104,12 +104,13 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
         }
         // Drawn after check.csv exists, so the report can lead with the verdict.
         if !args.no_plots {
-            draw(&out, None)?;
-            // The sweep draws phase diagrams for two-field grids; slice three-field ones.
+            // The sweep draws phase diagrams for two-field grids; slice three-field ones,
+            // before the report, which shows the slices' phase maps.
             for slice in reproduce::phase_slices(&out, &plan.fields)? {
                 crate::plot::plot_dir(&slice, Some("phase"))
                     .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
             }
+            draw(&out, None)?;
         }
         println!(
             "{}   ({} worlds, {:.1} s)",

@@ -306,3 +306,64 @@ fn three_field_grids_are_sliced_for_phase_diagrams() {
             .is_empty()
     );
 }
+
+/// With plots, the experiment's report leads with the verdict, carries the picture of
+/// the check, and shows the phase maps of a three-field grid's slices.
+#[test]
+fn reproduce_report_carries_the_check_and_the_sliced_phase_maps() {
+    let dir = temp_dir("reproduce-report");
+    let exp = dir.join("experiments/e01_grid");
+    std::fs::create_dir_all(&exp).unwrap();
+    let grid = r#"(
+    name: "e01_grid",
+    base: Inline((countries: Synthetic((countries: 10)), max_ticks: 30)),
+    seed: 3,
+    replications: 2,
+    design: Grid([
+        (field: "regional.allow_form", values: [true, false]),
+        (field: "membership_cost", values: [0.0, 0.01]),
+        (field: "ntb", values: [0.0, 0.2]),
+    ]),
+)"#;
+    std::fs::write(exp.join("experiment.ron"), grid).unwrap();
+    let check = r#"(
+        claim: "grid claim",
+        expected: NotReproduced,
+        statistic: Mean("agreements"),
+        a: [(field: "regional.allow_form", values: ["true"])],
+        b: Some([(field: "regional.allow_form", values: ["false"])]),
+        direction: Negative,
+        quick_replications: 1,
+    )"#;
+    std::fs::write(exp.join("check.ron"), check).unwrap();
+    std::fs::write(
+        exp.join("README.md"),
+        "# e01_grid\n\nSource: `seeds.txt`, *\"a passage of the seed text\"*\n",
+    )
+    .unwrap();
+    let (e, o) = (dir.join("experiments"), dir.join("out"));
+    let (code, out, err) = blocs(&[
+        "reproduce",
+        "e01_grid",
+        "--quick",
+        "--experiments",
+        e.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let res = o.join("e01_grid");
+    assert!(res.join("figures/check.svg").is_file());
+    let html = std::fs::read_to_string(res.join("report.html")).unwrap();
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("report lacks {s}"));
+    assert!(at("The answer") < at("The claim and its check"));
+    assert!(at("The claim and its check") < at("<h2>Figures</h2>"));
+    at("a passage of the seed text");
+    at("grid claim");
+    // One phase map per value of the first field, drawn from the slices.
+    at("phase_by_regional.allow_form/true");
+    at("phase_by_regional.allow_form/false");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
