@@ -192,6 +192,20 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+/// The central 95 % interval of `values` by percentiles (2.5 % and 97.5 %, linear
+/// interpolation as [`quantile_sorted`]): the bootstrap percentile interval. `None`
+/// without values.
+pub fn percentile_interval_95(mut values: Vec<f64>) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some((
+        quantile_sorted(&values, 0.025),
+        quantile_sorted(&values, 0.975),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ mod patterns;
 mod payoffs;
 mod properties;
 mod reproduce;
+mod salib;
 mod sweep;
 mod sweep_analysis;
 mod tidy;
