@@ -91,6 +91,23 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t >= 0.0 { 1.0 - tail } else { tail }
 }
 
+/// P(X ≥ k) for X binomial with `n` trials and success probability `p`: the one-sided
+/// binomial test's p-value (scipy's `binomtest(k, n, p, alternative="greater")`), as the
+/// regularised incomplete beta I_p(k, n − k + 1).
+pub fn binomial_sf(k: u64, n: u64, p: f64) -> f64 {
+    assert!(
+        k <= n && (0.0..=1.0).contains(&p),
+        "binomial_sf({k}, {n}, {p})"
+    );
+    if k == 0 || p >= 1.0 {
+        return 1.0;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    incomplete_beta(k as f64, (n - k + 1) as f64, p)
+}
+
 /// The regularised incomplete beta function I_x(a, b), by Lentz's continued fraction
 /// (Numerical Recipes, section 6.4).
 fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
@@ -225,6 +242,16 @@ mod tests {
             assert!((got - t).abs() < 1e-9, "df {df}: {got} vs {t}");
         }
         assert!((t_quantile(0.025, 10.0) + 2.2281388519862744).abs() < 1e-9);
+    }
+
+    #[test]
+    fn binomial_tail_matches_sums_of_terms() {
+        // P(X ≥ 3), X ~ Bin(5, 0.4) = 10·0.4³·0.6² + 5·0.4⁴·0.6 + 0.4⁵ = 0.31744.
+        assert!((binomial_sf(3, 5, 0.4) - 0.31744).abs() < 1e-14);
+        // P(X ≥ 10), X ~ Bin(10, 0.5) = 2^-10.
+        assert!((binomial_sf(10, 10, 0.5) / (0.5f64.powi(10)) - 1.0).abs() < 1e-12);
+        assert_eq!(binomial_sf(0, 7, 0.3), 1.0);
+        assert_eq!(binomial_sf(2, 7, 0.0), 0.0);
     }
 
     #[test]

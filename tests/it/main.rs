@@ -3,6 +3,7 @@
 mod cli;
 mod configs;
 mod determinism;
+mod discover;
 mod docking;
 mod golden;
 mod patterns;
