@@ -19,6 +19,7 @@ use crate::rng::RNG_ALGORITHM;
 use crate::runner::run_worlds;
 use crate::scheduler::WorldResult;
 
+mod discover;
 mod reproduce;
 mod sweep;
 
@@ -60,6 +61,8 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Run the seed texts' claims as checked experiments (experiments/eNN_*) and report PASS/FAIL.
     Reproduce(reproduce::ReproduceArgs),
+    /// Scenario discovery: which ranges of the swept fields lead to an outcome class (PRIM).
+    Discover(discover::DiscoverArgs),
     /// Combine the shard directories of one sweep into the files an unsharded run writes.
     Merge(sweep::MergeArgs),
     /// How close a scenario's start is to a rest point: each country's best response at tick 0.
@@ -145,6 +148,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
         Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force),
         Command::Sweep(sweep) => sweep::cmd_sweep(sweep, args),
         Command::Merge(merge) => sweep::cmd_merge(merge, args),
+        Command::Discover(d) => discover::cmd_discover(d),
         Command::Reproduce(r) => reproduce::cmd_reproduce(r, args),
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;

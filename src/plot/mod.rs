@@ -11,6 +11,7 @@
 
 mod convergence;
 mod data;
+mod discover;
 mod error;
 mod gif;
 mod gridlock;
@@ -38,6 +39,7 @@ pub use data::{
     Agreement, Country, DirKind, Event, Institution, METRICS, Move, Outcomes, PointRow, Points,
     RunKey, RunSeries, SensitivityRow, Series, Share, Tables, WorldOutcome,
 };
+pub use discover::draw_discover;
 pub use error::PlotError;
 pub use replay::{CountryState, WorldState, state_at, states_at};
 pub use report::write_report;

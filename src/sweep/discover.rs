@@ -548,14 +548,14 @@ pub fn trajectory_csv(data: &Data, prim: &Prim) -> Vec<u8> {
             i.to_string(),
             b.n.to_string(),
             b.k.to_string(),
-            b.coverage.to_string(),
-            b.density.to_string(),
-            b.mass.to_string(),
+            format!("{:?}", b.coverage),
+            format!("{:?}", b.density),
+            format!("{:?}", b.mass),
             b.restricted(&prim.init).len().to_string(),
         ];
         for &(lo, hi) in &b.limits {
-            row.push(lo.to_string());
-            row.push(hi.to_string());
+            row.push(format!("{lo:?}"));
+            row.push(format!("{hi:?}"));
         }
         w.write_record(&row).expect("in memory");
     }
@@ -571,14 +571,14 @@ pub fn box_csv(data: &Data, prim: &Prim, i: usize) -> Vec<u8> {
         "field", "lower", "upper", "min", "max", "qp_lower", "qp_upper",
     ])
     .expect("in memory");
-    let opt = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let opt = |x: Option<f64>| x.map(|v| format!("{v:?}")).unwrap_or_default();
     for f in b.restricted(&prim.init) {
         w.write_record([
             data.fields[f].clone(),
-            b.limits[f].0.to_string(),
-            b.limits[f].1.to_string(),
-            prim.init[f].0.to_string(),
-            prim.init[f].1.to_string(),
+            format!("{:?}", b.limits[f].0),
+            format!("{:?}", b.limits[f].1),
+            format!("{:?}", prim.init[f].0),
+            format!("{:?}", prim.init[f].1),
             opt(b.qp[f].0),
             opt(b.qp[f].1),
         ])
