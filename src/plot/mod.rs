@@ -150,6 +150,7 @@ pub(crate) enum Prepared {
     Phase(phase::Phase),
     Map(map::MapFigure),
     Sensitivity(sensitivity::Sensitivity),
+    SensitivityConvergence(sensitivity::Convergence),
     Gridlock(gridlock::Gridlock),
 }
 
@@ -161,6 +162,7 @@ impl Figure for Prepared {
             Prepared::Phase(f) => f.size(),
             Prepared::Map(f) => f.size(),
             Prepared::Sensitivity(f) => f.size(),
+            Prepared::SensitivityConvergence(f) => f.size(),
             Prepared::Gridlock(f) => f.size(),
         }
     }
@@ -172,6 +174,7 @@ impl Figure for Prepared {
             Prepared::Phase(f) => f.draw(root),
             Prepared::Map(f) => f.draw(root),
             Prepared::Sensitivity(f) => f.draw(root),
+            Prepared::SensitivityConvergence(f) => f.draw(root),
             Prepared::Gridlock(f) => f.draw(root),
         }
     }
@@ -193,10 +196,17 @@ pub(crate) fn prepare(name: &str, tables: &Tables) -> Result<Vec<(String, Prepar
             .map(|(stem, f)| (stem, Prepared::Phase(f)))
             .collect(),
         "map" => one(name, map::prepare(tables)?.map(Prepared::Map)),
-        "sensitivity" => one(
-            name,
-            sensitivity::prepare(tables)?.map(Prepared::Sensitivity),
-        ),
+        "sensitivity" => {
+            let mut v = one(
+                name,
+                sensitivity::prepare(tables)?.map(Prepared::Sensitivity),
+            );
+            v.extend(one(
+                "sensitivity_convergence",
+                sensitivity::prepare_convergence(tables)?.map(Prepared::SensitivityConvergence),
+            ));
+            v
+        }
         "gridlock" => one(name, gridlock::prepare(tables)?.map(Prepared::Gridlock)),
         _ => Vec::new(),
     })
