@@ -1,4 +1,7 @@
-//! Small statistics for sweep tables: running moments, Student's t, Wilson intervals.
+//! Every statistical formula of the shell, in one place: running moments and t intervals
+//! of means, Student's t, Wilson intervals of shares, quantiles and bootstrap percentile
+//! intervals, and the binomial tail of PRIM's quasi-p-values. Sweeps, `reproduce`, the
+//! `run` summary and the figures all call these.
 //!
 //! Everything is computed sequentially in a fixed order (world index order), so the same
 //! inputs give the same bits; nothing here is reduced across threads.
@@ -242,6 +245,19 @@ mod tests {
             assert!((got - t).abs() < 1e-9, "df {df}: {got} vs {t}");
         }
         assert!((t_quantile(0.025, 10.0) + 2.2281388519862744).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantiles_interpolate_as_numpy() {
+        // numpy.quantile([1, 2, 4, 8], q): 1.3 at 0.1 (position 0.3), 3.0 at 0.5.
+        let v = [1.0, 2.0, 4.0, 8.0];
+        assert!((quantile_sorted(&v, 0.1) - 1.3).abs() < 1e-15);
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 8.0);
+        let hundred: Vec<f64> = (0..=100).map(f64::from).rev().collect();
+        let (lo, hi) = percentile_interval_95(hundred).unwrap();
+        assert!((lo - 2.5).abs() < 1e-12 && (hi - 97.5).abs() < 1e-12);
+        assert_eq!(percentile_interval_95(Vec::new()), None);
     }
 
     #[test]
