@@ -200,30 +200,33 @@ fn draw_sobol<DB: DrawingBackend>(
     let area = if outside.is_empty() {
         area.clone()
     } else {
-        // A note under the chart names the estimates outside [0, 1] and the remedy.
+        // A note under the chart names the estimates outside [0, 1] and the remedy, on
+        // three short lines so that it fits a half-width panel.
         let (w, h) = area.dim_in_pixel();
-        let note_h = (sizes.note * 2.9) as u32;
+        let line = sizes.note * 1.3;
+        let note_h = (line * 3.0 + sizes.note * 0.4) as u32;
         let (chart, note) = area.split_vertically(h.saturating_sub(note_h));
-        let shown: Vec<&str> = outside.iter().take(3).map(String::as_str).collect();
-        let more = outside.len().saturating_sub(3);
-        let first = format!(
-            "Outside [0, 1] by sampling error: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        );
+        let shown: Vec<&str> = outside.iter().take(2).map(String::as_str).collect();
+        let more = outside.len().saturating_sub(2);
+        let lines = [
+            "Outside [0, 1] by sampling error, read as about 0 (or 1):".to_owned(),
+            format!(
+                "{}{}",
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+            "more base samples narrow the intervals".to_owned(),
+        ];
         let style = font(sizes.note)
             .color(&RGBColor(0x8A, 0x3B, 0x00))
             .pos(Pos::new(HPos::Center, VPos::Top));
-        note.draw(&Text::new(first, (w as i32 / 2, 0), style.clone()))?;
-        note.draw(&Text::new(
-            "read as about 0 (or 1); more base samples narrow the intervals".to_owned(),
-            (w as i32 / 2, (sizes.note * 1.35) as i32),
-            style,
-        ))?;
+        for (k, text) in lines.into_iter().enumerate() {
+            note.draw(&Text::new(
+                text,
+                (w as i32 / 2, (line * k as f64) as i32),
+                style.clone(),
+            ))?;
+        }
         chart
     };
     let area = &area;

@@ -312,7 +312,8 @@ fn sensitivity_names_estimates_outside_0_1_and_draws_convergence() {
     );
     let svg = read(&dir.join("figures/sensitivity.svg"));
     for text in [
-        "Outside [0, 1] by sampling error: S1 of ntb (-0.265), ST of patience (1.2)",
+        "Outside [0, 1] by sampling error, read as about 0 (or 1):",
+        "S1 of ntb (-0.265), ST of patience (1.2)",
         "more base samples narrow the intervals",
         "outside [0, 1]: sampling error, not an effect",
     ] {
