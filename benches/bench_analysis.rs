@@ -46,7 +46,9 @@ fn bench_sobol(c: &mut Criterion) {
 fn bench_prim(c: &mut Criterion) {
     let (n, d) = (100_000, 10);
     let mut rng = WorldRng::new(7, 0);
-    let x: Vec<Vec<f64>> = (0..d).map(|_| (0..n).map(|_| rng.unit()).collect()).collect();
+    let x: Vec<Vec<f64>> = (0..d)
+        .map(|_| (0..n).map(|_| rng.unit()).collect())
+        .collect();
     let y: Vec<bool> = (0..n)
         .map(|i| {
             let inside = x[0][i] > 0.5 && x[1][i] < 0.4;

@@ -213,7 +213,11 @@ fn draw_sobol<DB: DrawingBackend>(
             format!(
                 "{}{}",
                 shown.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ),
             "more base samples narrow the intervals".to_owned(),
         ];
