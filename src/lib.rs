@@ -1,26 +1,22 @@
-//! blocs: an agent-based model of regionalism and multilateralism.
+//! blocs: an agent-based model of regionalism and multilateralism — the shell.
 //!
 //! Countries join and leave regional agreements and a multilateral institution by payoff
-//! rules; a seeded scheduler runs many worlds in parallel; the outcome of each world is
-//! classified as a networked order, rival blocs, and so on. See `ARCHITECTURE.md` for the
-//! map of the code and `ODD.md` for the model.
+//! rules. The model itself is the `blocs_core` crate, re-exported here under its module
+//! names (`blocs::config`, `blocs::scheduler`, …); this crate runs many worlds in parallel,
+//! runs sweeps and the seed-text and docking experiments, and writes result files and
+//! figures. See `ARCHITECTURE.md` for the map of the code and `ODD.md` for the model.
 
 #![deny(missing_docs)]
 
-pub mod build;
-pub mod calibrate;
-pub mod cli;
-pub mod config;
+// The model core, under the names the shell, tests and benches have always used.
+pub use blocs_core::{
+    calibrate, config, math, metrics, model, payoff, rng, scheduler, setup, trade, world2025,
+};
+
 pub mod docking;
-pub mod math;
-pub mod metrics;
-pub mod model;
+pub mod input;
 pub mod output;
-pub mod payoff;
 pub mod plot;
 pub mod reproduce;
-pub mod rng;
 pub mod runner;
-pub mod scheduler;
 pub mod sweep;
-pub mod world2025;

@@ -1,4 +1,7 @@
-//! The `blocs` binary: a thin wrapper around [`blocs::cli`].
+//! The `blocs` binary: the command line (`cli`) over the `blocs` library. Argument
+//! parsing, printing, the progress bar and exit codes live here and nowhere in the library.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
     // `blocs run | head` closes stdout early; like ripgrep, treat that as a normal end
@@ -16,5 +19,5 @@ fn main() -> std::process::ExitCode {
         }
         default_hook(info);
     }));
-    blocs::cli::main_with(std::env::args())
+    cli::main_with(std::env::args())
 }

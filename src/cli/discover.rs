@@ -1,12 +1,12 @@
 //! `blocs discover`: scenario discovery over a finished sweep (the command-line side; PRIM
-//! is in `crate::sweep::discover`, the figure in `crate::plot`).
+//! is in `blocs::sweep::discover`, the figure in `blocs::plot`).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::plot::{CLASSES, draw_discover};
-use crate::sweep::discover::{PrimOptions, box_csv, prim, read_sweep, trajectory_csv};
+use blocs::plot::{CLASSES, draw_discover};
+use blocs::sweep::discover::{PrimOptions, box_csv, prim, read_sweep, trajectory_csv};
 
 /// Arguments of `blocs discover`.
 #[derive(Debug, clap::Args)]

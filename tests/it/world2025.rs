@@ -6,19 +6,20 @@
 
 use std::path::Path;
 
-use blocs::build::build_world;
 use blocs::calibrate::calibrate;
 use blocs::config::{CountriesConfig, Scenario};
 use blocs::model::{Kind, MemberRule, WorldSpec};
 use blocs::rng::WorldRng;
 use blocs::scheduler::{Move, Sim};
+use blocs::setup::build_world;
 use blocs::world2025::{AGREEMENTS_CSV, NOT_AGREEMENTS, TERMS, tables};
 
 use crate::{repo, temp_dir};
 
 /// The calibrated scenario, parsed (not validated).
 fn calibrated() -> Scenario {
-    Scenario::load(&repo("configs/world2025.ron")).expect("configs/world2025.ron parses")
+    blocs::input::read_scenario(&repo("configs/world2025.ron"))
+        .expect("configs/world2025.ron parses")
 }
 
 /// A World2025 scenario with these options (RON inside `World2025((..))`).
@@ -313,7 +314,8 @@ fn calibration_of_configs_world2025_is_reproduced() {
 
 #[test]
 fn a_short_run_of_the_tariff_wave_fires_its_events() {
-    let mut scenario = Scenario::load(&repo("experiments/world2025/tariff_wave.ron")).unwrap();
+    let mut scenario =
+        blocs::input::read_scenario(&repo("experiments/world2025/tariff_wave.ron")).unwrap();
     scenario.max_ticks = 6;
     let spec = scenario.validate(Path::new("tariff_wave")).unwrap();
     let mut sim = Sim::new(&spec, scenario.seed, 0);
@@ -354,7 +356,7 @@ fn world2025_scenarios_keep_the_calibration() {
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "ron") {
-            let s = Scenario::load(&p).unwrap();
+            let s = blocs::input::read_scenario(&p).unwrap();
             assert_eq!(
                 normal(s),
                 base,
@@ -427,4 +429,37 @@ fn calibrate_command_prints_the_stay_shares_and_movers() {
     ] {
         assert!(text.contains(needle), "`{needle}` not in:\n{text}");
     }
+}
+
+/// The core reads its embedded tables without the `csv` crate; the shell's `csv` (the
+/// reference reader) must see the same cells, quoted commas and CRLF line ends included.
+#[test]
+fn embedded_tables_read_as_the_csv_crate_reads_them() {
+    let read = |file: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(repo(file))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let states = read("configs/data/states_base.csv");
+    let t = tables();
+    assert_eq!(t.states.len(), states.len());
+    assert_eq!(t.states.len(), 198);
+    for (s, r) in t.states.iter().zip(&states) {
+        assert_eq!(
+            [&s.iso3, &s.name, &s.region, &s.subregion],
+            [&r[0], &r[1], &r[4], &r[5]]
+        );
+        assert_eq!(s.capital, [r[11].parse().unwrap(), r[10].parse().unwrap()]);
+    }
+    let rows = read("configs/data/agreements_2025.csv");
+    assert_eq!(t.rows.len(), rows.len());
+    let mut quoted = 0;
+    for (row, r) in t.rows.iter().zip(&rows) {
+        assert_eq!([&row.agreement, &row.iso3], [&r[0], &r[1]]);
+        assert_eq!(row.unsure, r[3].contains("UNSURE"));
+        quoted += usize::from(r[3].contains(','));
+    }
+    assert!(quoted > 10, "notes with quoted commas are compared");
 }

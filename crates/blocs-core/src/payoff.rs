@@ -1,4 +1,4 @@
-//! Trade costs and payoffs (MODEL.md sections 2 and 3), from scratch and incrementally.
+//! Trade costs and payoffs (ODD.md sections 7.1 and 7.2), from scratch and incrementally.
 //!
 //! The per-move payoff evaluation is the hot path of the whole program. [`Engine`] keeps
 //! the attraction matrix and the row sums of the current state; a hypothetical move is
@@ -11,8 +11,9 @@
 //! [`payoffs_from_scratch`] is the independent slow path the tests compare against.
 
 use crate::model::{Kind, Op, Params, World};
+pub use crate::trade::TradeModel;
 
-/// Tariff-relevant aggregates of a world's state (MODEL.md section 2).
+/// Tariff-relevant aggregates of a world's state (ODD.md section 7.1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// Effectiveness of M, e_M.
@@ -229,7 +230,19 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     }
 }
 
-/// The payoff terms of one country (MODEL.md section 3).
+/// A committed utility that differs from its from-scratch value: a bug in the engine.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("country {country}: incremental U {incremental} vs from scratch {scratch}")]
+pub struct Divergence {
+    /// The country.
+    pub country: usize,
+    /// Its committed utility.
+    pub incremental: f64,
+    /// Its utility computed from scratch.
+    pub scratch: f64,
+}
+
+/// The payoff terms of one country (ODD.md section 7.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Terms {
     /// Consumer term C_i.
@@ -265,18 +278,7 @@ impl Terms {
     }
 }
 
-/// A trade module: the part of payoffs that depends on trade costs.
-///
-/// The gravity module is built in and evaluated incrementally by [`Engine`]; other
-/// modules (the docking models) implement this trait and are evaluated from scratch.
-pub trait TradeModel: Send + Sync + std::fmt::Debug {
-    /// The module's name, as written into manifests.
-    fn name(&self) -> &'static str;
-    /// The trade payoff (what gravity calls C + X + R − L) of every country.
-    fn trade_payoffs(&self, world: &World, params: &Params, out: &mut [f64]);
-}
-
-/// The gravity module of MODEL.md section 3, evaluated from scratch.
+/// The gravity module of ODD.md sections 7.1 and 7.2, evaluated from scratch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GravityModel;
 
@@ -342,7 +344,7 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
 ///
 /// Under a docking trade module, the module's trade payoff is reported as `consumer`.
 pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
-    let mut terms = match crate::docking::trade::model_for(&params.trade) {
+    let mut terms = match crate::trade::model_for(&params.trade) {
         None => trade_terms_from_scratch(world, params),
         Some(model) => {
             let mut trade = vec![0.0; world.n()];
@@ -653,7 +655,7 @@ impl Engine {
             exit_row: None,
             lone_g: vec![0.0; n],
             lone_g_valid: false,
-            custom: crate::docking::trade::model_for(&params.trade),
+            custom: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
                 row_slot: vec![NONE; n],
@@ -2394,14 +2396,16 @@ impl Engine {
     }
 
     /// Compares every committed cache with a from-scratch computation.
-    pub fn check_against_scratch(&self, world: &World, params: &Params) -> Result<(), String> {
+    pub fn check_against_scratch(&self, world: &World, params: &Params) -> Result<(), Divergence> {
         let scratch = payoffs_from_scratch(world, params);
         for (i, t) in scratch.iter().enumerate() {
             let (a, b) = (t.total(), self.utility[i]);
             if (a - b).abs() > 1e-9 * (1.0 + a.abs()) {
-                return Err(format!(
-                    "country {i}: incremental U {b} vs from scratch {a}"
-                ));
+                return Err(Divergence {
+                    country: i,
+                    incremental: b,
+                    scratch: a,
+                });
             }
         }
         Ok(())
