@@ -124,7 +124,7 @@ fn sobol_bar(r: &SensitivityRow) -> Option<SobolBar> {
 pub(crate) fn panel_rows(count: usize) -> Vec<usize> {
     let cols = if count == 1 { 1 } else { 2 };
     let mut rows = vec![cols; count / cols];
-    if count % cols != 0 {
+    if !count.is_multiple_of(cols) {
         rows.push(count % cols);
     }
     rows

@@ -116,6 +116,9 @@ pub enum DiscoverError {
     },
 }
 
+/// Per field, its (lower, upper) limit.
+type Limits = Vec<(f64, f64)>;
+
 /// Runs PRIM (peeling then pasting, one box) on `data`.
 pub fn prim(data: &Data, opts: &PrimOptions) -> Result<Prim, DiscoverError> {
     let n = data.y.len();
@@ -239,7 +242,8 @@ pub fn prim(data: &Data, opts: &PrimOptions) -> Result<Prim, DiscoverError> {
             break;
         }
         let k_old = run.count_k(&rows);
-        let mut best: Option<(f64, usize, Vec<(f64, f64)>)> = None;
+        // (objective, unrestricted fields, limits) of the best paste so far.
+        let mut best: Option<(f64, usize, Limits)> = None;
         for &f in &res {
             for lower in [true, false] {
                 // The slab outside this limit, inside every other restricted limit.

@@ -122,9 +122,9 @@ pub fn sobol_on_rows(z: &[f64], d: usize, second_order: bool, rows: &[usize]) ->
         if second_order {
             let ba = &row[1 + d..=2 * d];
             let mut k = 0;
-            for i in 0..d {
-                for j in i + 1..d {
-                    joint[k] += ba[i] * ab[j] - a * b;
+            for (i, &ba_i) in ba.iter().enumerate() {
+                for &ab_j in &ab[i + 1..] {
+                    joint[k] += ba_i * ab_j - a * b;
                     k += 1;
                 }
             }
