@@ -102,14 +102,14 @@ pub fn draw_discover(
         .map(|k| {
             (
                 Mark::Dot(res_colour(k, max_res)),
-                format!("{k} fields restricted"),
+                format!("{k} field{} restricted", if k == 1 { "" } else { "s" }),
             )
         })
         .collect();
     legend.push((Mark::Ring(INK), "chosen box".to_owned()));
     legend.push((
         Mark::Note,
-        "qp: quasi-p-value of a limit (chance of the box's density without it); above 0.05 the limit may be noise".to_owned(),
+        "quasi-p: chance of the box's count of the class without that limit; above 0.05 the limit may be noise".to_owned(),
     ));
     let chosen_step = steps.get(chosen);
     let fig = Discover {
@@ -256,12 +256,17 @@ impl Discover {
                         .color(&BLACK)
                         .pos(Pos::new(HPos::Left, VPos::Bottom)),
                 ),
+                // Under the bar, so that long names and ranges never run into it.
                 Text::new(
-                    format!("qp lower {}, upper {}", qp(l.qp_lower), qp(l.qp_upper)),
-                    (1.0, y + h + 0.05),
+                    format!(
+                        "quasi-p: lower {}, upper {}",
+                        qp(l.qp_lower),
+                        qp(l.qp_upper)
+                    ),
+                    (0.0, y - h - 0.04),
                     font(sizes.tick * 0.85)
                         .color(&RGBColor(0x44, 0x44, 0x44))
-                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                        .pos(Pos::new(HPos::Left, VPos::Top)),
                 ),
             ])?;
         }
