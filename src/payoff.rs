@@ -969,6 +969,14 @@ impl Engine {
         self.staged_entry = None;
         self.exit_row = None;
         self.lone_g_valid = false;
+        if ops.iter().any(|op| matches!(op, Op::SetGdp(..))) {
+            // GDP enters every gravity weight, so nothing cached survives it.
+            for &op in ops {
+                world.apply(op);
+            }
+            self.rebuild(world, params);
+            return;
+        }
         if let [Op::SetTm(t_new)] = *ops
             && params.security.is_none()
             && self.commit_round(world, params, t_new)
@@ -1137,7 +1145,15 @@ impl Engine {
                     mark(s, j);
                 }
                 Op::SetTm(_) => all_rows = true,
-                Op::Unfound | Op::SetDissolved(..) | Op::SetG(..) => {}
+                Op::Unfound
+                | Op::SetDissolved(..)
+                | Op::SetG(..)
+                | Op::SetDecisionRule(_)
+                | Op::SetAccessionRule(_)
+                | Op::SetMemberRule(..)
+                | Op::SetLocked(..)
+                | Op::SetTick(_) => {}
+                Op::SetGdp(..) => unreachable!("a GDP change rebuilds the engine"),
             }
         }
         let new = &self.policy;
