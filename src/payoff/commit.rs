@@ -25,130 +25,142 @@ impl Engine {
             return;
         }
         if self.pairwise(world, params, ops) {
-            let (mut pairs, mut touched) = (
-                std::mem::take(&mut self.scratch.pairs),
-                std::mem::take(&mut self.scratch.touched_agreements),
-            );
-            Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
-            for &op in ops {
-                world.apply(op);
-            }
-            let id = self.next_stamp();
-            let mut rows = std::mem::take(&mut self.scratch.affected);
-            rows.clear();
-            let mut changed = std::mem::take(&mut self.scratch.changed);
-            changed.clear();
-            for &(a, b) in &pairs {
-                for (r, c) in [(a, b), (b, a)] {
-                    let idx = r as usize * self.n + c as usize;
-                    let w_old = self.weight[idx];
-                    if self.recompute_entry(world, params, r, c) {
-                        changed.push((idx, w_old));
-                        if self.scratch.row_mark[r as usize] != id {
-                            self.scratch.row_mark[r as usize] = id;
-                            rows.push(r);
-                        }
-                    }
-                }
-            }
-            // Exports follow the changed rows: x_c += q'_r w'_rc − q_r w_rc, written as
-            // (q'_r − q_r) w'_rc over each changed row plus q_r (w'_rc − w_rc) where the
-            // entry itself changed.
-            for &r in &rows {
-                let ru = r as usize;
-                let q_old = self.gdp[ru] / self.attraction_sum[ru];
-                self.sum_row(r);
-                let dq = self.gdp[ru] / self.attraction_sum[ru] - q_old;
-                let row = &self.weight[ru * self.n..(ru + 1) * self.n];
-                for (x, w) in self.exports.iter_mut().zip(row) {
-                    *x += dq * w;
-                }
-                self.scratch.market_old[ru] = q_old;
-            }
-            for &(idx, w_old) in &changed {
-                let (r, c) = (idx / self.n, idx % self.n);
-                self.exports[c] += self.scratch.market_old[r] * (self.weight[idx] - w_old);
-            }
-            self.scratch.changed = changed;
-            self.agreement_ideal
-                .resize(world.agreements.len(), [0.0; 2]);
-            self.policy.t_cu.resize(world.agreements.len(), 0.0);
-            self.agreement_ideal_sums
-                .resize(world.agreements.len(), [0.0; 3]);
-            for &k in &touched {
-                self.agreement_ideal[k as usize] =
-                    world.mean_ideal(world.agreements[k as usize].members().iter().copied());
-                self.agreement_ideal_sums[k as usize] = ideal_sums(world, k);
-            }
-            // Non-trade terms change for the movers and the members of touched agreements
-            // (and of M, whose mean ideal point moves with its membership).
-            let mut who: Vec<u32> = ops
-                .iter()
-                .flat_map(|op| match *op {
-                    Op::AddMember(_, i) | Op::RemoveMember(_, i) | Op::SetM(i, _) => {
-                        [Some(i), None]
-                    }
-                    Op::Found(i, j) => [Some(i), Some(j)],
-                    _ => [None, None],
-                })
-                .flatten()
-                .collect();
-            if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
-                self.policy = Policy::of(world, params);
-                self.m_ideal = world.mean_ideal(world.m_members());
-                who.extend(world.m_members());
-            }
-            for &k in &touched {
-                who.extend_from_slice(world.agreements[k as usize].members());
-            }
-            who.sort_unstable();
-            who.dedup();
-            for c in who {
-                self.non_trade[c as usize] = other_terms(
-                    world,
-                    params,
-                    c,
-                    self.m_ideal,
-                    |k| self.agreement_ideal[k as usize],
-                    self.g_share,
-                )
-                .total();
-            }
-            self.scratch.pairs = pairs;
-            self.scratch.touched_agreements = touched;
-            self.scratch.touched_agreements.clear();
-            self.scratch.affected = rows;
+            self.commit_pairwise(world, params, ops);
         } else {
-            let old_policy = std::mem::replace(&mut self.policy, Policy::empty());
-            for &op in ops {
-                world.apply(op);
-            }
-            self.policy = Policy::of(world, params);
-            self.mark_dirty(world, params, ops, &old_policy);
-            let rows = std::mem::take(&mut self.scratch.rows);
-            let cols = std::mem::take(&mut self.scratch.cols);
-            for &r in &rows {
-                self.recompute_row(world, params, r);
-            }
-            for a in 0..self.n as u32 {
-                if self.scratch.row_slot[a as usize] != NONE {
-                    continue;
-                }
-                let mut changed = false;
-                for &j in &cols {
-                    if j != a {
-                        changed |= self.recompute_entry(world, params, a, j);
-                    }
-                }
-                if changed {
-                    self.sum_row(a);
-                }
-            }
-            self.release_marks(rows, cols);
-            self.refresh_other(world, params);
-            self.refresh_exports(world);
+            self.commit_general(world, params, ops);
         }
         self.refresh_utilities(world, params);
+    }
+
+    /// Commits ops that change only the pairs between the movers and their partners
+    /// (`pairwise`): those entries are recomputed, their rows re-summed, and exports
+    /// follow the changed rows instead of being summed afresh.
+    fn commit_pairwise(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
+        let (mut pairs, mut touched) = (
+            std::mem::take(&mut self.scratch.pairs),
+            std::mem::take(&mut self.scratch.touched_agreements),
+        );
+        Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
+        for &op in ops {
+            world.apply(op);
+        }
+        let id = self.next_stamp();
+        let mut rows = std::mem::take(&mut self.scratch.affected);
+        rows.clear();
+        let mut changed = std::mem::take(&mut self.scratch.changed);
+        changed.clear();
+        for &(a, b) in &pairs {
+            for (r, c) in [(a, b), (b, a)] {
+                let idx = r as usize * self.n + c as usize;
+                let w_old = self.weight[idx];
+                if self.recompute_entry(world, params, r, c) {
+                    changed.push((idx, w_old));
+                    if self.scratch.row_mark[r as usize] != id {
+                        self.scratch.row_mark[r as usize] = id;
+                        rows.push(r);
+                    }
+                }
+            }
+        }
+        // Exports follow the changed rows: x_c += q'_r w'_rc − q_r w_rc, written as
+        // (q'_r − q_r) w'_rc over each changed row plus q_r (w'_rc − w_rc) where the
+        // entry itself changed.
+        for &r in &rows {
+            let ru = r as usize;
+            let q_old = self.gdp[ru] / self.attraction_sum[ru];
+            self.sum_row(r);
+            let dq = self.gdp[ru] / self.attraction_sum[ru] - q_old;
+            let row = &self.weight[ru * self.n..(ru + 1) * self.n];
+            for (x, w) in self.exports.iter_mut().zip(row) {
+                *x += dq * w;
+            }
+            self.scratch.market_old[ru] = q_old;
+        }
+        for &(idx, w_old) in &changed {
+            let (r, c) = (idx / self.n, idx % self.n);
+            self.exports[c] += self.scratch.market_old[r] * (self.weight[idx] - w_old);
+        }
+        self.scratch.changed = changed;
+        self.agreement_ideal
+            .resize(world.agreements.len(), [0.0; 2]);
+        self.policy.t_cu.resize(world.agreements.len(), 0.0);
+        self.agreement_ideal_sums
+            .resize(world.agreements.len(), [0.0; 3]);
+        for &k in &touched {
+            self.agreement_ideal[k as usize] =
+                world.mean_ideal(world.agreements[k as usize].members().iter().copied());
+            self.agreement_ideal_sums[k as usize] = ideal_sums(world, k);
+        }
+        // Non-trade terms change for the movers and the members of touched agreements
+        // (and of M, whose mean ideal point moves with its membership).
+        let mut who: Vec<u32> = ops
+            .iter()
+            .flat_map(|op| match *op {
+                Op::AddMember(_, i) | Op::RemoveMember(_, i) | Op::SetM(i, _) => [Some(i), None],
+                Op::Found(i, j) => [Some(i), Some(j)],
+                _ => [None, None],
+            })
+            .flatten()
+            .collect();
+        if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
+            self.policy = Policy::of(world, params);
+            self.m_ideal = world.mean_ideal(world.m_members());
+            who.extend(world.m_members());
+        }
+        for &k in &touched {
+            who.extend_from_slice(world.agreements[k as usize].members());
+        }
+        who.sort_unstable();
+        who.dedup();
+        for c in who {
+            self.non_trade[c as usize] = other_terms(
+                world,
+                params,
+                c,
+                self.m_ideal,
+                |k| self.agreement_ideal[k as usize],
+                self.g_share,
+            )
+            .total();
+        }
+        self.scratch.pairs = pairs;
+        self.scratch.touched_agreements = touched;
+        self.scratch.touched_agreements.clear();
+        self.scratch.affected = rows;
+    }
+
+    /// Commits any other ops: the rows whose tariff inputs may change are recomputed in
+    /// full, the other rows on the movers' columns, and every sum that a policy aggregate
+    /// enters is taken afresh.
+    fn commit_general(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
+        let old_policy = std::mem::replace(&mut self.policy, Policy::empty());
+        for &op in ops {
+            world.apply(op);
+        }
+        self.policy = Policy::of(world, params);
+        self.mark_dirty(world, params, ops, &old_policy);
+        let rows = std::mem::take(&mut self.scratch.rows);
+        let cols = std::mem::take(&mut self.scratch.cols);
+        for &r in &rows {
+            self.recompute_row(world, params, r);
+        }
+        for a in 0..self.n as u32 {
+            if self.scratch.row_slot[a as usize] != NONE {
+                continue;
+            }
+            let mut changed = false;
+            for &j in &cols {
+                if j != a {
+                    changed |= self.recompute_entry(world, params, a, j);
+                }
+            }
+            if changed {
+                self.sum_row(a);
+            }
+        }
+        self.release_marks(rows, cols);
+        self.refresh_other(world, params);
+        self.refresh_exports(world);
     }
 
     /// Whether `ops` change only the pairs between the movers and their partners, and no

@@ -5,6 +5,12 @@ use super::{Importer, Policy, g_share, other_terms, trade_terms};
 use crate::model::{Op, Params, World};
 
 impl Engine {
+    /// The general trial, for any ops: the importer rows whose tariff inputs may change
+    /// (`mark_dirty`) are recomputed in full, every other row only on the movers'
+    /// columns, and each queried country's exports are summed over the new rows. The
+    /// world has the ops applied. The other trials in this file, and in `trial_m.rs` and
+    /// `trial_pairwise.rs`, are exact shortcuts of this one for one kind of move each;
+    /// `check_incremental` compares them all with `payoffs_from_scratch`.
     pub(super) fn deltas_general(
         &mut self,
         world: &World,
@@ -13,12 +19,22 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
-        let n = self.n;
-        let eps = params.elasticity;
         let old_policy = std::mem::replace(&mut self.policy, Policy::of(world, params));
         self.mark_dirty(world, params, ops, &old_policy);
         let rows = std::mem::take(&mut self.scratch.rows);
         let cols = std::mem::take(&mut self.scratch.cols);
+        self.general_rows(world, params, &rows, &old_policy);
+        self.general_columns(world, params, &cols);
+        self.general_answers(world, params, ops, queried, out);
+        self.release_marks(rows, cols);
+        self.policy = old_policy;
+    }
+
+    /// The dirty rows of a general trial, in full: their new entries by slot, their
+    /// trial sums and market weights.
+    fn general_rows(&mut self, world: &World, params: &Params, rows: &[u32], old_policy: &Policy) {
+        let n = self.n;
+        let eps = params.elasticity;
         let s = &mut self.scratch;
         let memo = &mut self.attenuations;
         let policy = &self.policy;
@@ -96,6 +112,20 @@ impl Engine {
             s.trial_revenue_sum[i as usize] = rs;
             s.trial_lobby_sum[i as usize] = ls;
         }
+        for &r in rows {
+            s.market[r as usize] =
+                world.countries[r as usize].gdp / s.trial_attraction_sum[r as usize];
+        }
+    }
+
+    /// The clean rows of a general trial: only their entries on the movers' columns
+    /// change, so their committed sums are corrected by those entries.
+    fn general_columns(&mut self, world: &World, params: &Params, cols: &[u32]) {
+        let n = self.n;
+        let eps = params.elasticity;
+        let s = &mut self.scratch;
+        let memo = &mut self.attenuations;
+        let policy = &self.policy;
         s.col_attraction.resize(cols.len() * n, 0.0);
         s.col_weight.resize(cols.len() * n, 0.0);
         for a in 0..n {
@@ -133,10 +163,18 @@ impl Engine {
             s.trial_lobby_sum[a] = ls;
             s.market[a] = world.countries[a].gdp / d;
         }
-        for &r in &rows {
-            s.market[r as usize] =
-                world.countries[r as usize].gdp / s.trial_attraction_sum[r as usize];
-        }
+    }
+
+    /// The queried countries' ΔU from the trial sums and entries of a general trial.
+    fn general_answers(
+        &mut self,
+        world: &World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let n = self.n;
         let pbar_m = if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
             world.mean_ideal(world.m_members())
         } else {
@@ -179,8 +217,6 @@ impl Engine {
                 break;
             }
         }
-        self.release_marks(rows, cols);
-        self.policy = old_policy;
     }
 
     /// Marks the importer rows and exporter columns whose tariffs the ops may change.
@@ -371,26 +407,10 @@ impl Engine {
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
         // M's membership in the committed state (the world has i's new status).
         let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
-        if !self.lone_gravity_valid {
-            for r in 0..n {
-                let (count, _) = world.pair_row(r as u32);
-                let g = &self.gravity[r * n..(r + 1) * n];
-                let mut sum = 0.0;
-                for j in 0..n {
-                    if j != r && was_in_m(j) && count[j] == 0 {
-                        sum += g[j];
-                    }
-                }
-                self.lone_gravity[r] = sum;
-            }
-            self.lone_gravity_valid = true;
-        }
+        self.refresh_lone_gravity(world, i, on);
+        let old = &self.policy;
         let xxiv = params.article_xxiv;
-        let plain = |r: usize| {
-            world.in_m[r]
-                && world.wall[r].is_none()
-                && (xxiv || world.customs_union_of(r as u32).is_none())
-        };
+        let plain = |r: usize| plain_member(world, xxiv, r);
         let full = |r: usize| {
             r == iu
                 || world.in_m[r]
@@ -479,6 +499,29 @@ impl Engine {
             s.trial_lobby_sum[r] = ls;
             s.market[r] = self.gdp[r] / d;
         }
+        self.m_policy_answers(world, params, i, b1, queried, out);
+        let rows = std::mem::take(&mut self.scratch.rows);
+        for &r in &rows {
+            self.scratch.row_slot[r as usize] = NONE;
+        }
+        self.scratch.rows = rows;
+        true
+    }
+
+    /// The queried countries' ΔU under [`Engine::deltas_m_policy`]'s trial sums: in a
+    /// column, the fully summed rows give their staged weights, the mover's column its
+    /// new ones, and a plain member's entry on another member it shares nothing with
+    /// takes the new lone factor `b1`.
+    fn m_policy_answers(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        b1: f64,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
         let pbar_m = world.mean_ideal(world.m_members());
         for &c in queried {
             let cu = c as usize;
@@ -495,7 +538,10 @@ impl Engine {
                     s.m_row_weight[s.row_slot[a] as usize * n + cu]
                 } else if cu == iu {
                     s.m_col_weight[a]
-                } else if c_lone && shared_with_c == 0 && plain(a) {
+                } else if c_lone
+                    && shared_with_c == 0
+                    && plain_member(world, params.article_xxiv, a)
+                {
                     self.gravity[idx] * b1
                 } else {
                     self.weight[idx]
@@ -523,11 +569,36 @@ impl Engine {
                 break;
             }
         }
-        let rows = std::mem::take(&mut self.scratch.rows);
-        for &r in &rows {
-            self.scratch.row_slot[r as usize] = NONE;
-        }
-        self.scratch.rows = rows;
-        true
     }
+
+    /// Brings `lone_gravity` to the committed state if a commit made it stale. The world
+    /// has i's new M status `on`, so i counts as it was before.
+    fn refresh_lone_gravity(&mut self, world: &World, i: u32, on: bool) {
+        if self.lone_gravity_valid {
+            return;
+        }
+        let (n, iu) = (self.n, i as usize);
+        // M's membership in the committed state.
+        let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
+        for r in 0..n {
+            let (count, _) = world.pair_row(r as u32);
+            let g = &self.gravity[r * n..(r + 1) * n];
+            let mut sum = 0.0;
+            for j in 0..n {
+                if j != r && was_in_m(j) && count[j] == 0 {
+                    sum += g[j];
+                }
+            }
+            self.lone_gravity[r] = sum;
+        }
+        self.lone_gravity_valid = true;
+    }
+}
+
+/// Whether importer r is a plain member of M: no wall, and no customs union outside
+/// Article XXIV, so it charges every member it shares nothing with one lone cost.
+fn plain_member(world: &World, article_xxiv: bool, r: usize) -> bool {
+    world.in_m[r]
+        && world.wall[r].is_none()
+        && (article_xxiv || world.customs_union_of(r as u32).is_none())
 }
