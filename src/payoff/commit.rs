@@ -1,4 +1,10 @@
 //! Committing a move: the world changes for good and the caches follow.
+//!
+//! Three paths, chosen like the trials': a round that keeps M fully effective sets one
+//! cost class directly (`commit_round`, the twin of `deltas_round`); moves that change
+//! only the movers' pairs recompute those entries and let exports follow the changed rows
+//! (`commit_pairwise`); anything else recomputes the dirty rows and the movers' columns
+//! and sums exports afresh (`commit_general`). A GDP change rebuilds everything.
 
 use super::state::{Engine, NONE};
 use super::{Importer, Policy, ideal_sums, other_terms};

@@ -1,14 +1,38 @@
-//! Trade costs and payoffs (MODEL.md sections 2 and 3), from scratch and incrementally.
+//! Trade costs and payoffs (ODD.md sections 7.1 and 7.2), from scratch and incrementally.
 //!
 //! The per-move payoff evaluation is the hot path of the whole program. [`Engine`] keeps
 //! the attraction matrix and the row sums of the current state; a hypothetical move is
-//! applied to the world as primitive [`Op`]s, only the importer rows whose tariff inputs
-//! changed (and the columns of the countries the move touched) are recomputed, the payoff
-//! changes of the queried countries are read off, and the ops are undone. Committed row
-//! sums are always summed afresh over their rows; exports follow the rows a membership
-//! change touched, and are summed afresh whenever a policy aggregate changes (a round, an
-//! event), so their rounding error stays at a few ulps.
+//! applied to the world as primitive [`Op`](crate::model::Op)s, only the importer rows
+//! whose tariff inputs changed (and the columns of the countries the move touched) are
+//! recomputed, the payoff changes of the queried countries are read off, and the ops are
+//! undone. Committed row sums are always summed afresh over their rows; exports follow the
+//! rows a membership change touched, and are summed afresh whenever a policy aggregate
+//! changes (a round, an event), so their rounding error stays at a few ulps.
 //! [`payoffs_from_scratch`] is the independent slow path the tests compare against.
+//!
+//! Where things are:
+//!
+//! - this file: the policy aggregates ([`Policy`]), trade costs ([`tariff`], [`ntb`],
+//!   `Importer::cost`), the payoff terms ([`Terms`]) computed from scratch, and the
+//!   [`TradeModel`] interface;
+//! - `state.rs`: the [`Engine`] struct, the committed caches and how one row of them is
+//!   computed and summed; the buffers trials reuse;
+//! - `trial.rs`: [`Engine::deltas_until`], which sends each move to the cheapest exact
+//!   path below, and the path for docking trade modules;
+//! - `trial_general.rs`: the general trial (any ops), and beside it its shortcuts for
+//!   moves that shift one cost class (a round's t_M, entering or leaving M when that
+//!   moves e_M);
+//! - `trial_pairwise.rs`: the trial of moves that change only the movers' pairs, and
+//!   beside it its shortcuts (joining or founding an FTA, leaving one);
+//! - `trial_m.rs`: the mover's own ΔU from entering or leaving M while M stays fully
+//!   effective, a shortcut of the pairwise trial, and the bound best response uses to
+//!   skip hopeless exits;
+//! - `commit.rs`: [`Engine::commit`], which applies a move for good and updates the
+//!   caches (pairwise, general, or a round's one cost class).
+//!
+//! Every shortcut does the arithmetic of the path it shortcuts in the same order, so the
+//! result is the same to the bit; `check_incremental: true` compares every trial and
+//! commit with [`payoffs_from_scratch`].
 
 use crate::model::{Kind, Params, World};
 
@@ -21,7 +45,7 @@ mod trial_pairwise;
 
 pub use state::Engine;
 
-/// Tariff-relevant aggregates of a world's state (MODEL.md section 2).
+/// Tariff-relevant aggregates of a world's state (ODD.md section 7.1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// Effectiveness of M, e_M.
@@ -152,7 +176,7 @@ impl Importer {
     }
 
     /// (τ, φ) on exporter j, given whether the two share an agreement and the largest
-    /// depth they share: section 2's rules, in [`tariff`]'s order.
+    /// depth they share: ODD.md 7.1's rules, in [`tariff`]'s order.
     #[inline(always)]
     fn cost(
         self,
@@ -238,7 +262,7 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     }
 }
 
-/// The payoff terms of one country (MODEL.md section 3).
+/// The payoff terms of one country (ODD.md section 7.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Terms {
     /// Consumer term C_i.
@@ -285,7 +309,7 @@ pub trait TradeModel: Send + Sync + std::fmt::Debug {
     fn trade_payoffs(&self, world: &World, params: &Params, out: &mut [f64]);
 }
 
-/// The gravity module of MODEL.md section 3, evaluated from scratch.
+/// The gravity module of ODD.md section 7.2, evaluated from scratch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GravityModel;
 

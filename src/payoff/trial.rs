@@ -1,5 +1,10 @@
-//! Trial evaluation: ΔU of the queried countries if a move were made, the world left
-//! as it was. `deltas_until` picks the cheapest exact path for the move.
+//! Trial evaluation: ΔU of the queried countries if a move were made, the world left as
+//! it was.
+//!
+//! [`Engine::deltas_until`] sends each move to the cheapest path that is exact for it:
+//! the shortcuts of `trial_pairwise.rs` and `trial_m.rs` for FTA and M moves that change
+//! only the movers' pairs, those of `trial_general.rs` for moves that shift one cost
+//! class, and otherwise the pairwise or the general trial itself.
 
 use super::state::Engine;
 use super::{g_share, other_terms};

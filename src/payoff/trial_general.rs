@@ -1,4 +1,8 @@
-//! Trials that move a policy aggregate: the general path and its fast twins.
+//! Trials of moves that move a policy aggregate (t_M, e_M, a customs union's tariff,
+//! retaliation, walls, G): the general trial, which recomputes every row whose tariff
+//! inputs may change, and beside it its shortcuts for moves that shift a single cost
+//! class: a round that keeps M fully effective (`deltas_round`) and entering or leaving M
+//! when that moves e_M (`deltas_m_policy`), both from cached per-row gravity sums.
 
 use super::state::{Engine, NONE, Scratch, mark_row};
 use super::{Importer, Policy, g_share, other_terms, trade_terms};

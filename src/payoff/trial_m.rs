@@ -1,4 +1,7 @@
-//! The mover's own ΔU from entering or leaving M while M stays fully effective.
+//! The mover's own ΔU from entering or leaving M while M stays fully effective and nobody
+//! retaliates: a shortcut of `deltas_pairwise` (`trial_pairwise.rs`) that sums the
+//! mover's new row and column directly, without staging an overlay, and the upper bound
+//! with which best response skips exits that cannot beat its best move so far.
 
 use super::state::Engine;
 use super::{Importer, other_terms, shared_ntb};

@@ -1,4 +1,13 @@
-//! Trials that change only the pairs between the movers and their partners.
+//! Trials of moves that change only the pairs between the movers and their partners
+//! (FTA membership; entering or leaving M while M stays fully effective and nobody
+//! retaliates): `deltas_pairwise` stages the changed entries in an overlay and reads the
+//! queried countries' payoffs off it.
+//!
+//! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
+//! founding an FTA stages only the mover's pairs with the partners, without touching the
+//! world (`deltas_fta_entry`), the founder's own ΔU keeps that overlay in locals
+//! (`delta_form_mover`), and the leaver's own ΔU is summed from its committed row and
+//! column (`delta_leave_mover`).
 
 use super::state::Engine;
 use super::{Importer, depth_shared_without, other_terms, other_terms_without, trade_cost};
