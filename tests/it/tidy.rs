@@ -192,8 +192,9 @@ fn direct_world_writes(text: &str) -> Vec<String> {
 fn world_state_changes_only_through_apply() {
     let mut offenders = Vec::new();
     for (path, text) in sources() {
-        // `World::apply` itself, and the builder's `World::new`, live here.
-        if path.replace('\\', "/").ends_with("model/world.rs") {
+        // `World::apply` itself lives in model/world.rs; a file that declares a `World`
+        // of its own (the plot tests' replay fixture) is about another type.
+        if path.replace('\\', "/").ends_with("model/world.rs") || text.contains("struct World ") {
             continue;
         }
         for hit in direct_world_writes(&text) {
