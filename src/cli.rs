@@ -11,13 +11,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::Scenario;
-use crate::metrics::Outcome;
-use crate::model::StopReason;
-use crate::output::{Manifest, check_target, run_files, write_dir_atomically};
-use crate::rng::RNG_ALGORITHM;
-use crate::runner::run_worlds;
-use crate::scheduler::WorldResult;
+use blocs::config::Scenario;
+use blocs::metrics::Outcome;
+use blocs::model::StopReason;
+use blocs::output::{Manifest, check_target, run_files, write_dir_atomically};
+use blocs::rng::RNG_ALGORITHM;
+use blocs::runner::run_worlds;
+use blocs::scheduler::WorldResult;
 
 mod reproduce;
 mod sweep;
@@ -161,18 +161,18 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
             anyhow::ensure!(worlds >= 1, "--worlds 0: must be at least 1");
             let seed = seed.unwrap_or(scenario.seed);
             let results: Vec<_> = (0..u64::from(worlds))
-                .map(|w| crate::calibrate::calibrate(&spec, seed, w))
+                .map(|w| blocs::calibrate::calibrate(&spec, seed, w))
                 .collect();
             println!(
                 "blocs calibrate: scenario `{}`, seed {seed}: best responses at tick 0, nothing applied",
                 scenario.name
             );
-            print!("{}", crate::calibrate::report(&results, list));
+            print!("{}", blocs::calibrate::report(&results, list));
             Ok(())
         }
         Command::Check { scenarios } => {
             for path in scenarios {
-                let scenario = Scenario::load(&path)?;
+                let scenario = blocs::input::read_scenario(&path)?;
                 scenario.validate(&path)?;
                 println!("{}: ok ({})", path.display(), scenario.name);
             }
@@ -184,9 +184,9 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
 /// Loads a scenario file (or the built-in default) and validates it.
 pub fn load_scenario(
     path: Option<&Path>,
-) -> anyhow::Result<(Scenario, crate::model::WorldSpec, String)> {
+) -> anyhow::Result<(Scenario, blocs::model::WorldSpec, String)> {
     let (scenario, label) = match path {
-        Some(p) => (Scenario::load(p)?, p.display().to_string()),
+        Some(p) => (blocs::input::read_scenario(p)?, p.display().to_string()),
         None => (Scenario::builtin_default(), "built-in default".to_string()),
     };
     let spec = scenario.validate(Path::new(&label))?;
@@ -246,10 +246,10 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
 
 /// Draws the figures (all, or one) and, for all, the HTML report.
 fn draw(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = crate::plot::plot_dir(dir, only)
+    let mut files = blocs::plot::plot_dir(dir, only)
         .with_context(|| format!("drawing figures of {}", dir.display()))?;
     if only.is_none() {
-        let report = crate::plot::write_report(dir)
+        let report = blocs::plot::write_report(dir)
             .with_context(|| format!("writing the report of {}", dir.display()))?;
         files.push(report);
     }
@@ -417,11 +417,10 @@ impl Progress {
     }
 }
 
-/// The Krugman provinces scenario, run through the scheduler for the dynamic docking table.
-const KRUGMAN_PROVINCES: &str = include_str!("../experiments/docking/krugman_provinces.ron");
-
 fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Result<()> {
-    use crate::docking::{EXPERIMENTS, run_docking};
+    use blocs::docking::figures::draw_docking;
+    use blocs::docking::scheduler::krugman_in_scheduler;
+    use blocs::docking::{EXPERIMENTS, run_docking};
     let names: Vec<&str> = match name {
         Some(n) => vec![n],
         None => EXPERIMENTS.to_vec(),
@@ -436,7 +435,7 @@ fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Re
         if n == "krugman1991" {
             report
                 .tables
-                .push(("scheduler_dynamics".into(), krugman_in_scheduler()?));
+                .push(("scheduler_dynamics".into(), krugman_in_scheduler()));
         }
         println!("== {n}");
         for row in &report.rows {
@@ -474,96 +473,5 @@ fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Re
         "blocs dock: {passed} checks passed, {failed} not reproduced; results in {}",
         root.display()
     );
-    Ok(())
-}
-
-/// Runs 12 Krugman provinces through the scheduler's own join rules, 4 seeds.
-fn krugman_in_scheduler() -> anyhow::Result<Vec<Vec<String>>> {
-    let scenario = Scenario::parse(
-        KRUGMAN_PROVINCES,
-        Path::new("experiments/docking/krugman_provinces.ron"),
-    )?;
-    let spec = scenario.validate(Path::new("experiments/docking/krugman_provinces.ron"))?;
-    let results = run_worlds(&spec, scenario.seed, 4, 0, &|| {})?;
-    let mut rows = vec![vec![
-        "world".to_string(),
-        "stop".into(),
-        "tick".into(),
-        "bloc_sizes".into(),
-    ]];
-    for r in results {
-        let mut sizes: Vec<usize> = r
-            .world
-            .agreements
-            .iter()
-            .filter(|a| a.is_live())
-            .map(|a| a.members().len())
-            .collect();
-        let covered: usize = sizes.iter().sum();
-        sizes.extend(std::iter::repeat_n(1, r.world.n() - covered));
-        sizes.sort_unstable_by(|a, b| b.cmp(a));
-        let text = sizes
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        rows.push(vec![
-            r.world_index.to_string(),
-            r.stop_reason.as_str().into(),
-            r.stop_tick.to_string(),
-            format!("{{{text}}}"),
-        ]);
-    }
-    Ok(rows)
-}
-
-fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> anyhow::Result<()> {
-    use crate::plot::lines::{line_chart, table_series};
-    let table = |t: &str| {
-        report
-            .tables
-            .iter()
-            .find(|x| x.0 == t)
-            .map(|x| table_series(&x.1))
-    };
-    let fig = dir.join("figures");
-    match name {
-        "krugman1991" => {
-            if let Some(s) = table("welfare_vs_blocs") {
-                line_chart(
-                    &fig,
-                    "welfare_vs_blocs",
-                    "Krugman (1991): world welfare and the number of blocs",
-                    "symmetric CES blocs at Nash tariffs; 1 = world free trade",
-                    ("number of blocs B", "world welfare / free trade"),
-                    &s,
-                )?;
-            }
-            if let Some(s) = table("nash_tariffs") {
-                line_chart(
-                    &fig,
-                    "nash_tariffs",
-                    "Krugman (1991): Nash external tariffs",
-                    "each bloc's optimal tariff given the others'",
-                    ("number of blocs B", "ad valorem tariff"),
-                    &s,
-                )?;
-            }
-        }
-        "krishna1998" => {
-            if let Some(s) = table("tariff_sweep") {
-                let keep: Vec<_> = s.into_iter().filter(|x| x.0.starts_with("gain_")).collect();
-                line_chart(
-                    &fig,
-                    "gains_vs_tariff",
-                    "Krishna (1998): does an FTA block multilateral free trade?",
-                    "member firm's profit gain, 3 Cournot countries",
-                    ("external tariff", "profit gain"),
-                    &keep,
-                )?;
-            }
-        }
-        _ => {}
-    }
     Ok(())
 }

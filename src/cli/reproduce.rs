@@ -1,6 +1,6 @@
 //! `blocs reproduce`: runs the seed-text experiments (`experiments/eNN_*/`) through the
 //! sweep library, draws their figures and report, evaluates each folder's check and
-//! prints one table; the statistics are in `crate::reproduce`.
+//! prints one table; the statistics are in `blocs::reproduce`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -8,8 +8,8 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::draw;
-use crate::reproduce::{self, Entry, Expected, check_csv, check_md, table_row};
-use crate::sweep::{Options, sweep};
+use blocs::reproduce::{self, Entry, Expected, check_csv, check_md, table_row};
+use blocs::sweep::{Options, sweep};
 
 /// Arguments of `blocs reproduce`.
 #[derive(Debug, clap::Args)]
@@ -89,7 +89,7 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
             draw(&out, None)?;
             // The sweep draws phase diagrams for two-field grids; slice three-field ones.
             for slice in reproduce::phase_slices(&out, &plan.fields)? {
-                crate::plot::plot_dir(&slice, Some("phase"))
+                blocs::plot::plot_dir(&slice, Some("phase"))
                     .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
             }
         }

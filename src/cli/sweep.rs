@@ -1,5 +1,5 @@
 //! `blocs sweep`, `blocs merge` and `blocs run --from-sweep`: the command-line side of
-//! sweeps (arguments, progress, the summary line); the work is in `crate::sweep`.
+//! sweeps (arguments, progress, the summary line); the work is in `blocs::sweep`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -7,12 +7,12 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::{Progress, RunArgs, draw, print_summary};
-use crate::output::{Manifest, check_target, run_files, write_dir_atomically};
-use crate::rng::RNG_ALGORITHM;
-use crate::scheduler::run_world;
-use crate::sweep::experiment::Plan;
-use crate::sweep::files::{Shard, SweepManifest, merge, partial_dir};
-use crate::sweep::{Event, Options, sweep};
+use blocs::output::{Manifest, check_target, run_files, write_dir_atomically};
+use blocs::rng::RNG_ALGORITHM;
+use blocs::scheduler::run_world;
+use blocs::sweep::experiment::Plan;
+use blocs::sweep::files::{Shard, SweepManifest, merge, partial_dir};
+use blocs::sweep::{Event, Options, sweep};
 
 /// Arguments of `blocs sweep`.
 #[derive(Debug, clap::Args)]

@@ -14,7 +14,7 @@
 //!
 //! - this file: the policy aggregates ([`Policy`]), trade costs ([`tariff`], [`ntb`],
 //!   `Importer::cost`), the payoff terms ([`Terms`]) computed from scratch, and the
-//!   [`TradeModel`] interface;
+//!   gravity module behind the [`TradeModel`] interface (the others are in `crate::trade`);
 //! - `state.rs`: the [`Engine`] struct, the committed caches and how one row of them is
 //!   computed and summed; the buffers trials reuse;
 //! - `trial.rs`: [`Engine::deltas_until`], which sends each move to the cheapest exact
@@ -43,6 +43,7 @@ mod trial_general;
 mod trial_m;
 mod trial_pairwise;
 
+pub use crate::trade::TradeModel;
 pub use state::Engine;
 
 /// Tariff-relevant aggregates of a world's state (ODD.md section 7.1).
@@ -298,17 +299,6 @@ impl Terms {
     }
 }
 
-/// A trade module: the part of payoffs that depends on trade costs.
-///
-/// The gravity module is built in and evaluated incrementally by [`Engine`]; other
-/// modules (the docking models) implement this trait and are evaluated from scratch.
-pub trait TradeModel: Send + Sync + std::fmt::Debug {
-    /// The module's name, as written into manifests.
-    fn name(&self) -> &'static str;
-    /// The trade payoff (what gravity calls C + X + R − L) of every country.
-    fn trade_payoffs(&self, world: &World, params: &Params, out: &mut [f64]);
-}
-
 /// The gravity module of ODD.md section 7.2, evaluated from scratch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GravityModel;
@@ -375,7 +365,7 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
 ///
 /// Under a docking trade module, the module's trade payoff is reported as `consumer`.
 pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
-    let mut terms = match crate::docking::trade::model_for(&params.trade) {
+    let mut terms = match crate::trade::model_for(&params.trade) {
         None => trade_terms_from_scratch(world, params),
         Some(model) => {
             let mut trade = vec![0.0; world.n()];

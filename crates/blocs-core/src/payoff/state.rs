@@ -256,7 +256,7 @@ impl Engine {
             exit_row: None,
             lone_gravity: vec![0.0; n],
             lone_gravity_valid: false,
-            custom_model: crate::docking::trade::model_for(&params.trade),
+            custom_model: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
                 row_slot: vec![NONE; n],
