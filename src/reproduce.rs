@@ -457,15 +457,29 @@ pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>)
     Ok((ga, gb))
 }
 
+/// A group with too few worlds for its interval.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("group {group} has {worlds} worlds with a value; the interval needs {needed}")]
+pub struct TooFewWorlds {
+    /// The group's name.
+    pub group: String,
+    /// Its worlds with a value.
+    pub worlds: u64,
+    /// The fewest the interval needs.
+    pub needed: u64,
+}
+
 /// Evaluates a check on its groups.
-pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, String> {
+pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, TooFewWorlds> {
     let na = a.values.len() as u64;
     let nb = b.map_or(0, |g| g.values.len() as u64);
     let need = |n: u64, g: &str, min: u64| {
         if n < min {
-            Err(format!(
-                "group {g} has {n} worlds with a value; the interval needs {min}"
-            ))
+            Err(TooFewWorlds {
+                group: g.to_string(),
+                worlds: n,
+                needed: min,
+            })
         } else {
             Ok(())
         }

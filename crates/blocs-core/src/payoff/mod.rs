@@ -263,6 +263,18 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     }
 }
 
+/// A committed utility that differs from its from-scratch value: a bug in the engine.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("country {country}: incremental U {incremental} vs from scratch {scratch}")]
+pub struct Divergence {
+    /// The country.
+    pub country: usize,
+    /// Its committed utility.
+    pub incremental: f64,
+    /// Its utility computed from scratch.
+    pub scratch: f64,
+}
+
 /// The payoff terms of one country (ODD.md section 7.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Terms {
@@ -299,7 +311,7 @@ impl Terms {
     }
 }
 
-/// The gravity module of ODD.md section 7.2, evaluated from scratch.
+/// The gravity module of ODD.md sections 7.1 and 7.2, evaluated from scratch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GravityModel;
 

@@ -3,8 +3,8 @@
 //! reuse. Everything here describes the world as committed; trials never write it.
 
 use super::{
-    Importer, Policy, TradeModel, attenuation, compliance_of, g_share, gravity_weight, ideal_sums,
-    other_terms, payoffs_from_scratch, trade_cost, trade_terms,
+    Divergence, Importer, Policy, TradeModel, attenuation, compliance_of, g_share, gravity_weight,
+    ideal_sums, other_terms, payoffs_from_scratch, trade_cost, trade_terms,
 };
 use crate::model::{Op, Params, World};
 
@@ -477,14 +477,16 @@ impl Engine {
     }
 
     /// Compares every committed cache with a from-scratch computation.
-    pub fn check_against_scratch(&self, world: &World, params: &Params) -> Result<(), String> {
+    pub fn check_against_scratch(&self, world: &World, params: &Params) -> Result<(), Divergence> {
         let scratch = payoffs_from_scratch(world, params);
         for (i, t) in scratch.iter().enumerate() {
             let (a, b) = (t.total(), self.utility[i]);
             if (a - b).abs() > 1e-9 * (1.0 + a.abs()) {
-                return Err(format!(
-                    "country {i}: incremental U {b} vs from scratch {a}"
-                ));
+                return Err(Divergence {
+                    country: i,
+                    incremental: b,
+                    scratch: a,
+                });
             }
         }
         Ok(())
