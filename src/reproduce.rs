@@ -653,46 +653,52 @@ pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<PathBuf>, Check
     let Some(col) = header.iter().position(|h| h == fields[0]) else {
         return Err(file_err(&path, format!("no column `{}`", fields[0])));
     };
-    let drop = |r: &csv::StringRecord| -> Vec<String> {
-        r.iter()
-            .enumerate()
-            .filter(|(i, _)| *i != col)
-            .map(|(_, s)| s.to_string())
-            .collect()
-    };
+    // Each slice keeps the fixed column (plots name it in the subtitle) and the sweep's
+    // manifest (so figures carry the experiment's name, not the folder's).
+    let keep = |r: &csv::StringRecord| -> Vec<String> { r.iter().map(str::to_string).collect() };
     let mut slices: Vec<(String, Vec<Vec<String>>)> = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| file_err(&path, e))?;
         let value = row.get(col).unwrap_or_default().to_string();
         match slices.iter_mut().find(|(v, _)| *v == value) {
-            Some((_, rows)) => rows.push(drop(&row)),
-            None => slices.push((value, vec![drop(&row)])),
+            Some((_, rows)) => rows.push(keep(&row)),
+            None => slices.push((value, vec![keep(&row)])),
         }
     }
+    // `Supermajority(0.5)` becomes `Supermajority-0.5`: readable, and safe on every system.
     let safe = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                    c
-                } else {
-                    '_'
+        let mut out = String::new();
+        for c in s.chars() {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                out.push(c);
+            } else if c == '(' || c == ',' || c == ' ' {
+                if !out.ends_with('-') {
+                    out.push('-');
                 }
-            })
-            .collect()
+            } else if c != ')' {
+                out.push('_');
+            }
+        }
+        out.trim_end_matches('-').to_owned()
     };
+    let manifest = std::fs::read(dir.join("manifest.ron")).ok();
     let root = dir.join(format!("phase_by_{}", safe(&fields[0])));
     let mut out = Vec::new();
     for (value, rows) in slices {
         let d = root.join(safe(&value));
         std::fs::create_dir_all(&d).map_err(|e| file_err(&d, e))?;
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(drop(&header)).map_err(|e| file_err(&d, e))?;
+        w.write_record(&header).map_err(|e| file_err(&d, e))?;
         for r in rows {
             w.write_record(&r).map_err(|e| file_err(&d, e))?;
         }
         let bytes = w.into_inner().map_err(|e| file_err(&d, e.error()))?;
         let p = d.join("points.csv");
         std::fs::write(&p, bytes).map_err(|e| file_err(&p, e))?;
+        if let Some(m) = &manifest {
+            let p = d.join("manifest.ron");
+            std::fs::write(&p, m).map_err(|e| file_err(&p, e))?;
+        }
         out.push(d);
     }
     Ok(out)

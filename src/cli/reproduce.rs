@@ -85,14 +85,6 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
             command_line: argv.to_vec(),
         };
         sweep(&plan, &opts, &mut |_| {}).with_context(|| format!("sweep {}", entry.name))?;
-        if !args.no_plots {
-            draw(&out, None)?;
-            // The sweep draws phase diagrams for two-field grids; slice three-field ones.
-            for slice in reproduce::phase_slices(&out, &plan.fields)? {
-                blocs::plot::plot_dir(&slice, Some("phase"))
-                    .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
-            }
-        }
         let (a, b) = reproduce::gather(&check, &out.join("worlds.csv"))?;
         let verdict = reproduce::evaluate(&check, &a, b.as_ref())
             .map_err(|e| anyhow::anyhow!("{}: {e}", entry.dir.join("check.ron").display()))?;
@@ -102,6 +94,23 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
         ] {
             let path = out.join(file);
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        // The report quotes the claim's source passage from the experiment's README.
+        let readme = entry.dir.join("README.md");
+        if readme.is_file() {
+            let path = out.join("experiment.md");
+            std::fs::copy(&readme, &path)
+                .with_context(|| format!("copying {} to {}", readme.display(), path.display()))?;
+        }
+        // Drawn after check.csv exists, so the report can lead with the verdict.
+        if !args.no_plots {
+            // The sweep draws phase diagrams for two-field grids; slice three-field ones,
+            // before the report, which shows the slices' phase maps.
+            for slice in reproduce::phase_slices(&out, &plan.fields)? {
+                blocs::plot::plot_dir(&slice, Some("phase"))
+                    .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
+            }
+            draw(&out, None)?;
         }
         println!(
             "{}   ({} worlds, {:.1} s)",
