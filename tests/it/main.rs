@@ -3,12 +3,14 @@
 mod cli;
 mod configs;
 mod determinism;
+mod discover;
 mod docking;
 mod golden;
 mod patterns;
 mod payoffs;
 mod properties;
 mod reproduce;
+mod salib;
 mod sweep;
 mod sweep_analysis;
 mod tidy;
