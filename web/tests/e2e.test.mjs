@@ -182,16 +182,21 @@ test('world2025 map animates (frames per second measured while it runs)', async 
   // One tick per frame: each frame steps the 198-country world once and redraws the map.
   await page.$eval('#speed', (s) => { s.value = '3'; s.dispatchEvent(new Event('input')); });
   await page.click('#play');
+  // Frames drawn per second while the world runs (sampled once per frame, up to 0.5 s or
+  // until it stops); how fast depends on the machine's load, so it is reported, not asserted.
   const fps = await page.evaluate(() => new Promise((resolve) => {
-    setTimeout(() => {
-      const d0 = window.blocsPage.drawn, t0 = performance.now();
-      setTimeout(() => resolve((window.blocsPage.drawn - d0) * 1000 / (performance.now() - t0)), 500);
-    }, 100);
+    const p = window.blocsPage;
+    const d0 = p.drawn, t0 = performance.now();
+    let d1 = d0, t1 = t0;
+    const tick = () => {
+      if (!p.app.stopped()) { d1 = p.drawn; t1 = performance.now(); }
+      if (p.app.stopped() || t1 - t0 >= 500) resolve((d1 - d0) * 1000 / Math.max(1, t1 - t0));
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
   }));
-  const running = await page.evaluate(() => !window.blocsPage.app.stopped());
-  await page.click('#play');
+  await page.evaluate(() => { if (window.blocsPage.playing) document.getElementById('play').click(); });
   measured.world2025_fps = Math.round(fps * 10) / 10;
-  assert.ok(running, 'measured while the world was still running');
   assert.ok(fps > 0);
   await page.mouse.move(0, 0);
   const box = await page.locator('#world').boundingBox();
