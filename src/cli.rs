@@ -14,11 +14,12 @@ use clap::{Parser, Subcommand};
 use crate::config::Scenario;
 use crate::metrics::Outcome;
 use crate::model::StopReason;
-use crate::output::{Manifest, check_target, run_files, write_dir_atomically};
+use crate::output::{Manifest, RunWriter, Staging, check_target, run_rows};
 use crate::rng::RNG_ALGORITHM;
-use crate::runner::run_worlds;
+use crate::runner::{run_in_order, run_worlds};
 use crate::scheduler::WorldResult;
 
+mod limits;
 mod reproduce;
 mod sweep;
 
@@ -118,7 +119,18 @@ pub struct RunArgs {
     pub world: Option<u64>,
 }
 
-/// Runs the command line; returns the process exit code.
+/// What a command that ran to its end found: exit code 0, or 1 when a check it ran did
+/// not reproduce. Every error (bad arguments or input, a failed write) is exit code 2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Everything asked for was done (and every check passed).
+    Done,
+    /// The command ran, but a check it ran did not reproduce.
+    NotReproduced,
+}
+
+/// Runs the command line; returns the process exit code: 0 success, 1 a check ran and did
+/// not reproduce, 2 a usage or input error (README, Command line).
 pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCode {
     let args: Vec<String> = args.into_iter().collect();
     let cli = match Cli::try_parse_from(&args) {
@@ -130,26 +142,45 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCo
         }
     };
     match dispatch(cli, &args) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(Verdict::Done) => std::process::ExitCode::SUCCESS,
+        Ok(Verdict::NotReproduced) => std::process::ExitCode::from(1),
         Err(err) => {
-            eprintln!("blocs: error: {err:#}");
+            eprintln!("blocs: error: {}", error_text(&err));
             std::process::ExitCode::from(2)
         }
     }
 }
 
-fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
+/// The error and its causes on one line, each said once: many errors already quote their
+/// cause, which `{:#}` would print a second time.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let c = cause.to_string();
+        if text.contains(&c) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&c);
+    }
+    text
+}
+
+fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
+    let done = |r: anyhow::Result<()>| r.map(|()| Verdict::Done);
     match cli.command {
-        Command::Run(run) if run.from_sweep.is_some() => sweep::cmd_run_from_sweep(run, args),
-        Command::Run(run) => cmd_run(run, args),
-        Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force),
-        Command::Sweep(sweep) => sweep::cmd_sweep(sweep, args),
-        Command::Merge(merge) => sweep::cmd_merge(merge, args),
+        Command::Run(run) if run.from_sweep.is_some() => done(sweep::cmd_run_from_sweep(run, args)),
+        Command::Run(run) => done(cmd_run(run, args)),
+        Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force, args),
+        Command::Sweep(sweep) => done(sweep::cmd_sweep(sweep, args)),
+        Command::Merge(merge) => done(sweep::cmd_merge(merge, args)),
         Command::Reproduce(r) => reproduce::cmd_reproduce(r, args),
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;
             println!("blocs plot: {} files in {}", files.len(), dir.display());
-            Ok(())
+            Ok(Verdict::Done)
         }
         Command::Calibrate {
             scenario,
@@ -159,6 +190,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
         } => {
             let (scenario, spec, _) = load_scenario(scenario.as_deref())?;
             anyhow::ensure!(worlds >= 1, "--worlds 0: must be at least 1");
+            limits::check_worlds("--worlds", u64::from(worlds))?;
             let seed = seed.unwrap_or(scenario.seed);
             let results: Vec<_> = (0..u64::from(worlds))
                 .map(|w| crate::calibrate::calibrate(&spec, seed, w))
@@ -168,17 +200,49 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<()> {
                 scenario.name
             );
             print!("{}", crate::calibrate::report(&results, list));
-            Ok(())
+            Ok(Verdict::Done)
         }
         Command::Check { scenarios } => {
             for path in scenarios {
-                let scenario = Scenario::load(&path)?;
-                scenario.validate(&path)?;
-                println!("{}: ok ({})", path.display(), scenario.name);
+                println!("{}: ok ({})", path.display(), check_file(&path)?);
             }
-            Ok(())
+            Ok(Verdict::Done)
         }
     }
+}
+
+/// Validates a scenario or an experiment file (told apart by an experiment's `design`);
+/// returns what it is.
+fn check_file(path: &Path) -> anyhow::Result<String> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if looks_like_experiment(&text) {
+        let plan = crate::sweep::experiment::Plan::load(path)?;
+        return Ok(format!(
+            "experiment `{}`: {} points × {} replications = {} worlds",
+            plan.name,
+            plan.points,
+            plan.replications,
+            plan.worlds()
+        ));
+    }
+    let scenario = Scenario::parse(&text, path)?;
+    scenario.validate(path)?;
+    Ok(scenario.name)
+}
+
+/// Whether RON text is an experiment: it has a top-level `design` or `base` field, which
+/// no scenario has.
+fn looks_like_experiment(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        ["design", "base", "replications", "bootstrap"]
+            .iter()
+            .any(|f| {
+                l.strip_prefix(f)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            })
+    })
 }
 
 /// Loads a scenario file (or the built-in default) and validates it.
@@ -200,30 +264,50 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
     }
     if let Some(w) = args.worlds {
         anyhow::ensure!(w >= 1, "--worlds 0: must be at least 1");
+        limits::check_worlds("--worlds", u64::from(w))?;
         scenario.worlds = w;
     }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("output").join(&scenario.name));
-    check_target(&out, args.force)?;
-    let threads = if args.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        args.threads
+    let out = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            crate::output::check_name("the scenario's `name`", &scenario.name)?;
+            Path::new("output").join(&scenario.name)
+        }
     };
+    check_target(&out, args.force)?;
+    let threads = limits::threads("--threads", args.threads)?;
+    limits::check_memory(&scenario, &spec, threads)?;
     let worlds = u64::from(scenario.worlds);
     let start = Instant::now();
-    let progress = Progress::new(worlds, args.quiet);
-    let results = run_worlds(&spec, scenario.seed, worlds, threads, &|| progress.tick())?;
+    let staging = Staging::new(&out, args.force)?;
+    let with_g = scenario.public_goods.is_some();
+    let mut writer = RunWriter::create(staging.path(), with_g)?;
+    let progress = Progress::new(worlds, scenario.max_ticks, args.quiet);
+    let mut summary = RunSummary::default();
+    let format = |r: WorldResult| (run_rows(&r), WorldDigest::of(&r));
+    run_in_order(
+        &spec,
+        scenario.seed,
+        0..worlds,
+        threads,
+        &format,
+        &|world, tick| progress.tick_of(world, tick),
+        |_, (rows, digest)| {
+            writer.push(&rows)?;
+            summary.add(digest);
+            progress.tick();
+            Ok::<(), crate::output::OutputError>(())
+        },
+    )??;
     progress.finish();
+    writer.close()?;
     let manifest = Manifest {
         blocs_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: label,
         master_seed: scenario.seed,
         worlds,
         rng: RNG_ALGORITHM.to_string(),
-        trade_model: "Gravity".to_string(),
+        trade_model: crate::output::trade_model_name(&spec.params.trade).to_string(),
         threads,
         command_line: argv.to_vec(),
         created_unix: std::time::SystemTime::now()
@@ -231,17 +315,20 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
             .map_or(0, |d| d.as_secs()),
         scenario: scenario.clone(),
     };
-    let files = run_files(&manifest, &results)?;
-    write_dir_atomically(&out, args.force, &files)
-        .with_context(|| format!("writing results of {}", scenario.name))?;
+    staging.write("manifest.ron", manifest.to_ron().as_bytes())?;
+    // Figures and report go in before the rename: a result folder is complete or absent.
     if !args.no_plots {
-        draw(&out, None)?;
+        draw(staging.path(), None)
+            .with_context(|| format!("drawing the results of {}", out.display()))?;
     }
+    staging
+        .publish(args.force)
+        .with_context(|| format!("writing results of {}", scenario.name))?;
     if !args.quiet {
         let secs = start.elapsed().as_secs_f64();
-        print_summary(&scenario, &results, threads, secs, &out);
+        print_summary(&scenario, &summary, threads, secs, &out);
     }
-    Ok(())
+    summary.solver_failures(&out)
 }
 
 /// Draws the figures (all, or one) and, for all, the HTML report.
@@ -256,90 +343,191 @@ fn draw(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn print_summary(s: &Scenario, results: &[WorldResult], threads: usize, secs: f64, out: &Path) {
+/// What the printed summary needs of one world (its state is on disk already).
+#[derive(Clone, Debug)]
+pub(crate) struct WorldDigest {
+    world: u64,
+    outcome: Outcome,
+    stop_reason: StopReason,
+    stop_tick: u32,
+    last: crate::metrics::Metrics,
+}
+
+impl WorldDigest {
+    pub(crate) fn of(r: &WorldResult) -> WorldDigest {
+        WorldDigest {
+            world: r.world_index,
+            outcome: r.outcome,
+            stop_reason: r.stop_reason,
+            stop_tick: r.stop_tick,
+            last: r.last().clone(),
+        }
+    }
+}
+
+/// The metrics whose means over worlds the summary prints.
+const SUMMARY_MEANS: [&str; 9] = [
+    "m_share",
+    "e_m",
+    "t_m",
+    "coverage",
+    "overlap",
+    "free_share",
+    "effective_blocs",
+    "bloc_wall",
+    "agreements",
+];
+
+const STOPS: [StopReason; 4] = [
+    StopReason::Converged,
+    StopReason::Cycling,
+    StopReason::MaxTicks,
+    StopReason::SolverFailed,
+];
+
+/// The printed summary of a run, accumulated world by world in world order (so its sums
+/// are the same for any thread count), in memory that does not grow with the worlds.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RunSummary {
+    worlds: u64,
+    first: Option<WorldDigest>,
+    classes: [u64; 5],
+    stops: [u64; 4],
+    tick_sum: f64,
+    sums: [f64; 9],
+    failed: Vec<(u64, u32)>,
+}
+
+impl RunSummary {
+    pub(crate) fn add(&mut self, d: WorldDigest) {
+        self.worlds += 1;
+        if let Some(k) = Outcome::ALL.iter().position(|c| *c == d.outcome) {
+            self.classes[k] += 1;
+        }
+        if let Some(k) = STOPS.iter().position(|s| *s == d.stop_reason) {
+            self.stops[k] += 1;
+        }
+        if d.stop_reason == StopReason::SolverFailed && self.failed.len() < 10 {
+            self.failed.push((d.world, d.stop_tick));
+        }
+        self.tick_sum += f64::from(d.stop_tick);
+        for (sum, m) in self.sums.iter_mut().zip(SUMMARY_MEANS) {
+            *sum += d.last.get(m).unwrap_or(f64::NAN);
+        }
+        if self.first.is_none() {
+            self.first = Some(d);
+        }
+    }
+
+    /// An error if a world's trade module failed to solve (after the results are written,
+    /// so that what happened can be read).
+    pub(crate) fn solver_failures(&self, out: &Path) -> anyhow::Result<()> {
+        let failed = self.stops[3];
+        if failed == 0 {
+            return Ok(());
+        }
+        let list: Vec<String> = self
+            .failed
+            .iter()
+            .map(|(w, t)| format!("world {w} at tick {t}"))
+            .collect();
+        anyhow::bail!(
+            "the trade module's solver did not converge in {failed} world{} ({}{}): those worlds stopped there with stop_reason SolverFailed; results in {} (ODD.md, 7.5)",
+            if failed == 1 { "" } else { "s" },
+            list.join(", "),
+            if failed as usize > list.len() {
+                ", …"
+            } else {
+                ""
+            },
+            out.display()
+        )
+    }
+}
+
+/// `x` to `decimals` places, without the sign of a value that rounds to zero (`-0.000`).
+pub(crate) fn fixed(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => text,
+    }
+}
+
+/// A share in percent for an interval end: whole percents, but tenths below 1 %, so that
+/// a small upper bound does not print as `0%`.
+fn percent(x: f64) -> String {
+    let p = 100.0 * x;
+    if p > 0.0 && p < 1.0 {
+        fixed(p, 1)
+    } else {
+        fixed(p, 0)
+    }
+}
+
+pub(crate) fn print_summary(s: &Scenario, r: &RunSummary, threads: usize, secs: f64, out: &Path) {
     println!(
         "blocs run: scenario `{}`, seed {}, {} world{} on {threads} thread{} in {secs:.2} s",
         s.name,
         s.seed,
-        results.len(),
-        if results.len() == 1 { "" } else { "s" },
+        r.worlds,
+        if r.worlds == 1 { "" } else { "s" },
         if threads == 1 { "" } else { "s" },
     );
-    if let [r] = results {
-        let m = r.last();
+    if let (1, Some(d)) = (r.worlds, &r.first) {
+        let m = &d.last;
         println!(
             "  outcome {} ({} at tick {})",
-            r.outcome.as_str(),
-            r.stop_reason.as_str(),
-            r.stop_tick
+            d.outcome.as_str(),
+            d.stop_reason.as_str(),
+            d.stop_tick
         );
         println!(
-            "  m_share {:.3}  e_M {:.3}  t_M {:.3}  coverage {:.3}  free_share {:.3}  effective_blocs {:.2}  bloc_wall {:.3}  agreements {}  rounds {}/{} passed",
-            m.m_share,
-            m.e_m,
-            m.t_m,
-            m.coverage,
-            m.free_share,
-            m.effective_blocs,
-            m.bloc_wall,
+            "  m_share {}  e_M {}  t_M {}  coverage {}  free_share {}  effective_blocs {}  bloc_wall {}  agreements {}  rounds {}/{} passed",
+            fixed(m.m_share, 3),
+            fixed(m.e_m, 3),
+            fixed(m.t_m, 3),
+            fixed(m.coverage, 3),
+            fixed(m.free_share, 3),
+            fixed(m.effective_blocs, 2),
+            fixed(m.bloc_wall, 3),
             m.agreements,
             m.rounds_passed,
             m.rounds_passed + m.rounds_failed
         );
     } else {
-        let n = results.len() as f64;
+        let n = r.worlds as f64;
         let classes: Vec<String> = Outcome::ALL
             .iter()
-            .map(|c| {
-                let k = results.iter().filter(|r| r.outcome == *c).count();
-                let (lo, hi) = wilson_interval(k as u64, results.len() as u64);
+            .zip(r.classes)
+            .map(|(c, k)| {
+                let (lo, hi) = wilson_interval(k, r.worlds);
                 format!(
-                    "{} {k} ({:.0}%, 95% CI {:.0}–{:.0}%)",
+                    "{} {k} ({}%, 95% CI {}–{}%)",
                     c.as_str(),
-                    100.0 * k as f64 / n,
-                    100.0 * lo,
-                    100.0 * hi
+                    fixed(100.0 * k as f64 / n, 0),
+                    percent(lo),
+                    percent(hi)
                 )
             })
             .collect();
         println!("  outcomes: {}", classes.join(", "));
-        let stops: Vec<String> = [
-            StopReason::Converged,
-            StopReason::Cycling,
-            StopReason::MaxTicks,
-        ]
-        .iter()
-        .map(|s| {
-            format!(
-                "{} {}",
-                s.as_str(),
-                results.iter().filter(|r| r.stop_reason == *s).count()
-            )
-        })
-        .collect();
-        let mean_tick = results.iter().map(|r| f64::from(r.stop_tick)).sum::<f64>() / n;
-        println!("  stopped: {} (mean tick {mean_tick:.1})", stops.join(", "));
-        let mean = |name: &str| {
-            results
-                .iter()
-                .map(|r| r.last().get(name).unwrap_or(f64::NAN))
-                .sum::<f64>()
-                / n
-        };
-        let means: Vec<String> = [
-            "m_share",
-            "e_m",
-            "t_m",
-            "coverage",
-            "overlap",
-            "free_share",
-            "effective_blocs",
-            "bloc_wall",
-            "agreements",
-        ]
-        .iter()
-        .map(|m| format!("{m} {:.3}", mean(m)))
-        .collect();
+        let stops: Vec<String> = STOPS
+            .iter()
+            .zip(r.stops)
+            .filter(|(s, k)| **s != StopReason::SolverFailed || *k > 0)
+            .map(|(s, k)| format!("{} {k}", s.as_str()))
+            .collect();
+        println!(
+            "  stopped: {} (mean tick {})",
+            stops.join(", "),
+            fixed(r.tick_sum / n, 1)
+        );
+        let means: Vec<String> = SUMMARY_MEANS
+            .iter()
+            .zip(r.sums)
+            .map(|(m, sum)| format!("{m} {}", fixed(sum / n, 3)))
+            .collect();
         println!("  final metrics, mean over worlds: {}", means.join("  "));
     }
     println!("  results in {}", out.display());
@@ -358,25 +546,38 @@ pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
-/// A progress bar on a terminal, plain periodic lines otherwise.
-struct Progress {
+/// A progress bar on a terminal, plain periodic lines otherwise. Besides finished worlds
+/// it shows the tick a running world has reached, so a slow world is seen to move.
+pub(crate) struct Progress {
     bar: Option<indicatif::ProgressBar>,
     done: AtomicU64,
     total: u64,
+    max_ticks: u32,
     start: Instant,
     last_line: AtomicU64,
+    /// The world and tick last reported by a running world, packed as world << 32 | tick.
+    latest: AtomicU64,
     quiet: bool,
 }
 
+/// Seconds between plain progress lines (and before the first one).
+const LINE_EVERY: u64 = 5;
+
 impl Progress {
-    fn new(total: u64, quiet: bool) -> Progress {
-        let bar = (!quiet && total > 1 && std::io::stderr().is_terminal()).then(|| {
+    pub(crate) fn new(total: u64, max_ticks: u32, quiet: bool) -> Progress {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = indicatif::ProgressBar::new(total);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{bar:40} {pos}/{len} worlds  {per_sec}  ETA {eta}",
+                    "{bar:40} {pos}/{len} worlds  {rate}  ETA {eta}  {msg}",
                 )
-                .expect("a valid template"),
+                .expect("a valid template")
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{}", rate_text(state.per_sec()));
+                    },
+                ),
             );
             bar
         });
@@ -384,43 +585,100 @@ impl Progress {
             bar,
             done: AtomicU64::new(0),
             total,
+            max_ticks,
             start: Instant::now(),
             last_line: AtomicU64::new(0),
+            latest: AtomicU64::new(u64::MAX),
             quiet,
         }
     }
 
-    fn tick(&self) {
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+    /// A world finished.
+    pub(crate) fn tick(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.inc(1);
-        } else if !self.quiet && self.total > 1 {
-            // Plain lines at most every 5 s so logs stay short.
-            let secs = self.start.elapsed().as_secs();
-            let last = self.last_line.load(Ordering::Relaxed);
-            if secs >= last + 5
-                && self
-                    .last_line
-                    .compare_exchange(last, secs, Ordering::Relaxed, Ordering::Relaxed)
-                    .is_ok()
-            {
-                let rate = done as f64 / self.start.elapsed().as_secs_f64();
-                eprintln!("  {done}/{} worlds, {rate:.0} worlds/s", self.total);
-            }
+        }
+        self.line();
+    }
+
+    /// World `world` finished tick `tick` (called from the workers).
+    pub(crate) fn tick_of(&self, world: u64, tick: u32) {
+        if self.quiet {
+            return;
+        }
+        self.latest
+            .store((world << 32) | u64::from(tick), Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            // indicatif redraws at most a few times a second, whatever the calls.
+            bar.set_message(format!("world {world} at tick {tick}/{}", self.max_ticks));
+        } else {
+            self.line();
         }
     }
 
-    fn finish(&self) {
+    /// A plain line at most every 5 s, so logs stay short.
+    fn line(&self) {
+        if self.quiet || self.bar.is_some() {
+            return;
+        }
+        let secs = self.start.elapsed().as_secs();
+        let last = self.last_line.load(Ordering::Relaxed);
+        if secs < last + LINE_EVERY
+            || self
+                .last_line
+                .compare_exchange(last, secs, Ordering::Relaxed, Ordering::Relaxed)
+                .is_err()
+        {
+            return;
+        }
+        let done = self.done.load(Ordering::Relaxed);
+        let rate = done as f64 / self.start.elapsed().as_secs_f64();
+        let latest = self.latest.load(Ordering::Relaxed);
+        let running = if latest == u64::MAX || done == self.total {
+            String::new()
+        } else {
+            format!(
+                "; world {} at tick {}/{}",
+                latest >> 32,
+                latest & 0xffff_ffff,
+                self.max_ticks
+            )
+        };
+        eprintln!(
+            "  {done}/{} worlds, {}{running}",
+            self.total,
+            rate_text(rate).replace("/s", " worlds/s")
+        );
+    }
+
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
     }
 }
 
+/// A rate for people: whole numbers from 10 up, one decimal below.
+fn rate_text(per_sec: f64) -> String {
+    if !per_sec.is_finite() {
+        "–/s".into()
+    } else if per_sec >= 10.0 {
+        format!("{per_sec:.0}/s")
+    } else {
+        format!("{per_sec:.1}/s")
+    }
+}
+
 /// The Krugman provinces scenario, run through the scheduler for the dynamic docking table.
 const KRUGMAN_PROVINCES: &str = include_str!("../experiments/docking/krugman_provinces.ron");
 
-fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Result<()> {
+fn cmd_dock(
+    name: Option<&str>,
+    out: Option<PathBuf>,
+    force: bool,
+    argv: &[String],
+) -> anyhow::Result<Verdict> {
     use crate::docking::{EXPERIMENTS, run_docking};
     let names: Vec<&str> = match name {
         Some(n) => vec![n],
@@ -464,17 +722,51 @@ fn cmd_dock(name: Option<&str>, out: Option<PathBuf>, force: bool) -> anyhow::Re
                 w.into_inner().map_err(|e| e.into_error())?,
             ));
         }
-        let named: Vec<(&str, Vec<u8>)> =
-            files.iter().map(|(a, b)| (a.as_str(), b.clone())).collect();
+        files.push(("manifest.ron".into(), dock_manifest(n, argv).into_bytes()));
         let dir = root.join(n);
-        write_dir_atomically(&dir, force, &named)?;
-        draw_docking(&dir, n, &report)?;
+        let staging = Staging::new(&dir, force)?;
+        for (file, bytes) in &files {
+            staging.write(file, bytes)?;
+        }
+        draw_docking(staging.path(), n, &report)?;
+        staging.publish(force)?;
     }
     println!(
         "blocs dock: {passed} checks passed, {failed} not reproduced; results in {}",
         root.display()
     );
-    Ok(())
+    Ok(if failed == 0 {
+        Verdict::Done
+    } else {
+        Verdict::NotReproduced
+    })
+}
+
+/// What a docking directory's `manifest.ron` records; it also marks the directory as
+/// blocs's own, which `--force` requires before replacing it.
+#[derive(serde::Serialize)]
+struct DockManifest<'a> {
+    blocs_version: &'a str,
+    experiment: &'a str,
+    command_line: &'a [String],
+    created_unix: u64,
+}
+
+fn dock_manifest(name: &str, argv: &[String]) -> String {
+    let manifest = DockManifest {
+        blocs_version: env!("CARGO_PKG_VERSION"),
+        experiment: name,
+        command_line: argv,
+        created_unix: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    let pretty = ron::ser::PrettyConfig::new()
+        .struct_names(false)
+        .indentor("    ".to_string());
+    crate::config::ron_options()
+        .to_string_pretty(&manifest, pretty)
+        .expect("manifests serialise")
 }
 
 /// Runs 12 Krugman provinces through the scheduler's own join rules, 4 seeds.
