@@ -234,15 +234,15 @@ fn check_file(path: &Path) -> anyhow::Result<String> {
 /// Whether RON text is an experiment: it has a top-level `design` or `base` field, which
 /// no scenario has.
 fn looks_like_experiment(text: &str) -> bool {
-    text.lines().any(|l| {
-        let l = l.trim_start();
-        ["design", "base", "replications", "bootstrap"]
-            .iter()
-            .any(|f| {
-                l.strip_prefix(f)
-                    .is_some_and(|r| r.trim_start().starts_with(':'))
+    ["design", "base", "replications", "bootstrap"]
+        .iter()
+        .any(|f| {
+            text.match_indices(f).any(|(at, _)| {
+                let before = text[..at].chars().next_back();
+                before.is_none_or(|c| c == '(' || c == ',' || c.is_whitespace())
+                    && text[at + f.len()..].trim_start().starts_with(':')
             })
-    })
+        })
 }
 
 /// Loads a scenario file (or the built-in default) and validates it.
@@ -635,20 +635,10 @@ impl Progress {
         let done = self.done.load(Ordering::Relaxed);
         let rate = done as f64 / self.start.elapsed().as_secs_f64();
         let latest = self.latest.load(Ordering::Relaxed);
-        let running = if latest == u64::MAX || done == self.total {
-            String::new()
-        } else {
-            format!(
-                "; world {} at tick {}/{}",
-                latest >> 32,
-                latest & 0xffff_ffff,
-                self.max_ticks
-            )
-        };
+        let running = (latest != u64::MAX).then(|| (latest >> 32, (latest & 0xffff_ffff) as u32));
         eprintln!(
-            "  {done}/{} worlds, {}{running}",
-            self.total,
-            rate_text(rate).replace("/s", " worlds/s")
+            "{}",
+            progress_line(done, self.total, rate, running, self.max_ticks)
         );
     }
 
@@ -657,6 +647,26 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// A plain progress line: worlds done, the rate, and where a running world is.
+pub(crate) fn progress_line(
+    done: u64,
+    total: u64,
+    rate: f64,
+    running: Option<(u64, u32)>,
+    max_ticks: u32,
+) -> String {
+    let running = match running {
+        Some((world, tick)) if done < total => {
+            format!("; world {world} at tick {tick}/{max_ticks}")
+        }
+        _ => String::new(),
+    };
+    format!(
+        "  {done}/{total} worlds, {}{running}",
+        rate_text(rate).replace("/s", " worlds/s")
+    )
 }
 
 /// A rate for people: whole numbers from 10 up, one decimal below.
@@ -858,4 +868,59 @@ fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> 
         _ => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_print_no_negative_zero_and_no_empty_interval() {
+        assert_eq!(fixed(-0.000_000_1, 3), "0.000");
+        assert_eq!(fixed(-0.0, 1), "0.0");
+        assert_eq!(fixed(-0.25, 2), "-0.25");
+        // 0 of 1000 worlds: the Wilson upper end is 0.38 %, not "0%".
+        let (lo, hi) = wilson_interval(0, 1000);
+        assert_eq!((percent(lo), percent(hi)), ("0".into(), "0.4".into()));
+        assert_eq!(percent(0.5), "50");
+    }
+
+    #[test]
+    fn rates_and_progress_lines_read_like_numbers() {
+        assert_eq!(rate_text(385.294_6), "385/s");
+        assert_eq!(rate_text(0.25), "0.2/s");
+        assert_eq!(
+            progress_line(3, 10, 0.5, Some((3, 220)), 500),
+            "  3/10 worlds, 0.5 worlds/s; world 3 at tick 220/500"
+        );
+        // One slow world: the line shows its tick long before it finishes.
+        assert_eq!(
+            progress_line(0, 1, 0.0, Some((0, 41)), 500),
+            "  0/1 worlds, 0.0 worlds/s; world 0 at tick 41/500"
+        );
+        assert_eq!(
+            progress_line(10, 10, 12.0, Some((9, 3)), 500),
+            "  10/10 worlds, 12 worlds/s"
+        );
+    }
+
+    #[test]
+    fn a_cause_already_quoted_is_not_printed_twice() {
+        let io = std::io::Error::other("Read-only file system (os error 30)");
+        let err = anyhow::Error::new(io)
+            .context("out/x.png: Read-only file system (os error 30)")
+            .context("drawing figures of out");
+        assert_eq!(
+            error_text(&err),
+            "drawing figures of out: out/x.png: Read-only file system (os error 30)"
+        );
+    }
+
+    #[test]
+    fn experiments_are_told_from_scenarios() {
+        assert!(looks_like_experiment("(\n  design: Grid([]),\n)"));
+        assert!(looks_like_experiment("(base: Default, design: Grid([]))"));
+        assert!(!looks_like_experiment("(name: \"database\", events: [])"));
+        assert!(!looks_like_experiment("(\n  name: \"x\",\n  worlds: 2,\n)"));
+    }
 }

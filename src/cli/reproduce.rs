@@ -43,6 +43,7 @@ pub struct ReproduceArgs {
 
 pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Result<Verdict> {
     let start = Instant::now();
+    let threads = limits::threads("--threads", args.threads)?;
     let all = reproduce::discover(&args.experiments)?;
     let entries: Vec<Entry> = match &args.name {
         Some(n) => {
@@ -67,7 +68,6 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
     for e in &entries {
         loaded.push((e, reproduce::load(e, args.quick)?));
     }
-    let threads = limits::threads("--threads", args.threads)?;
     let mode = if args.quick { "quick" } else { "full" };
     println!(
         "{:<22} {:<48} {:>7} {:>18}  verdict",

@@ -5,6 +5,7 @@ mod configs;
 mod determinism;
 mod docking;
 mod golden;
+mod hardening;
 mod patterns;
 mod payoffs;
 mod properties;
