@@ -80,7 +80,10 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
     let centres: Vec<[f64; 2]> = (0..r)
         .map(|k| {
             let angle = std::f64::consts::TAU * f64::from(k) / f64::from(r);
-            [0.5 + 0.35 * angle.cos(), 0.5 + 0.35 * angle.sin()]
+            [
+                0.5 + 0.35 * crate::math::cos(angle),
+                0.5 + 0.35 * crate::math::sin(angle),
+            ]
         })
         .collect();
     let ideal_means: Vec<[f64; 2]> = (0..r).map(|_| [rng.unit(), rng.unit()]).collect();
@@ -93,7 +96,7 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
                 (c[0] + s.pos_sd * rng.normal()).clamp(0.0, 1.0),
                 (c[1] + s.pos_sd * rng.normal()).clamp(0.0, 1.0),
             ];
-            let gdp = (s.gdp_sigma * rng.normal()).exp();
+            let gdp = crate::math::exp(s.gdp_sigma * rng.normal());
             let m = ideal_means[region as usize];
             let ideal = [
                 m[0] + s.ideal_sd * rng.normal(),
@@ -171,7 +174,9 @@ pub fn haversine_km(p: [f64; 2], q: [f64; 2]) -> f64 {
         q[0].to_radians(),
         q[1].to_radians(),
     );
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
-    2.0 * R * h.sqrt().min(1.0).asin()
+    let h = crate::math::sin((lat2 - lat1) / 2.0).powi(2)
+        + crate::math::cos(lat1)
+            * crate::math::cos(lat2)
+            * crate::math::sin((lon2 - lon1) / 2.0).powi(2);
+    2.0 * R * crate::math::asin(h.sqrt().min(1.0))
 }

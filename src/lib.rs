@@ -12,6 +12,7 @@ pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod docking;
+pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;

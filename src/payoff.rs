@@ -208,7 +208,7 @@ pub fn ntb(world: &World, params: &Params, i: u32, j: u32) -> f64 {
 
 /// Trade-cost attenuation (1 + φ)^(−ε) of the attraction a_ij = g_ij (1 + φ_ij)^(−ε).
 pub fn attenuation(phi: f64, elasticity: f64) -> f64 {
-    (1.0 + phi).powf(-elasticity)
+    crate::math::powf(1.0 + phi, -elasticity)
 }
 
 /// Gravity weight g_ij (g_ii = H y_i).
@@ -223,7 +223,7 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
         let decay = if g.theta == 1.0 {
             decay
         } else {
-            decay.powf(g.theta)
+            crate::math::powf(decay, g.theta)
         };
         world.countries[j as usize].gdp * decay
     }
@@ -320,7 +320,7 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
             let y = world.countries[i].gdp;
             let lambda = world.countries[i].protectionism;
             let mut t = Terms {
-                consumer: y * d[i].ln() / eps,
+                consumer: y * crate::math::ln(d[i]) / eps,
                 ..Terms::default()
             };
             for j in 0..n {
@@ -2412,7 +2412,7 @@ impl Engine {
 /// Σ_{j≠i} a: y ln(D)/ε + y Σ w τ / D − λ y Σ a / D.
 #[inline(always)]
 fn trade_terms(y: f64, lambda: f64, elasticity: f64, d: f64, rs: f64, ls: f64) -> f64 {
-    y * d.ln() / elasticity + y * rs / d - lambda * y * ls / d
+    y * crate::math::ln(d) / elasticity + y * rs / d - lambda * y * ls / d
 }
 
 /// The largest depth of the agreements i and j share besides k (they share at least one).

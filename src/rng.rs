@@ -65,7 +65,7 @@ impl WorldRng {
     pub fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.unit(); // in (0, 1]: ln is finite
         let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+        (-2.0 * crate::math::ln(u1)).sqrt() * crate::math::cos(std::f64::consts::TAU * u2)
     }
 
     /// Shuffles `items` in place (Fisher–Yates from the back).

@@ -939,7 +939,10 @@ impl Sim {
                     .iter()
                     .map(|f| beta * f.1)
                     .fold(f64::NEG_INFINITY, f64::max);
-                let weights: Vec<f64> = feasible.iter().map(|f| (beta * f.1 - top).exp()).collect();
+                let weights: Vec<f64> = feasible
+                    .iter()
+                    .map(|f| crate::math::exp(beta * f.1 - top))
+                    .collect();
                 let total: f64 = weights.iter().sum();
                 let mut u = self.rng.unit() * total;
                 for (f, w) in feasible.iter().zip(&weights) {
@@ -1078,7 +1081,7 @@ impl Sim {
             DecisionRule::Supermajority(q) => yes as f64 >= q * m as f64,
         };
         if passes && noise > 0.0 {
-            let fail = 1.0 - (-noise * (m as f64 - 1.0)).exp();
+            let fail = 1.0 - crate::math::exp(-noise * (m as f64 - 1.0));
             passes = self.rng.unit() >= fail;
         }
         if passes {

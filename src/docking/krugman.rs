@@ -105,7 +105,7 @@ impl KrugmanCes {
     }
 
     fn symmetric_shares(&self, blocs: f64, t: f64) -> (f64, f64, f64, f64) {
-        let r = (1.0 + t).powf(1.0 - self.sigma);
+        let r = crate::math::powf(1.0 + t, 1.0 - self.sigma);
         let own = 1.0 / (1.0 + (blocs - 1.0) * r);
         let nu = r * own;
         (own, nu, 1.0 - own, t / (1.0 + t))
@@ -160,8 +160,8 @@ impl KrugmanCes {
     pub fn world_welfare(&self, blocs: usize, t: f64) -> f64 {
         let b = blocs as f64;
         let (_, _, mu, tau) = self.symmetric_shares(b, t);
-        let r = (1.0 + t).powf(1.0 - self.sigma);
-        let index = ((1.0 + (b - 1.0) * r) / b).powf(1.0 / (1.0 - self.sigma));
+        let r = crate::math::powf(1.0 + t, 1.0 - self.sigma);
+        let index = crate::math::powf((1.0 + (b - 1.0) * r) / b, 1.0 / (1.0 - self.sigma));
         1.0 / ((1.0 - tau * mu) * index)
     }
 
@@ -175,13 +175,13 @@ impl KrugmanCes {
         let mut own_share = vec![0.0; c];
         let mut income = vec![0.0; c];
         for (k, ck) in classes.iter().enumerate() {
-            let own = ck.size * x[k].powf(e);
+            let own = ck.size * crate::math::powf(x[k], e);
             let foreign: f64 = classes
                 .iter()
                 .enumerate()
                 .map(|(j, cj)| {
                     let others = cj.count - usize::from(j == k);
-                    others as f64 * cj.size * (x[j] * (1.0 + ck.tariff)).powf(e)
+                    others as f64 * cj.size * crate::math::powf(x[j] * (1.0 + ck.tariff), e)
                 })
                 .sum();
             denom[k] = own + foreign;
@@ -197,13 +197,13 @@ impl KrugmanCes {
                 .enumerate()
                 .map(|(k, ck)| {
                     let buyers = ck.count - usize::from(j == k);
-                    let share = cj.size * (x[j] * (1.0 + ck.tariff)).powf(e) / denom[k];
+                    let share = cj.size * crate::math::powf(x[j] * (1.0 + ck.tariff), e) / denom[k];
                     buyers as f64 * share * income[k] / (1.0 + ck.tariff)
                 })
                 .sum();
             let demand = own_share[j] * income[j] + from_buyers;
-            residual[j] = (demand / (cj.size * x[j])).ln();
-            let price_index = denom[j].powf(1.0 / e);
+            residual[j] = crate::math::ln(demand / (cj.size * x[j]));
+            let price_index = crate::math::powf(denom[j], 1.0 / e);
             outcomes.push(BlocOutcome {
                 price: x[j],
                 income: income[j],
@@ -239,10 +239,10 @@ impl KrugmanCes {
             ));
         }
         let unknowns = classes.len() - 1;
-        let mut y: Vec<f64> = start.iter().map(|v| v.ln()).collect();
+        let mut y: Vec<f64> = start.iter().map(|&v| crate::math::ln(v)).collect();
         y[0] = 0.0;
         let norm = |r: &[f64]| r[1..].iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let prices = |y: &[f64]| y.iter().map(|v| v.exp()).collect::<Vec<f64>>();
+        let prices = |y: &[f64]| y.iter().map(|&v| crate::math::exp(v)).collect::<Vec<f64>>();
         let (mut res, mut out) = self.evaluate(classes, &prices(&y));
         // Iterate to the rounding floor, not to a loose tolerance: welfare
         // differences taken later (best responses) amplify any leftover

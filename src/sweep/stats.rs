@@ -100,8 +100,10 @@ fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
-    let front = ln_front.exp();
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b)
+        + a * crate::math::ln(x)
+        + b * crate::math::ln(1.0 - x);
+    let front = crate::math::exp(ln_front);
     // The fraction converges fast for x below the mean of the distribution; use the
     // symmetry I_x(a, b) = 1 − I_{1−x}(b, a) above it.
     if x < (a + 1.0) / (a + b + 2.0) {
@@ -171,7 +173,7 @@ fn ln_gamma(x: f64) -> f64 {
     if x < 0.5 {
         // Reflection: Γ(x) Γ(1 − x) = π / sin(πx).
         let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+        return crate::math::ln(pi / crate::math::sin(pi * x)) - ln_gamma(1.0 - x);
     }
     let x = x - 1.0;
     let mut sum = COEF[0];
@@ -179,7 +181,8 @@ fn ln_gamma(x: f64) -> f64 {
         sum += c / (x + i as f64);
     }
     let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+    0.5 * crate::math::ln(2.0 * std::f64::consts::PI) + (x + 0.5) * crate::math::ln(t) - t
+        + crate::math::ln(sum)
 }
 
 /// The q-quantile of sorted values by linear interpolation between order statistics
