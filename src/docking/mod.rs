@@ -74,6 +74,9 @@ pub struct DockCheck {
     pub ours: String,
     /// Whether our numbers reproduce the claim.
     pub pass: bool,
+    /// Whether the claim is expected to reproduce; the README lists the others as not
+    /// reproduced, and their FAIL does not fail `blocs dock` (exit code 1).
+    pub expected: bool,
 }
 
 /// The outcome of one docking experiment.

@@ -4,6 +4,7 @@ mod cli;
 mod configs;
 mod determinism;
 mod docking;
+mod fuzz;
 mod golden;
 mod hardening;
 mod patterns;
