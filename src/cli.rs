@@ -199,7 +199,10 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
                 "blocs calibrate: scenario `{}`, seed {seed}: best responses at tick 0, nothing applied",
                 scenario.name
             );
-            print!("{}", crate::calibrate::report(&results, list));
+            print!(
+                "{}",
+                without_negative_zeros(&crate::calibrate::report(&results, list))
+            );
             Ok(Verdict::Done)
         }
         Command::Check { scenarios } => {
@@ -454,11 +457,36 @@ pub(crate) fn fixed(x: f64, decimals: usize) -> String {
     }
 }
 
+/// Drops the sign of every number in `text` that prints as zero (`-0.000` → `0.000`):
+/// a rounded −1e−9 is not a negative quantity to a reader.
+pub(crate) fn without_negative_zeros(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let c = bytes[i];
+        let number_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
+        if c == b'-' && number_start && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            let end = text[i + 1..]
+                .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+                .map_or(text.len(), |e| i + 1 + e);
+            if text[i + 1..end].bytes().all(|b| b == b'0' || b == b'.') {
+                i += 1;
+                continue;
+            }
+        }
+        let ch = text[i..].chars().next().expect("in bounds");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
 /// A share in percent for an interval end: whole percents, but tenths below 1 %, so that
 /// a small upper bound does not print as `0%`.
 fn percent(x: f64) -> String {
     let p = 100.0 * x;
-    if p > 0.0 && p < 1.0 {
+    if (0.05..1.0).contains(&p) {
         fixed(p, 1)
     } else {
         fixed(p, 0)
@@ -887,6 +915,10 @@ mod tests {
         let (lo, hi) = wilson_interval(0, 1000);
         assert_eq!((percent(lo), percent(hi)), ("0".into(), "0.4".into()));
         assert_eq!(percent(0.5), "50");
+        assert_eq!(
+            without_negative_zeros("gain -0.000, loss -0.010, x-0.0 -0 (-0.00)"),
+            "gain 0.000, loss -0.010, x-0.0 0 (0.00)"
+        );
     }
 
     #[test]
