@@ -1,7 +1,8 @@
 //! The command line: argument parsing, progress, summaries and exit codes.
 //!
-//! Only this module and `main.rs` print, and only they see `anyhow`. Every error exits
-//! with code 2 after one line that names the file, field or directory at fault.
+//! Only this module and `main.rs` print, and only they see `anyhow`. Exit codes: 0
+//! success, 1 a check ran and did not reproduce, 2 any error, after one line that names
+//! the file, field or directory at fault.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,13 +12,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::config::Scenario;
-use crate::metrics::Outcome;
-use crate::model::StopReason;
-use crate::output::{Manifest, RunWriter, Staging, check_target, run_rows};
-use crate::rng::RNG_ALGORITHM;
-use crate::runner::{run_in_order, run_worlds};
-use crate::scheduler::WorldResult;
+use blocs::config::Scenario;
+use blocs::metrics::Outcome;
+use blocs::model::StopReason;
+use blocs::output::{Manifest, RunWriter, Staging, check_target, run_rows};
+use blocs::rng::RNG_ALGORITHM;
+use blocs::runner::run_in_order;
+use blocs::scheduler::WorldResult;
 
 mod limits;
 mod reproduce;
@@ -193,7 +194,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
             limits::check_worlds("--worlds", u64::from(worlds))?;
             let seed = seed.unwrap_or(scenario.seed);
             let results: Vec<_> = (0..u64::from(worlds))
-                .map(|w| crate::calibrate::calibrate(&spec, seed, w))
+                .map(|w| blocs::calibrate::calibrate(&spec, seed, w))
                 .collect();
             println!(
                 "blocs calibrate: scenario `{}`, seed {seed}: best responses at tick 0, nothing applied",
@@ -201,7 +202,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
             );
             print!(
                 "{}",
-                without_negative_zeros(&crate::calibrate::report(&results, list))
+                without_negative_zeros(&blocs::calibrate::report(&results, list))
             );
             Ok(Verdict::Done)
         }
@@ -220,7 +221,7 @@ fn check_file(path: &Path) -> anyhow::Result<String> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     if looks_like_experiment(&text) {
-        let plan = crate::sweep::experiment::Plan::load(path)?;
+        let plan = blocs::sweep::experiment::Plan::load(path)?;
         return Ok(format!(
             "experiment `{}`: {} points × {} replications = {} worlds",
             plan.name,
@@ -251,9 +252,9 @@ fn looks_like_experiment(text: &str) -> bool {
 /// Loads a scenario file (or the built-in default) and validates it.
 pub fn load_scenario(
     path: Option<&Path>,
-) -> anyhow::Result<(Scenario, crate::model::WorldSpec, String)> {
+) -> anyhow::Result<(Scenario, blocs::model::WorldSpec, String)> {
     let (scenario, label) = match path {
-        Some(p) => (Scenario::load(p)?, p.display().to_string()),
+        Some(p) => (blocs::input::read_scenario(p)?, p.display().to_string()),
         None => (Scenario::builtin_default(), "built-in default".to_string()),
     };
     let spec = scenario.validate(Path::new(&label))?;
@@ -273,7 +274,7 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
     let out = match &args.out {
         Some(out) => out.clone(),
         None => {
-            crate::output::check_name("the scenario's `name`", &scenario.name)?;
+            blocs::output::check_name("the scenario's `name`", &scenario.name)?;
             Path::new("output").join(&scenario.name)
         }
     };
@@ -299,7 +300,7 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
             writer.push(&rows)?;
             summary.add(digest);
             progress.tick();
-            Ok::<(), crate::output::OutputError>(())
+            Ok::<(), blocs::output::OutputError>(())
         },
     )??;
     progress.finish();
@@ -310,7 +311,7 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
         master_seed: scenario.seed,
         worlds,
         rng: RNG_ALGORITHM.to_string(),
-        trade_model: crate::output::trade_model_name(&spec.params.trade).to_string(),
+        trade_model: blocs::output::trade_model_name(&spec.params.trade).to_string(),
         threads,
         command_line: argv.to_vec(),
         created_unix: std::time::SystemTime::now()
@@ -336,10 +337,10 @@ fn cmd_run(args: RunArgs, argv: &[String]) -> anyhow::Result<()> {
 
 /// Draws the figures (all, or one) and, for all, the HTML report.
 fn draw(dir: &Path, only: Option<&str>) -> anyhow::Result<Vec<PathBuf>> {
-    let mut files = crate::plot::plot_dir(dir, only)
+    let mut files = blocs::plot::plot_dir(dir, only)
         .with_context(|| format!("drawing figures of {}", dir.display()))?;
     if only.is_none() {
-        let report = crate::plot::write_report(dir)
+        let report = blocs::plot::write_report(dir)
             .with_context(|| format!("writing the report of {}", dir.display()))?;
         files.push(report);
     }
@@ -353,7 +354,7 @@ pub(crate) struct WorldDigest {
     outcome: Outcome,
     stop_reason: StopReason,
     stop_tick: u32,
-    last: crate::metrics::Metrics,
+    last: blocs::metrics::Metrics,
 }
 
 impl WorldDigest {
@@ -465,7 +466,8 @@ pub(crate) fn without_negative_zeros(text: &str) -> String {
     let mut i = 0;
     while i < text.len() {
         let c = bytes[i];
-        let number_start = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
+        let number_start =
+            i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.');
         if c == b'-' && number_start && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
             let end = text[i + 1..]
                 .find(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
@@ -708,16 +710,15 @@ fn rate_text(per_sec: f64) -> String {
     }
 }
 
-/// The Krugman provinces scenario, run through the scheduler for the dynamic docking table.
-const KRUGMAN_PROVINCES: &str = include_str!("../experiments/docking/krugman_provinces.ron");
-
 fn cmd_dock(
     name: Option<&str>,
     out: Option<PathBuf>,
     force: bool,
     argv: &[String],
 ) -> anyhow::Result<Verdict> {
-    use crate::docking::{EXPERIMENTS, run_docking};
+    use blocs::docking::figures::draw_docking;
+    use blocs::docking::scheduler::krugman_in_scheduler;
+    use blocs::docking::{EXPERIMENTS, run_docking};
     let names: Vec<&str> = match name {
         Some(n) => vec![n],
         None => EXPERIMENTS.to_vec(),
@@ -732,7 +733,7 @@ fn cmd_dock(
         if n == "krugman1991" {
             report
                 .tables
-                .push(("scheduler_dynamics".into(), krugman_in_scheduler()?));
+                .push(("scheduler_dynamics".into(), krugman_in_scheduler()));
         }
         println!("== {n}");
         for row in &report.rows {
@@ -806,100 +807,9 @@ fn dock_manifest(name: &str, argv: &[String]) -> String {
     let pretty = ron::ser::PrettyConfig::new()
         .struct_names(false)
         .indentor("    ".to_string());
-    crate::config::ron_options()
+    blocs::config::ron_options()
         .to_string_pretty(&manifest, pretty)
         .expect("manifests serialise")
-}
-
-/// Runs 12 Krugman provinces through the scheduler's own join rules, 4 seeds.
-fn krugman_in_scheduler() -> anyhow::Result<Vec<Vec<String>>> {
-    let scenario = Scenario::parse(
-        KRUGMAN_PROVINCES,
-        Path::new("experiments/docking/krugman_provinces.ron"),
-    )?;
-    let spec = scenario.validate(Path::new("experiments/docking/krugman_provinces.ron"))?;
-    let results = run_worlds(&spec, scenario.seed, 4, 0, &|| {})?;
-    let mut rows = vec![vec![
-        "world".to_string(),
-        "stop".into(),
-        "tick".into(),
-        "bloc_sizes".into(),
-    ]];
-    for r in results {
-        let mut sizes: Vec<usize> = r
-            .world
-            .agreements
-            .iter()
-            .filter(|a| a.is_live())
-            .map(|a| a.members().len())
-            .collect();
-        let covered: usize = sizes.iter().sum();
-        sizes.extend(std::iter::repeat_n(1, r.world.n() - covered));
-        sizes.sort_unstable_by(|a, b| b.cmp(a));
-        let text = sizes
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        rows.push(vec![
-            r.world_index.to_string(),
-            r.stop_reason.as_str().into(),
-            r.stop_tick.to_string(),
-            format!("{{{text}}}"),
-        ]);
-    }
-    Ok(rows)
-}
-
-fn draw_docking(dir: &Path, name: &str, report: &crate::docking::DockReport) -> anyhow::Result<()> {
-    use crate::plot::lines::{line_chart, table_series};
-    let table = |t: &str| {
-        report
-            .tables
-            .iter()
-            .find(|x| x.0 == t)
-            .map(|x| table_series(&x.1))
-    };
-    let fig = dir.join("figures");
-    match name {
-        "krugman1991" => {
-            if let Some(s) = table("welfare_vs_blocs") {
-                line_chart(
-                    &fig,
-                    "welfare_vs_blocs",
-                    "Krugman (1991): world welfare and the number of blocs",
-                    "symmetric CES blocs at Nash tariffs; 1 = world free trade",
-                    ("number of blocs B", "world welfare / free trade"),
-                    &s,
-                )?;
-            }
-            if let Some(s) = table("nash_tariffs") {
-                line_chart(
-                    &fig,
-                    "nash_tariffs",
-                    "Krugman (1991): Nash external tariffs",
-                    "each bloc's optimal tariff given the others'",
-                    ("number of blocs B", "ad valorem tariff"),
-                    &s,
-                )?;
-            }
-        }
-        "krishna1998" => {
-            if let Some(s) = table("tariff_sweep") {
-                let keep: Vec<_> = s.into_iter().filter(|x| x.0.starts_with("gain_")).collect();
-                line_chart(
-                    &fig,
-                    "gains_vs_tariff",
-                    "Krishna (1998): does an FTA block multilateral free trade?",
-                    "member firm's profit gain, 3 Cournot countries",
-                    ("external tariff", "profit gain"),
-                    &keep,
-                )?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
 }
 
 #[cfg(test)]

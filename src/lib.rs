@@ -7,20 +7,15 @@
 
 #![deny(missing_docs)]
 
-pub mod build;
-pub mod calibrate;
-pub mod cli;
-pub mod config;
+// The model core, under the names the shell, tests and benches have always used.
+pub use blocs_core::{
+    calibrate, config, math, metrics, model, payoff, rng, scheduler, setup, trade, world2025,
+};
+
 pub mod docking;
-pub mod math;
-pub mod metrics;
-pub mod model;
+pub mod input;
 pub mod output;
-pub mod payoff;
 pub mod plot;
 pub mod reproduce;
-pub mod rng;
 pub mod runner;
-pub mod scheduler;
 pub mod sweep;
-pub mod world2025;

@@ -1,5 +1,7 @@
 //! The `blocs` binary: a thin wrapper around [`blocs::cli`].
 
+mod cli;
+
 fn main() -> std::process::ExitCode {
     // `blocs run | head` closes stdout early; like ripgrep, treat that as a normal end
     // rather than a panic (Rust ignores SIGPIPE, so printing reports it as an error).
@@ -16,5 +18,5 @@ fn main() -> std::process::ExitCode {
         }
         default_hook(info);
     }));
-    blocs::cli::main_with(std::env::args())
+    cli::main_with(std::env::args())
 }

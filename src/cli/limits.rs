@@ -3,8 +3,8 @@
 //! machine with threads. Every refusal names the argument or field, the value and the
 //! limit (exit code 2).
 
-use crate::config::{MAX_WORLDS, Scenario};
-use crate::model::WorldSpec;
+use blocs::config::{MAX_WORLDS, Scenario};
+use blocs::model::WorldSpec;
 
 /// Worker threads beyond the cores bring no speed; this many per core are still allowed
 /// (for machines that share cores, or to test), more are refused.

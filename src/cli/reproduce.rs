@@ -1,6 +1,6 @@
 //! `blocs reproduce`: runs the seed-text experiments (`experiments/eNN_*/`) through the
 //! sweep library, draws their figures and report, evaluates each folder's check and
-//! prints one table; the statistics are in `crate::reproduce`.
+//! prints one table; the statistics are in `blocs::reproduce`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::{Verdict, draw, limits};
-use crate::output::write_file;
-use crate::reproduce::{self, Entry, Expected, check_csv, check_md, table_row};
-use crate::sweep::{Options, sweep_with};
+use blocs::output::write_file;
+use blocs::reproduce::{self, Entry, Expected, check_csv, check_md, table_row};
+use blocs::sweep::{Options, sweep_with};
 
 /// Arguments of `blocs reproduce`.
 #[derive(Debug, clap::Args)]
@@ -96,7 +96,7 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
                 for (slice, points) in reproduce::phase_slices(dir, &plan.fields)? {
                     let slice = dir.join(slice);
                     write_file(&slice.join("points.csv"), &points)?;
-                    crate::plot::plot_dir(&slice, Some("phase")).with_context(|| {
+                    blocs::plot::plot_dir(&slice, Some("phase")).with_context(|| {
                         format!("drawing the phase diagram of {}", slice.display())
                     })?;
                 }

@@ -1,5 +1,5 @@
 //! `blocs sweep`, `blocs merge` and `blocs run --from-sweep`: the command-line side of
-//! sweeps (arguments, progress, the summary line); the work is in `crate::sweep`.
+//! sweeps (arguments, progress, the summary line); the work is in `blocs::sweep`.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -7,12 +7,12 @@ use std::time::Instant;
 use anyhow::Context;
 
 use super::{Progress, RunArgs, RunSummary, WorldDigest, draw, limits, print_summary};
-use crate::output::{Manifest, Staging, check_target, run_files};
-use crate::rng::RNG_ALGORITHM;
-use crate::scheduler::run_world;
-use crate::sweep::experiment::Plan;
-use crate::sweep::files::{Shard, SweepManifest, merge_with, partial_dir};
-use crate::sweep::{Event, Options, sweep_with};
+use blocs::output::{Manifest, Staging, check_target, run_files};
+use blocs::rng::RNG_ALGORITHM;
+use blocs::scheduler::run_world;
+use blocs::sweep::experiment::Plan;
+use blocs::sweep::files::{Shard, SweepManifest, merge_with, partial_dir};
+use blocs::sweep::{Event, Options, sweep_with};
 
 /// Arguments of `blocs sweep`.
 #[derive(Debug, clap::Args)]
@@ -210,7 +210,7 @@ pub(super) fn cmd_run_from_sweep(args: RunArgs, argv: &[String]) -> anyhow::Resu
         master_seed: plan.seed(),
         worlds: 1,
         rng: RNG_ALGORITHM.to_string(),
-        trade_model: crate::output::trade_model_name(&spec.params.trade).to_string(),
+        trade_model: blocs::output::trade_model_name(&spec.params.trade).to_string(),
         threads: 1,
         command_line: argv.to_vec(),
         created_unix: std::time::SystemTime::now()

@@ -13,13 +13,15 @@
 //! Everything is deterministic: no randomness is used anywhere.
 
 pub mod coalitions;
-pub mod cournot;
 pub mod experiments;
-pub mod krugman;
+pub mod figures;
 pub mod networks;
-pub mod numerics;
 pub mod params;
-pub mod trade;
+pub mod scheduler;
+
+// The trade models live in the core beside the gravity model; the experiments use them
+// under their old paths.
+pub use blocs_core::trade::{cournot, krugman, numerics};
 
 #[cfg(test)]
 mod tests;
@@ -63,6 +65,17 @@ pub enum DockError {
     /// A numerical solve failed to converge.
     #[error("no convergence: {0}")]
     NoConvergence(String),
+}
+
+/// The core's trade-model errors, under the same variants and messages.
+impl From<blocs_core::trade::TradeError> for DockError {
+    fn from(e: blocs_core::trade::TradeError) -> Self {
+        use blocs_core::trade::TradeError;
+        match e {
+            TradeError::InvalidParams(m) => DockError::InvalidParams(m),
+            TradeError::NoConvergence(m) => DockError::NoConvergence(m),
+        }
+    }
 }
 
 /// One published claim, what our model gives, and whether they agree.

@@ -339,3 +339,18 @@ pub fn reachable_classes<F: Fn(&Graph) -> Vec<f64>>(start: Graph, payoff: &F) ->
     }
     seen.into_iter().collect()
 }
+
+/// The core's Cournot FTA formulas read a network through this trait.
+impl crate::docking::cournot::Network for Graph {
+    fn n(&self) -> usize {
+        Graph::n(self)
+    }
+
+    fn degree(&self, i: usize) -> usize {
+        Graph::degree(self, i)
+    }
+
+    fn has_edge(&self, i: usize, j: usize) -> bool {
+        Graph::has_edge(self, i, j)
+    }
+}

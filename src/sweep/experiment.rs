@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{
     ConfigError, Problem, Scenario, edit_distance, list, parse_error, ron_options,
 };
+use crate::input::{LoadError, read_scenario};
 use crate::metrics::{METRIC_COLUMNS, Outcome};
 use crate::model::WorldSpec;
 use crate::rng::WorldRng;
@@ -199,13 +200,21 @@ pub enum ExperimentError {
     /// The file could not be read or parsed.
     #[error(transparent)]
     File(#[from] ConfigError),
+    /// The experiment file could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// The base scenario could not be loaded.
     #[error("{}: in its base scenario", path.display())]
     Base {
         /// The experiment file.
         path: PathBuf,
         /// The cause.
-        source: ConfigError,
+        source: LoadError,
     },
     /// The file parsed but some entries are not allowed.
     #[error("{}: invalid experiment ({} problem{}):{}", path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, list(problems))]
@@ -325,11 +334,9 @@ impl Experiment {
 impl Plan {
     /// Reads, resolves and checks an experiment file.
     pub fn load(path: &Path) -> Result<Plan, ExperimentError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            ExperimentError::File(ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
+        let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::Io {
+            path: path.to_path_buf(),
+            source,
         })?;
         let experiment = Experiment::parse(&text, path)?;
         let stem = path
@@ -354,13 +361,13 @@ impl Plan {
         };
         let mut base = match &experiment.base {
             Base::Default => Scenario::builtin_default(),
-            Base::File(file) => Scenario::load(&dir.join(file)).map_err(base_err)?,
+            Base::File(file) => read_scenario(&dir.join(file)).map_err(base_err)?,
             Base::Inline(s) => (**s).clone(),
         };
         base.seed = experiment.seed;
         base.worlds = 1;
         base.validate(Path::new(&format!("{} (base)", path.display())))
-            .map_err(base_err)?;
+            .map_err(|e| base_err(e.into()))?;
         experiment.base = Base::Inline(Box::new(base.clone()));
         let name = experiment.name.clone().unwrap_or_else(|| stem.to_string());
         experiment.name = Some(name.clone());

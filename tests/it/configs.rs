@@ -47,7 +47,7 @@ fn every_scenario_under_configs_and_experiments_validates() {
             blocs::sweep::experiment::Plan::load(&f).unwrap_or_else(|e| panic!("{e}"));
             continue;
         }
-        let s = Scenario::load(&f).unwrap_or_else(|e| panic!("{e}"));
+        let s = blocs::input::read_scenario(&f).unwrap_or_else(|e| panic!("{e}"));
         s.validate(&f).unwrap_or_else(|e| panic!("{e}"));
     }
 }
@@ -64,7 +64,7 @@ fn default_file_equals_the_built_in_defaults() {
 
 #[test]
 fn manifest_scenario_round_trips() {
-    let s = Scenario::load(&repo("configs/hegemon_exit.ron")).unwrap();
+    let s = blocs::input::read_scenario(&repo("configs/hegemon_exit.ron")).unwrap();
     let again = Scenario::parse(&s.to_ron(), Path::new("manifest")).unwrap();
     assert_eq!(s, again);
 }

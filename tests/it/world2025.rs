@@ -6,19 +6,20 @@
 
 use std::path::Path;
 
-use blocs::build::build_world;
 use blocs::calibrate::calibrate;
 use blocs::config::{CountriesConfig, Scenario};
 use blocs::model::{Kind, MemberRule, WorldSpec};
 use blocs::rng::WorldRng;
 use blocs::scheduler::{Move, Sim};
+use blocs::setup::build_world;
 use blocs::world2025::{AGREEMENTS_CSV, NOT_AGREEMENTS, TERMS, tables};
 
 use crate::{repo, temp_dir};
 
 /// The calibrated scenario, parsed (not validated).
 fn calibrated() -> Scenario {
-    Scenario::load(&repo("configs/world2025.ron")).expect("configs/world2025.ron parses")
+    blocs::input::read_scenario(&repo("configs/world2025.ron"))
+        .expect("configs/world2025.ron parses")
 }
 
 /// A World2025 scenario with these options (RON inside `World2025((..))`).
@@ -313,7 +314,8 @@ fn calibration_of_configs_world2025_is_reproduced() {
 
 #[test]
 fn a_short_run_of_the_tariff_wave_fires_its_events() {
-    let mut scenario = Scenario::load(&repo("experiments/world2025/tariff_wave.ron")).unwrap();
+    let mut scenario =
+        blocs::input::read_scenario(&repo("experiments/world2025/tariff_wave.ron")).unwrap();
     scenario.max_ticks = 6;
     let spec = scenario.validate(Path::new("tariff_wave")).unwrap();
     let mut sim = Sim::new(&spec, scenario.seed, 0);
@@ -354,7 +356,7 @@ fn world2025_scenarios_keep_the_calibration() {
     for e in std::fs::read_dir(&dir).unwrap() {
         let p = e.unwrap().path();
         if p.extension().is_some_and(|x| x == "ron") {
-            let s = Scenario::load(&p).unwrap();
+            let s = blocs::input::read_scenario(&p).unwrap();
             assert_eq!(
                 normal(s),
                 base,

@@ -389,7 +389,7 @@ pub enum CountrySource {
 }
 
 /// Countries from data whose ideal points, sovereignty and protectionism get a random
-/// part when the world is built (`build::calibrated_countries`).
+/// part when the world is built (`setup::calibrated_countries`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CalibratedSpec {
     /// The countries with the rule (mean) value of every attribute.

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 
-use crate::build::build_world;
 use crate::metrics::{Counters, Metrics, Outcome, measure};
 use crate::model::{
     AccessionRule, Agreement, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind,
@@ -15,6 +14,7 @@ use crate::model::{
 };
 use crate::payoff::{Engine, payoffs_from_scratch};
 use crate::rng::WorldRng;
+use crate::setup::build_world;
 
 /// Tolerance within which a payoff change counts as a gain (MODEL.md section 4).
 pub const GAIN_TOLERANCE: f64 = 1e-12;

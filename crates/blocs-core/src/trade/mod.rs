@@ -1,4 +1,5 @@
-//! The docking models behind the core's [`TradeModel`] interface, so that the scheduler
+//! Trade models beside the built-in gravity module: the docking models (Krugman's CES
+//! blocs, Cournot oligopoly) behind the [`TradeModel`] interface, so that the scheduler
 //! runs them unchanged: the same moves, votes and stop rules, other payoffs.
 //!
 //! A world's agreements are read as the models' structures: customs unions are Krugman's
@@ -6,10 +7,35 @@
 //! share an agreement trade freely, customs unions set a common external tariff, and
 //! everyone else sets its own tariff on non-partners.
 
-use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
-use crate::docking::krugman::KrugmanCes;
+pub mod cournot;
+pub mod krugman;
+pub mod numerics;
+
 use crate::model::{Kind, Params, World};
-use crate::payoff::TradeModel;
+use cournot::{Cournot, LinearDemand, Tariffs};
+use krugman::KrugmanCes;
+
+/// A trade module: the part of payoffs that depends on trade costs.
+///
+/// The gravity module is built in (`payoff::GravityModel`) and evaluated incrementally by
+/// `payoff::Engine`; the other modules implement this trait and are evaluated from scratch.
+pub trait TradeModel: Send + Sync + std::fmt::Debug {
+    /// The module's name, as written into manifests.
+    fn name(&self) -> &'static str;
+    /// The trade payoff (what gravity calls C + X + R − L) of every country.
+    fn trade_payoffs(&self, world: &World, params: &Params, out: &mut [f64]);
+}
+
+/// Why a trade model cannot be built or solved.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TradeError {
+    /// Parameters outside what the model handles.
+    #[error("invalid parameters: {0}")]
+    InvalidParams(String),
+    /// A numerical solve failed to converge.
+    #[error("no convergence: {0}")]
+    NoConvergence(String),
+}
 
 impl TradeModel for KrugmanCes {
     fn name(&self) -> &'static str {

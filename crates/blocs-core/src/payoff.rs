@@ -11,6 +11,7 @@
 //! [`payoffs_from_scratch`] is the independent slow path the tests compare against.
 
 use crate::model::{Kind, Op, Params, World};
+pub use crate::trade::TradeModel;
 
 /// Tariff-relevant aggregates of a world's state (MODEL.md section 2).
 #[derive(Clone, Debug, PartialEq)]
@@ -265,17 +266,6 @@ impl Terms {
     }
 }
 
-/// A trade module: the part of payoffs that depends on trade costs.
-///
-/// The gravity module is built in and evaluated incrementally by [`Engine`]; other
-/// modules (the docking models) implement this trait and are evaluated from scratch.
-pub trait TradeModel: Send + Sync + std::fmt::Debug {
-    /// The module's name, as written into manifests.
-    fn name(&self) -> &'static str;
-    /// The trade payoff (what gravity calls C + X + R − L) of every country.
-    fn trade_payoffs(&self, world: &World, params: &Params, out: &mut [f64]);
-}
-
 /// The gravity module of MODEL.md section 3, evaluated from scratch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GravityModel;
@@ -342,7 +332,7 @@ pub fn trade_terms_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
 ///
 /// Under a docking trade module, the module's trade payoff is reported as `consumer`.
 pub fn payoffs_from_scratch(world: &World, params: &Params) -> Vec<Terms> {
-    let mut terms = match crate::docking::trade::model_for(&params.trade) {
+    let mut terms = match crate::trade::model_for(&params.trade) {
         None => trade_terms_from_scratch(world, params),
         Some(model) => {
             let mut trade = vec![0.0; world.n()];
@@ -653,7 +643,7 @@ impl Engine {
             exit_row: None,
             lone_g: vec![0.0; n],
             lone_g_valid: false,
-            custom: crate::docking::trade::model_for(&params.trade),
+            custom: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
             scratch: Scratch {
                 row_slot: vec![NONE; n],

@@ -12,11 +12,12 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{AgreementSpec, CalibratedSpec, Country, Kind, MemberRule};
+pub use crate::names::nearest;
 
 /// `configs/data/states_base.csv`: 198 states with capitals, GDP and income groups.
-pub const STATES_CSV: &str = include_str!("../configs/data/states_base.csv");
+pub const STATES_CSV: &str = include_str!("../../../configs/data/states_base.csv");
 /// `configs/data/agreements_2025.csv`: memberships of the WTO and the agreements, late 2025.
-pub const AGREEMENTS_CSV: &str = include_str!("../configs/data/agreements_2025.csv");
+pub const AGREEMENTS_CSV: &str = include_str!("../../../configs/data/agreements_2025.csv");
 
 /// World GDP grew by about 25 % in nominal USD from 2019 to 2024 (data README): older
 /// GDP values are scaled by this factor where the table has no 2024 value.
@@ -323,20 +324,41 @@ pub fn tables() -> &'static Tables {
     })
 }
 
-fn records(text: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {
-    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .expect("embedded table has a header")
-        .clone();
-    let rows = reader
-        .records()
-        .map(|r| r.expect("embedded table rows parse"))
-        .collect();
+/// The header and rows of an embedded table: RFC 4180 fields (quoted fields may hold
+/// commas and doubled quotes), CRLF or LF line ends. Neither table breaks a line inside a
+/// field, so a record is a line; tests/it/world2025.rs checks the result against the `csv`
+/// crate's reading of the same files.
+fn records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines().filter(|l| !l.is_empty()).map(fields);
+    let header = lines.next().expect("embedded table has a header");
+    let rows: Vec<Vec<String>> = lines.collect();
+    for r in &rows {
+        assert_eq!(r.len(), header.len(), "embedded table row `{}`", r[0]);
+    }
     (header, rows)
 }
 
-fn column(header: &csv::StringRecord, name: &str) -> usize {
+fn fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    out.push(field);
+    out
+}
+
+fn column(header: &[String], name: &str) -> usize {
     header
         .iter()
         .position(|h| h == name)
@@ -349,7 +371,7 @@ fn parse_states(text: &str) -> Vec<State> {
     let (iso, name, region, sub) = (c("iso3"), c("name"), c("region_un"), c("subregion"));
     let (lat, lon) = (c("capital_lat"), c("capital_lon"));
     let (gdp_old, gdp_new, income) = (c("gdp_musd"), c("gdp_usd_bn_2024_approx"), c("income_grp"));
-    let num = |r: &csv::StringRecord, i: usize| -> f64 {
+    let num = |r: &[String], i: usize| -> f64 {
         r[i].parse()
             .unwrap_or_else(|_| panic!("{}: `{}` is not a number", &r[0], &r[i]))
     };
@@ -370,7 +392,7 @@ fn parse_states(text: &str) -> Vec<State> {
                 gdp_2024,
                 income: INCOME_GROUPS
                     .iter()
-                    .position(|g| *g == &r[income])
+                    .position(|g| *g == r[income])
                     .unwrap_or_else(|| panic!("{}: unknown income group", &r[iso])),
             }
         })
@@ -414,13 +436,6 @@ pub struct Resolved {
     pub absent: Vec<&'static str>,
     /// Memberships dropped to keep one customs union per country: (ISO3, agreement).
     pub dropped: Vec<(String, &'static str)>,
-}
-
-/// The name among `names` nearest to `s` (edit distance, ties to the first).
-pub fn nearest<'a>(s: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    names.into_iter().min_by_key(|n| {
-        crate::config::edit_distance(&s.to_ascii_lowercase(), &n.to_ascii_lowercase())
-    })
 }
 
 fn terms_of(name: &str) -> Option<&'static Terms> {

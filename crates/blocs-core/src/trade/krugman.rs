@@ -32,8 +32,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::docking::DockError;
-use crate::docking::numerics::{argmax_near, bisect, golden_max, polished_argmax, solve_linear};
+use crate::trade::TradeError;
+use crate::trade::numerics::{argmax_near, bisect, golden_max, polished_argmax, solve_linear};
 
 /// The CES trading-bloc model.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,9 +95,9 @@ const NASH_TOL: f64 = 1e-9;
 
 impl KrugmanCes {
     /// Validates `sigma > 1` (with `sigma <= 1` optimal tariffs are unbounded).
-    pub fn new(sigma: f64) -> Result<Self, DockError> {
+    pub fn new(sigma: f64) -> Result<Self, TradeError> {
         if !(sigma.is_finite() && sigma > 1.0) {
-            return Err(DockError::InvalidParams(format!(
+            return Err(TradeError::InvalidParams(format!(
                 "KrugmanCes needs finite sigma > 1, got {sigma}"
             )));
         }
@@ -118,15 +118,15 @@ impl KrugmanCes {
         1.0 + (self.sigma - 1.0) * ((1.0 - nu) + tau * own * nu / (1.0 - tau * mu))
     }
 
-    fn fixed_point(&self, blocs: usize, rhs: impl Fn(f64) -> f64) -> Result<f64, DockError> {
+    fn fixed_point(&self, blocs: usize, rhs: impl Fn(f64) -> f64) -> Result<f64, TradeError> {
         if blocs < 2 {
-            return Err(DockError::InvalidParams(format!(
+            return Err(TradeError::InvalidParams(format!(
                 "a Nash tariff needs at least 2 blocs, got {blocs}"
             )));
         }
         let hi = 1e3 / (self.sigma - 1.0);
         bisect(|t| t - rhs(t), 0.0, hi, 1e-16).ok_or_else(|| {
-            DockError::NoConvergence(format!(
+            TradeError::NoConvergence(format!(
                 "Nash tariff for B = {blocs}, sigma = {}",
                 self.sigma
             ))
@@ -136,7 +136,7 @@ impl KrugmanCes {
     /// Symmetric Nash tariff with `blocs` equal blocs: the root of
     /// `t = 1/(eps(t) - 1)` (closed-form first-order condition, solved by
     /// bisection because `eps` depends on `t`).
-    pub fn nash_tariff(&self, blocs: usize) -> Result<f64, DockError> {
+    pub fn nash_tariff(&self, blocs: usize) -> Result<f64, TradeError> {
         self.fixed_point(blocs, |t| 1.0 / (self.export_elasticity(blocs, t) - 1.0))
     }
 
@@ -148,7 +148,7 @@ impl KrugmanCes {
 
     /// The share-elasticity formula `eps = sigma(1-nu) + nu` that ignores
     /// the change in the other blocs' tariff revenue.
-    pub fn fixed_income_tariff(&self, blocs: usize) -> Result<f64, DockError> {
+    pub fn fixed_income_tariff(&self, blocs: usize) -> Result<f64, TradeError> {
         self.fixed_point(blocs, |t| {
             let (_, nu, _, _) = self.symmetric_shares(blocs as f64, t);
             1.0 / ((self.sigma - 1.0) * (1.0 - nu))
@@ -219,7 +219,7 @@ impl KrugmanCes {
     /// Newton's method on the log world prices of classes 1.. (class 0 is
     /// the numeraire; its market clears by Walras' law), with a
     /// finite-difference Jacobian and step halving.
-    pub fn equilibrium(&self, classes: &[BlocClass]) -> Result<Vec<BlocOutcome>, DockError> {
+    pub fn equilibrium(&self, classes: &[BlocClass]) -> Result<Vec<BlocOutcome>, TradeError> {
         self.equilibrium_from(classes, &vec![1.0; classes.len()])
     }
 
@@ -227,14 +227,14 @@ impl KrugmanCes {
         &self,
         classes: &[BlocClass],
         start: &[f64],
-    ) -> Result<Vec<BlocOutcome>, DockError> {
+    ) -> Result<Vec<BlocOutcome>, TradeError> {
         let valid = !classes.is_empty()
             && classes
                 .iter()
                 .all(|c| c.count > 0 && c.size > 0.0 && c.tariff.is_finite() && c.tariff >= 0.0);
         let mass: f64 = classes.iter().map(|c| c.count as f64 * c.size).sum();
         if !valid || (mass - 1.0).abs() > 1e-9 {
-            return Err(DockError::InvalidParams(
+            return Err(TradeError::InvalidParams(
                 "bloc classes need positive counts and sizes summing to 1".into(),
             ));
         }
@@ -264,7 +264,7 @@ impl KrugmanCes {
             }
             let rhs: Vec<f64> = res[1..].iter().map(|v| -v).collect();
             let step = solve_linear(jac, rhs)
-                .ok_or_else(|| DockError::NoConvergence("singular price Jacobian".into()))?;
+                .ok_or_else(|| TradeError::NoConvergence("singular price Jacobian".into()))?;
             let mut lambda = 1.0;
             let mut improved = false;
             while lambda >= 1e-6 {
@@ -299,7 +299,7 @@ impl KrugmanCes {
         if norm(&res) < 1e-11 {
             return Ok(out);
         }
-        Err(DockError::NoConvergence(format!(
+        Err(TradeError::NoConvergence(format!(
             "world prices did not clear (residual {:e})",
             norm(&res)
         )))
@@ -312,9 +312,9 @@ impl KrugmanCes {
         blocs: usize,
         t_others: f64,
         t_own: f64,
-    ) -> Result<f64, DockError> {
+    ) -> Result<f64, TradeError> {
         if blocs < 2 {
-            return Err(DockError::InvalidParams(
+            return Err(TradeError::InvalidParams(
                 "a deviation needs at least 2 blocs".into(),
             ));
         }
@@ -339,7 +339,7 @@ impl KrugmanCes {
     }
 
     /// Brute-force best response (golden section only, ~1e-8 relative).
-    pub fn golden_best_response(&self, blocs: usize, t_others: f64) -> Result<f64, DockError> {
+    pub fn golden_best_response(&self, blocs: usize, t_others: f64) -> Result<f64, TradeError> {
         let mut err = None;
         let t = golden_max(
             |t| self.deviation_or_nan(blocs, t_others, t, &mut err),
@@ -352,7 +352,11 @@ impl KrugmanCes {
 
     /// Brute-force best response: golden section plus central-difference
     /// polish on the general-equilibrium welfare (~1e-11 relative).
-    pub fn brute_force_best_response(&self, blocs: usize, t_others: f64) -> Result<f64, DockError> {
+    pub fn brute_force_best_response(
+        &self,
+        blocs: usize,
+        t_others: f64,
+    ) -> Result<f64, TradeError> {
         let mut err = None;
         let t = polished_argmax(
             |t| self.deviation_or_nan(blocs, t_others, t, &mut err),
@@ -367,7 +371,7 @@ impl KrugmanCes {
         blocs: usize,
         t_others: f64,
         t: f64,
-        err: &mut Option<DockError>,
+        err: &mut Option<TradeError>,
     ) -> f64 {
         match self.deviation_welfare(blocs, t_others, t) {
             Ok(w) => w,
@@ -386,14 +390,14 @@ impl KrugmanCes {
     pub fn nash_by_size(
         &self,
         sizes: &[usize],
-    ) -> Result<Vec<(usize, f64, BlocOutcome)>, DockError> {
+    ) -> Result<Vec<(usize, f64, BlocOutcome)>, TradeError> {
         let total: usize = sizes.iter().sum();
         let mut counts: BTreeMap<std::cmp::Reverse<usize>, usize> = BTreeMap::new();
         for &s in sizes.iter().filter(|&&s| s > 0) {
             *counts.entry(std::cmp::Reverse(s)).or_insert(0) += 1;
         }
         if total == 0 || sizes.contains(&0) {
-            return Err(DockError::InvalidParams(
+            return Err(TradeError::InvalidParams(
                 "bloc sizes must be positive".into(),
             ));
         }
@@ -417,7 +421,7 @@ impl KrugmanCes {
         } else {
             let mut converged = false;
             for _ in 0..200 {
-                let next: Result<Vec<f64>, DockError> = (0..classes.len())
+                let next: Result<Vec<f64>, TradeError> = (0..classes.len())
                     .map(|k| self.best_response(&classes, k))
                     .collect();
                 let next = next?;
@@ -434,7 +438,7 @@ impl KrugmanCes {
                 }
             }
             if !converged {
-                return Err(DockError::NoConvergence(format!(
+                return Err(TradeError::NoConvergence(format!(
                     "Nash tariffs for bloc sizes {sizes:?}, sigma = {}",
                     self.sigma
                 )));
@@ -450,7 +454,7 @@ impl KrugmanCes {
     }
 
     /// Best tariff of one bloc of class `k` given all current tariffs.
-    fn best_response(&self, classes: &[BlocClass], k: usize) -> Result<f64, DockError> {
+    fn best_response(&self, classes: &[BlocClass], k: usize) -> Result<f64, TradeError> {
         let mut world: Vec<BlocClass> = Vec::with_capacity(classes.len() + 1);
         world.push(BlocClass {
             count: 1,
@@ -492,7 +496,7 @@ impl KrugmanCes {
         // A best response on the search cap means the cap, not the model,
         // decided the answer.
         if t > 0.99 * cap {
-            return Err(DockError::NoConvergence(format!(
+            return Err(TradeError::NoConvergence(format!(
                 "best-response tariff hit the search cap {cap} (sigma = {})",
                 self.sigma
             )));
@@ -509,14 +513,14 @@ impl KrugmanCes {
         &self,
         provinces: usize,
         rule: MergeRule,
-    ) -> Result<Vec<MergeStep>, DockError> {
+    ) -> Result<Vec<MergeStep>, TradeError> {
         if provinces == 0 {
-            return Err(DockError::InvalidParams(
+            return Err(TradeError::InvalidParams(
                 "need at least one province".into(),
             ));
         }
         let mut cache: BTreeMap<Vec<usize>, Vec<(usize, f64, BlocOutcome)>> = BTreeMap::new();
-        let mut nash = |sizes: &Vec<usize>| -> Result<Vec<(usize, f64, BlocOutcome)>, DockError> {
+        let mut nash = |sizes: &Vec<usize>| -> Result<Vec<(usize, f64, BlocOutcome)>, TradeError> {
             if let Some(v) = cache.get(sizes) {
                 return Ok(v.clone());
             }

@@ -16,9 +16,10 @@ use crate::model::{
     EventKind, Gravity, InitialM, InstitutionSel, Kind, MemberRule, OutcomeThresholds, Params,
     PublicGoods, RuleChange, Security, SyntheticSpec, Update, WorldSpec,
 };
+pub use crate::names::edit_distance;
 
 /// The built-in default scenario, identical to `configs/default.ron`.
-pub const DEFAULT_SCENARIO: &str = include_str!("../configs/default.ron");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../../configs/default.ron");
 
 /// The largest N a world may have: each world keeps about 10 N×N matrices of f64
 /// (N = 2000 is about 320 MB per running world).
@@ -549,17 +550,10 @@ pub struct Problem {
     pub message: String,
 }
 
-/// Why a scenario could not be loaded.
+/// Why a scenario text is not a valid scenario (reading the file is the shell's:
+/// `blocs::input`).
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read {}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// The file is not valid RON for a scenario.
     #[error("{path}:{line}:{column}: {message}")]
     Parse {
@@ -583,7 +577,7 @@ pub enum ConfigError {
 }
 
 /// Problems as indented lines, one each, for error messages.
-pub(crate) fn list(problems: &[Problem]) -> String {
+pub fn list(problems: &[Problem]) -> String {
     problems
         .iter()
         .map(|p| format!("\n  - {}: {}", p.field, p.message))
@@ -740,35 +734,10 @@ pub fn path_component_problem(name: &str) -> Option<String> {
     Some(format!("{bad} (allowed: {ALLOWED})"))
 }
 
-/// Levenshtein distance.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 impl Scenario {
     /// Parses scenario text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ConfigError> {
         parse_text(text, path)
-    }
-
-    /// Reads and parses a scenario file.
-    pub fn load(path: &Path) -> Result<Scenario, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Scenario::parse(&text, path)
     }
 
     /// The built-in default scenario.
@@ -965,7 +934,7 @@ impl Validator {
                         "agreement `{s}` has fewer than 2 members under this world's options (see `bilateral`, `candidates`, `unsure` and `in_force`)"
                     )
                 } else {
-                    let hint = crate::world2025::nearest(s, names.iter().copied())
+                    let hint = crate::names::nearest(s, names.iter().copied())
                         .map(|n| format!("; did you mean `{n}`?"))
                         .unwrap_or_default();
                     let mut allowed = vec!["\"M\"".to_string()];

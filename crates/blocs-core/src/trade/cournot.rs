@@ -9,9 +9,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::docking::DockError;
-use crate::docking::networks::Graph;
-use crate::docking::numerics::polished_argmax;
+use crate::trade::TradeError;
+use crate::trade::numerics::polished_argmax;
+
+/// A network of bilateral FTAs, as the FTA tariff formulas read it (the docking
+/// experiments' `Graph` implements it in the shell).
+pub trait Network {
+    /// Number of countries.
+    fn n(&self) -> usize;
+    /// Number of FTA partners of `i`.
+    fn degree(&self, i: usize) -> usize;
+    /// Whether `i` and `j` have an FTA.
+    fn has_edge(&self, i: usize, j: usize) -> bool;
+}
 
 /// How a country (or customs union) sets its tariff on non-partners.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -78,10 +88,10 @@ impl Accounts {
 impl Cournot {
     /// Validates the parameters: a finite market size `a - c > 0` and a
     /// finite non-negative fixed tariff.
-    pub fn new(demand: LinearDemand, cost: f64, tariffs: Tariffs) -> Result<Self, DockError> {
+    pub fn new(demand: LinearDemand, cost: f64, tariffs: Tariffs) -> Result<Self, TradeError> {
         let ok_market = demand.intercept.is_finite() && cost.is_finite() && cost >= 0.0;
         if !ok_market || demand.intercept <= cost {
-            return Err(DockError::InvalidParams(format!(
+            return Err(TradeError::InvalidParams(format!(
                 "Cournot needs finite 0 <= cost < intercept, got cost {cost}, intercept {}",
                 demand.intercept
             )));
@@ -89,7 +99,7 @@ impl Cournot {
         if let Tariffs::Fixed(t) = tariffs
             && !(t.is_finite() && t >= 0.0)
         {
-            return Err(DockError::InvalidParams(format!(
+            return Err(TradeError::InvalidParams(format!(
                 "fixed tariff must be finite and >= 0, got {t}"
             )));
         }
@@ -193,7 +203,7 @@ impl Cournot {
 
     /// Tariff matrix of a bilateral FTA network: linked pairs trade freely,
     /// every other import pays the regime's tariff (optimal per importer).
-    pub fn fta_tariff_matrix(&self, g: &Graph) -> Vec<Vec<f64>> {
+    pub fn fta_tariff_matrix(&self, g: &impl Network) -> Vec<Vec<f64>> {
         let n = g.n();
         (0..n)
             .map(|j| {
@@ -210,7 +220,7 @@ impl Cournot {
     }
 
     /// Welfare of every country in a bilateral FTA network.
-    pub fn fta_welfare(&self, g: &Graph) -> Vec<f64> {
+    pub fn fta_welfare(&self, g: &impl Network) -> Vec<f64> {
         self.welfare(&self.fta_tariff_matrix(g))
     }
 
