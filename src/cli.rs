@@ -665,7 +665,7 @@ impl Progress {
         let done = self.done.load(Ordering::Relaxed);
         let rate = done as f64 / self.start.elapsed().as_secs_f64();
         let latest = self.latest.load(Ordering::Relaxed);
-        let running = (latest != u64::MAX).then(|| (latest >> 32, (latest & 0xffff_ffff) as u32));
+        let running = (latest != u64::MAX).then_some((latest >> 32, (latest & 0xffff_ffff) as u32));
         eprintln!(
             "{}",
             progress_line(done, self.total, rate, running, self.max_ticks)

@@ -49,7 +49,7 @@ pub enum DockError {
         /// The file (for built-in parameters, the file they were compiled from).
         path: std::path::PathBuf,
         /// The RON error, with position.
-        source: ron::error::SpannedError,
+        source: Box<ron::error::SpannedError>,
     },
     /// An experiment file could not be read.
     #[error("cannot read {}", path.display())]

@@ -107,7 +107,7 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, Dock
     ron::from_str(text).map_err(|source| DockError::Parse {
         name: name.to_string(),
         path: Path::new("experiments/docking").join(format!("{name}.ron")),
-        source,
+        source: Box::new(source),
     })
 }
 

@@ -628,10 +628,9 @@ pub fn parse_text<T: serde::de::DeserializeOwned>(
             message,
             ..
         } = &mut err
+            && let Some(better) = explain_number(text, *line, *column, &code)
         {
-            if let Some(better) = explain_number(text, *line, *column, &code) {
-                *message = better;
-            }
+            *message = better;
         }
         err
     })
