@@ -257,7 +257,8 @@ pub fn replace_dir(from: &Path, to: &Path, force: bool) -> Result<(), OutputErro
 pub struct Staging {
     dir: PathBuf,
     target: PathBuf,
-    lock: fs::File,
+    /// Held until the staging directory is published or removed.
+    _lock: fs::File,
 }
 
 impl Staging {
@@ -276,7 +277,7 @@ impl Staging {
         Ok(Staging {
             dir,
             target: target.to_path_buf(),
-            lock,
+            _lock: lock,
         })
     }
 
@@ -296,11 +297,22 @@ impl Staging {
     /// Renames the staging directory to the target (checked again: something may have
     /// appeared there while the run ran).
     pub fn publish(self, force: bool) -> Result<PathBuf, OutputError> {
+        // Checked while the lock file is still in place: if this fails, the staging
+        // directory is removed on drop (or, if the process dies, by the next run).
+        check_target(&self.target, force)?;
         let lock_path = self.dir.join(LOCK_FILE);
         fs::remove_file(&lock_path).map_err(io(&lock_path))?;
         replace_dir(&self.dir, &self.target, force)?;
-        drop(self.lock);
-        Ok(self.target)
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for Staging {
+    /// A run that fails before publishing leaves nothing behind.
+    fn drop(&mut self) {
+        if self.dir.join(LOCK_FILE).exists() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

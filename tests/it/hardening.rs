@@ -203,6 +203,22 @@ fn a_result_folder_is_complete_or_absent() {
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 
+    // A run that fails before it publishes (a figure that cannot be drawn, a full disk)
+    // leaves neither its result nor its staging folder.
+    let target = work.join("output/failed");
+    {
+        let staging = blocs::output::Staging::new(&target, false).unwrap();
+        staging.write("summary.csv", b"half").unwrap();
+        assert!(staging.path().join("summary.csv").is_file());
+        assert!(!target.exists(), "nothing under the name before publishing");
+    }
+    let left: Vec<_> = std::fs::read_dir(work.join("output"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("failed"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
     // When what is drawn before the rename fails, nothing is published and the unfinished
     // sweep stays resumable.
     let exp = work.join("e.ron");
