@@ -192,6 +192,12 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
             let (scenario, spec, _) = load_scenario(scenario.as_deref())?;
             anyhow::ensure!(worlds >= 1, "--worlds 0: must be at least 1");
             limits::check_worlds("--worlds", u64::from(worlds))?;
+            // Calibration keeps every world it builds, for the report.
+            let n = scenario.countries_count() as u64;
+            limits::check_bytes(
+                u64::from(worlds) * limits::world_bytes(n, 0, spec.events.len() as u64),
+                &format!("--worlds {worlds}: calibrating that many worlds of N = {n} countries"),
+            )?;
             let seed = seed.unwrap_or(scenario.seed);
             let results: Vec<_> = (0..u64::from(worlds))
                 .map(|w| blocs::calibrate::calibrate(&spec, seed, w))
