@@ -1,9 +1,10 @@
-//! blocs: an agent-based model of regionalism and multilateralism.
+//! blocs: an agent-based model of regionalism and multilateralism — the shell.
 //!
 //! Countries join and leave regional agreements and a multilateral institution by payoff
-//! rules; a seeded scheduler runs many worlds in parallel; the outcome of each world is
-//! classified as a networked order, rival blocs, and so on. See `ARCHITECTURE.md` for the
-//! map of the code and `ODD.md` for the model.
+//! rules. The model itself is the `blocs_core` crate, re-exported here under its module
+//! names (`blocs::config`, `blocs::scheduler`, …); this crate runs many worlds in parallel,
+//! runs sweeps and the seed-text and docking experiments, and writes result files and
+//! figures. See `ARCHITECTURE.md` for the map of the code and `ODD.md` for the model.
 
 #![deny(missing_docs)]
 

@@ -1,4 +1,5 @@
-//! The `blocs` binary: a thin wrapper around [`blocs::cli`].
+//! The `blocs` binary: the command line (`cli`) over the `blocs` library. Argument
+//! parsing, printing, the progress bar and exit codes live here and nowhere in the library.
 
 mod cli;
 

@@ -490,15 +490,29 @@ pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>)
     Ok((ga, gb))
 }
 
+/// A group with too few worlds for its interval.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("group {group} has {worlds} worlds with a value; the interval needs {needed}")]
+pub struct TooFewWorlds {
+    /// The group's name.
+    pub group: String,
+    /// Its worlds with a value.
+    pub worlds: u64,
+    /// The fewest the interval needs.
+    pub needed: u64,
+}
+
 /// Evaluates a check on its groups.
-pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, String> {
+pub fn evaluate(check: &Check, a: &Group, b: Option<&Group>) -> Result<Verdict, TooFewWorlds> {
     let na = a.values.len() as u64;
     let nb = b.map_or(0, |g| g.values.len() as u64);
     let need = |n: u64, g: &str, min: u64| {
         if n < min {
-            Err(format!(
-                "group {g} has {n} worlds with a value; the interval needs {min}"
-            ))
+            Err(TooFewWorlds {
+                group: g.to_string(),
+                worlds: n,
+                needed: min,
+            })
         } else {
             Ok(())
         }
@@ -658,11 +672,17 @@ pub fn table_row(name: &str, check: &Check, v: &Verdict) -> String {
     )
 }
 
+/// A phase slice's files: (name, bytes).
+pub type SliceFiles = Vec<(&'static str, Vec<u8>)>;
+
 /// For a grid over three fields, `points.csv` sliced by the first field's values, as
-/// (`phase_by_<field>/<value>`, the slice's `points.csv` bytes), so the two-field phase
-/// diagram can be drawn per slice (E04: market power × enforcement, with and without
-/// retaliation); none for other designs. The caller writes them.
-pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<(PathBuf, Vec<u8>)>, CheckError> {
+/// (`phase_by_<field>/<value>`, its files by name), so the two-field phase diagram can be
+/// drawn per slice (E04: market power × enforcement, with and without retaliation); none
+/// for other designs. The caller writes them (into the staged result).
+pub fn phase_slices(
+    dir: &Path,
+    fields: &[String],
+) -> Result<Vec<(PathBuf, SliceFiles)>, CheckError> {
     if fields.len() != 3 {
         return Ok(Vec::new());
     }
@@ -672,43 +692,57 @@ pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<(PathBuf, Vec<u
     let Some(col) = header.iter().position(|h| h == fields[0]) else {
         return Err(file_err(&path, format!("no column `{}`", fields[0])));
     };
-    let drop = |r: &csv::StringRecord| -> Vec<String> {
-        r.iter()
-            .enumerate()
-            .filter(|(i, _)| *i != col)
-            .map(|(_, s)| s.to_string())
-            .collect()
-    };
+    // Each slice keeps the fixed column (plots name it in the subtitle) and the sweep's
+    // manifest (so figures carry the experiment's name, not the folder's).
+    let keep = |r: &csv::StringRecord| -> Vec<String> { r.iter().map(str::to_string).collect() };
     let mut slices: Vec<(String, Vec<Vec<String>>)> = Vec::new();
     for row in reader.records() {
         let row = row.map_err(|e| csv_err(&path, e))?;
         let value = row.get(col).unwrap_or_default().to_string();
         match slices.iter_mut().find(|(v, _)| *v == value) {
-            Some((_, rows)) => rows.push(drop(&row)),
-            None => slices.push((value, vec![drop(&row)])),
+            Some((_, rows)) => rows.push(keep(&row)),
+            None => slices.push((value, vec![keep(&row)])),
         }
     }
+    // `Supermajority(0.5)` becomes `Supermajority-0.5`: readable, and safe on every system.
     let safe = |s: &str| -> String {
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
-                    c
-                } else {
-                    '_'
+        let mut out = String::new();
+        for c in s.chars() {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                out.push(c);
+            } else if c == '(' || c == ',' || c == ' ' {
+                if !out.ends_with('-') {
+                    out.push('-');
                 }
-            })
-            .collect()
+            } else if c != ')' {
+                out.push('_');
+            }
+        }
+        out.trim_end_matches('-').to_owned()
+    };
+    let manifest_path = dir.join("manifest.ron");
+    let manifest = match std::fs::read(&manifest_path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&manifest_path, e)),
     };
     let root = PathBuf::from(format!("phase_by_{}", safe(&fields[0])));
     let mut out = Vec::new();
     for (value, rows) in slices {
         let d = root.join(safe(&value));
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(drop(&header)).map_err(|e| csv_err(&d, e))?;
+        w.write_record(&header).map_err(|e| csv_err(&d, e))?;
         for r in rows {
             w.write_record(&r).map_err(|e| csv_err(&d, e))?;
         }
-        out.push((d, w.into_inner().expect("writing to memory cannot fail")));
+        let mut files = vec![(
+            "points.csv",
+            w.into_inner().expect("writing to memory cannot fail"),
+        )];
+        if let Some(m) = &manifest {
+            files.push(("manifest.ron", m.clone()));
+        }
+        out.push((d, files));
     }
     Ok(out)
 }

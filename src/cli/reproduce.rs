@@ -86,21 +86,11 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
             force: args.force,
             command_line: argv.to_vec(),
         };
-        // Figures and the check's files go into the finished sweep before it is renamed
-        // into place, so that OUT/NAME is complete or absent.
+        // The check's files, the experiment's README, the phase slices, figures and report
+        // go into the finished sweep before it is renamed into place, so that OUT/NAME is
+        // complete or absent.
         let mut verdict = None;
         let mut finish = |dir: &Path| -> anyhow::Result<()> {
-            if !args.no_plots {
-                draw(dir, None)?;
-                // The sweep draws phase diagrams for two-field grids; slice three-field ones.
-                for (slice, points) in reproduce::phase_slices(dir, &plan.fields)? {
-                    let slice = dir.join(slice);
-                    write_file(&slice.join("points.csv"), &points)?;
-                    blocs::plot::plot_dir(&slice, Some("phase")).with_context(|| {
-                        format!("drawing the phase diagram of {}", slice.display())
-                    })?;
-                }
-            }
             let (a, b) = reproduce::gather(&check, &dir.join("worlds.csv"))?;
             let v = reproduce::evaluate(&check, &a, b.as_ref())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", entry.dir.join("check.ron").display()))?;
@@ -113,6 +103,28 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
                 check_md(&entry.name, &check, &v).as_bytes(),
             )?;
             verdict = Some(v);
+            // The report quotes the claim's source passage from the experiment's README.
+            let readme = entry.dir.join("README.md");
+            if readme.is_file() {
+                let text = std::fs::read(&readme)
+                    .with_context(|| format!("reading {}", readme.display()))?;
+                write_file(&dir.join("experiment.md"), &text)?;
+            }
+            // Drawn after check.csv exists, so the report can lead with the verdict.
+            if !args.no_plots {
+                // The sweep draws phase diagrams for two-field grids; slice three-field
+                // ones, before the report, which shows the slices' phase maps.
+                for (slice, files) in reproduce::phase_slices(dir, &plan.fields)? {
+                    let slice = dir.join(slice);
+                    for (name, bytes) in files {
+                        write_file(&slice.join(name), &bytes)?;
+                    }
+                    blocs::plot::plot_dir(&slice, Some("phase")).with_context(|| {
+                        format!("drawing the phase diagram of {}", slice.display())
+                    })?;
+                }
+                draw(dir, None)?;
+            }
             Ok(())
         };
         sweep_with(&plan, &opts, &mut |_| {}, &mut |dir| {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::docking::DockReport;
 use crate::plot::PlotError;
-use crate::plot::lines::{line_chart, table_series};
+use crate::plot::lines::{line_chart, long_series, table_series};
 
 /// Draws the figures of experiment `name` into `dir/figures` (none for experiments
 /// without a line chart) and returns the files written.
@@ -13,18 +13,17 @@ pub fn draw_docking(
     name: &str,
     report: &DockReport,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let table = |t: &str| {
-        report
-            .tables
-            .iter()
-            .find(|x| x.0 == t)
-            .map(|x| table_series(&x.1))
+    let raw = |t: &str| report.tables.iter().find(|x| x.0 == t).map(|x| &x.1);
+    let table = |t: &str| raw(t).map(|rows| table_series(rows));
+    // The Krugman tables are long (sigma, blocs, value): one line per sigma.
+    let by_sigma = |t: &str, y: &str| {
+        raw(t).map(|rows| long_series(rows, ("blocs", "sigma", y), |s| format!("σ = {s}")))
     };
     let fig = dir.join("figures");
     let mut files = Vec::new();
     match name {
         "krugman1991" => {
-            if let Some(s) = table("welfare_vs_blocs") {
+            if let Some(s) = by_sigma("welfare_vs_blocs", "welfare") {
                 files.extend(line_chart(
                     &fig,
                     "welfare_vs_blocs",
@@ -34,7 +33,7 @@ pub fn draw_docking(
                     &s,
                 )?);
             }
-            if let Some(s) = table("nash_tariffs") {
+            if let Some(s) = by_sigma("nash_tariffs", "nash_tariff") {
                 files.extend(line_chart(
                     &fig,
                     "nash_tariffs",
@@ -47,7 +46,19 @@ pub fn draw_docking(
         }
         "krishna1998" => {
             if let Some(s) = table("tariff_sweep") {
-                let keep: Vec<_> = s.into_iter().filter(|x| x.0.starts_with("gain_")).collect();
+                // Plain words in the legend, not column names.
+                let plain = |column: &str| match column {
+                    "gain_fta" => Some("FTA, from the status quo"),
+                    "gain_mft_from_status_quo" => {
+                        Some("multilateral free trade, from the status quo")
+                    }
+                    "gain_mft_from_fta" => Some("multilateral free trade, once the FTA exists"),
+                    _ => None,
+                };
+                let keep: Vec<_> = s
+                    .into_iter()
+                    .filter_map(|(c, pts)| plain(&c).map(|l| (l.to_owned(), pts)))
+                    .collect();
                 files.extend(line_chart(
                     &fig,
                     "gains_vs_tariff",

@@ -501,9 +501,58 @@ fn krugman1991_report() {
     let r = run_docking_with(&ExperimentParams::Krugman1991(p)).expect("runs");
     assert!(r.all_pass(), "{}", r.to_markdown());
     assert_eq!(r.rows.len(), 16);
+    // Long: a header, then one row per (sigma, blocs) for 4 sigmas and 1..=20 blocs.
     let welfare = &r.tables[0].1;
-    assert_eq!(welfare.len(), 21);
-    assert_eq!(welfare[3][0], "3");
+    assert_eq!(welfare[0], ["sigma", "blocs", "welfare"]);
+    assert_eq!(welfare.len(), 1 + 4 * 20);
+    assert_eq!(welfare[3][..2], ["2", "3"]);
+    assert_eq!(welfare[1][2], "1");
+}
+
+/// The docking files must be read by pandas or R as numbers: no `-` for a missing value
+/// (an empty cell instead), headers that are plain names, and every number written so
+/// that it reads back to the same bits (so 1e-9 agreement can be checked from the files).
+#[test]
+fn dock_tables_are_long_plain_and_full_precision() {
+    for name in crate::docking::EXPERIMENTS {
+        let r = run_docking(name).expect("runs");
+        for (table, rows) in &r.tables {
+            let (header, body) = rows.split_first().expect("a header");
+            for h in header {
+                assert!(
+                    !h.is_empty()
+                        && h.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                    "{name}/{table}: header `{h}` is not a plain name"
+                );
+            }
+            for row in body {
+                assert_eq!(
+                    row.len(),
+                    header.len(),
+                    "{name}/{table}: ragged row {row:?}"
+                );
+                for cell in row {
+                    assert_ne!(cell, "-", "{name}/{table}: `-` for a missing value");
+                    if let Ok(v) = cell.parse::<f64>() {
+                        assert!(
+                            *cell == format!("{v}") || *cell == format!("{v:e}"),
+                            "{name}/{table}: `{cell}` is not the shortest round-trip form"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // The Nash tariff of 2 blocs at sigma = 2 has all its digits in the table.
+    let r = run_docking("krugman1991").expect("runs");
+    let tariffs = &r.tables.iter().find(|t| t.0 == "nash_tariffs").unwrap().1;
+    let row = tariffs.iter().find(|r| r[0] == "2" && r[1] == "2").unwrap();
+    let exact = KrugmanCes::new(2.0).unwrap().nash_tariff(2).unwrap();
+    assert_eq!(row[2].parse::<f64>().unwrap().to_bits(), exact.to_bits());
+    // One bloc has no external tariff: an empty cell.
+    let one = tariffs.iter().find(|r| r[0] == "2" && r[1] == "1").unwrap();
+    assert_eq!(one[2], "");
 }
 
 #[test]

@@ -3,13 +3,14 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::plot::data::Tables;
+use crate::plot::check::{GROUP_A, GROUP_B, group_of};
+use crate::plot::data::{DirKind, Series, Tables};
 use crate::plot::output::Figure;
 use crate::plot::style::{
     DrawResult, INK, Mark, NONE_GREY, Sizes, draw_header, draw_legend, split_legend,
 };
 use crate::plot::timeplot::{
-    PathLine, TimePanel, YScale, draw_time_panel, ensemble_band, run_path,
+    Band, PathLine, TimePanel, YScale, draw_time_panel, ensemble_band, run_path,
 };
 use crate::plot::{CLASSES, PlotError, class_colour};
 
@@ -88,10 +89,44 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Convergence>, PlotError>
             .outcome_of(series.runs[run].key)
             .map_or(if ensemble { NONE_GREY } else { INK }, class_colour)
     };
+    // An experiment's check contrasts two groups of design points: one median and band
+    // per group shows the contrast that a pooled median would hide.
+    let groups = check_groups(tables);
     let mut panels = Vec::with_capacity(PANELS.len());
     for (metric, caption, unit, scale) in PANELS {
         let m = series.require(metric)?;
-        let (lines, bands) = if ensemble {
+        let (lines, bands) = if let Some(groups) = &groups {
+            let mut lines = Vec::new();
+            let mut bands = Vec::new();
+            for (group, colour) in [(Some(true), GROUP_A), (Some(false), GROUP_B)] {
+                let subset = Series {
+                    runs: series
+                        .runs
+                        .iter()
+                        .zip(groups)
+                        .filter(|(_, g)| **g == group)
+                        .map(|(r, _)| r.clone())
+                        .collect(),
+                    ..series.clone()
+                };
+                if subset.runs.is_empty() {
+                    continue;
+                }
+                for run in 0..subset.runs.len().min(MAX_FAINT) {
+                    lines.push(PathLine {
+                        colour: colour.mix(0.3),
+                        width: 1,
+                        segments: run_path(&subset, run, m),
+                    });
+                }
+                // Edges, not fills: two filled bands would mix into a third colour.
+                bands.push(Band {
+                    filled: false,
+                    ..ensemble_band(&subset, m, colour)
+                });
+            }
+            (lines, bands)
+        } else if ensemble {
             let lines = (0..series.runs.len().min(MAX_FAINT))
                 .map(|run| PathLine {
                     colour: colour_of(run).mix(0.35),
@@ -112,7 +147,26 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Convergence>, PlotError>
     }
 
     let mut legend = Vec::new();
-    if ensemble {
+    if let (Some(groups), Some(check)) = (&groups, &tables.check) {
+        let (_, a, b) = check.parts();
+        let count = |g| groups.iter().filter(|x| **x == g).count();
+        legend.push((
+            Mark::Line(GROUP_A.mix(1.0), 4),
+            format!(
+                "group a {a}: median, 10–90 % ({} worlds)",
+                count(Some(true))
+            ),
+        ));
+        if let Some(b) = b {
+            legend.push((
+                Mark::Line(GROUP_B.mix(1.0), 4),
+                format!(
+                    "group b {b}: median, 10–90 % ({} worlds)",
+                    count(Some(false))
+                ),
+            ));
+        }
+    } else if ensemble {
         legend.push((Mark::Line(INK.mix(1.0), 4), "median of worlds".to_owned()));
         legend.push((Mark::Band(INK.mix(0.2)), "10–90 % of worlds".to_owned()));
         let counts = tables
@@ -120,10 +174,23 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Convergence>, PlotError>
             .as_ref()
             .map(|o| o.class_counts())
             .unwrap_or_else(|| CLASSES.iter().map(|c| ((*c).to_owned(), 0)).collect());
-        for (class, n) in counts {
+        // A class no world reached would be a legend entry for ink that is not there.
+        for (class, n) in counts.into_iter().filter(|(_, n)| *n > 0) {
             legend.push((
                 Mark::Line(class_colour(&class).mix(1.0), 4),
                 format!("{class} ({n})"),
+            ));
+        }
+        let stops: Vec<u64> = series
+            .runs
+            .iter()
+            .filter_map(|r| r.ticks.last().copied())
+            .collect();
+        if stops.iter().any(|&t| t < series.max_tick()) {
+            legend.push((
+                Mark::Note,
+                "a world's line ends where it stopped; median and band keep its final value"
+                    .to_owned(),
             ));
         }
         if series.runs.len() > MAX_FAINT {
@@ -144,8 +211,18 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Convergence>, PlotError>
         legend.push((Mark::Line(colour_of(0).mix(1.0), 4), label));
     }
 
+    // A sweep records the series of a few worlds only: say which ones the lines show.
+    let recorded = series.runs.len();
+    let subtitle = if tables.kind == DirKind::Sweep && recorded < tables.world_count() {
+        format!(
+            "{} · lines: the {recorded} recorded worlds",
+            tables.headline()
+        )
+    } else {
+        tables.headline()
+    };
     Ok(Some(Convergence {
-        subtitle: tables.headline(),
+        subtitle,
         x_max: series.max_tick().max(1) as f64,
         panels,
         legend,
@@ -171,4 +248,32 @@ impl Figure for Convergence {
         }
         draw_legend(&strip, &self.legend, sizes)
     }
+}
+
+/// For an experiment with a check of two groups: each recorded world's group (`Some(true)`
+/// for a, `Some(false)` for b, `None` for neither), aligned with the series' runs.
+fn check_groups(tables: &Tables) -> Option<Vec<Option<bool>>> {
+    let (check, series, outcomes, points) = (
+        tables.check.as_ref()?,
+        tables.series.as_ref()?,
+        tables.outcomes.as_ref()?,
+        tables.points.as_ref()?,
+    );
+    let (_, a, b) = check.parts();
+    let b = b?;
+    let groups: Vec<Option<bool>> = series
+        .runs
+        .iter()
+        .map(|r| {
+            let point = outcomes
+                .worlds
+                .iter()
+                .find(|w| w.key.world == r.key.world)?
+                .key
+                .point?;
+            let row = points.rows.iter().find(|p| p.point == point)?;
+            group_of(&a, &b, points, row)
+        })
+        .collect();
+    groups.iter().any(Option::is_some).then_some(groups)
 }

@@ -135,7 +135,7 @@ pub struct Agreement {
     pub world: u64,
     /// Agreement id.
     pub id: u64,
-    /// Display name.
+    /// Name in the scenario (EU, RCEP, …); empty for an unnamed agreement.
     pub name: String,
     /// `Fta` or `CustomsUnion`.
     pub kind: String,
@@ -204,8 +204,12 @@ pub struct Event {
 pub struct Points {
     /// The file, for error messages.
     pub path: PathBuf,
-    /// The varied fields: the columns between `point` and `n`.
+    /// The varied fields: the columns between `point` and `n` that take more than one
+    /// value (all of them when there is a single point).
     pub fields: Vec<String>,
+    /// Columns between `point` and `n` with one value at every point, as in a slice of a
+    /// larger grid: field and value.
+    pub fixed: Vec<(String, String)>,
     /// Classes with a `p_<Class>` column, [`CLASSES`] first.
     pub classes: Vec<String>,
     /// One entry per point, in file order.
@@ -279,6 +283,8 @@ pub struct Tables {
     pub points: Option<Points>,
     /// `sensitivity.csv`.
     pub sensitivity: Option<Vec<SensitivityRow>>,
+    /// `check.csv` of `blocs reproduce`.
+    pub check: Option<crate::plot::CheckRow>,
 }
 
 impl Tables {
@@ -341,6 +347,10 @@ impl Tables {
             sensitivity: read("sensitivity.csv")?
                 .map(|t| load_sensitivity(&t))
                 .transpose()?,
+            check: read("check.csv")?
+                .map(|t| crate::plot::CheckRow::load(&t))
+                .transpose()?
+                .flatten(),
         })
     }
 
@@ -389,6 +399,9 @@ impl Tables {
                     parts.push(format!("{} points", points.rows.len()));
                     if !points.fields.is_empty() {
                         parts.push(format!("varied: {}", points.fields.join(", ")));
+                    }
+                    for (field, value) in &points.fixed {
+                        parts.push(format!("{field} = {value}"));
                     }
                 }
                 let n = self.world_count();
@@ -650,11 +663,9 @@ fn load_agreements(table: &Table) -> Result<Vec<Agreement>, PlotError> {
             Ok(Agreement {
                 world: table.u64(row, world)?,
                 id: id_value,
-                name: if name_text.is_empty() {
-                    format!("#{id_value}")
-                } else {
-                    name_text.to_owned()
-                },
+                // Unnamed agreements keep an empty name: figures call them after
+                // their largest member, which says more than a bare id.
+                name: name_text.to_owned(),
                 kind: kind
                     .map(|c| table.text(row, c).to_owned())
                     .unwrap_or_default(),
@@ -800,9 +811,29 @@ fn load_points(table: &Table) -> Result<Points, PlotError> {
             })
         })
         .collect::<Result<Vec<_>, PlotError>>()?;
+    let mut rows = rows;
+    let constant: Vec<bool> = (0..fields.len())
+        .map(|f| rows.len() > 1 && rows.iter().all(|r| r.fields[f] == rows[0].fields[f]))
+        .collect();
+    let fixed = (0..fields.len())
+        .filter(|&f| constant[f])
+        .map(|f| (fields[f].clone(), rows[0].fields[f].clone()))
+        .collect();
+    let keep = |values: Vec<String>| -> Vec<String> {
+        values
+            .into_iter()
+            .zip(&constant)
+            .filter(|(_, c)| !**c)
+            .map(|(v, _)| v)
+            .collect()
+    };
+    for r in &mut rows {
+        r.fields = keep(std::mem::take(&mut r.fields));
+    }
     Ok(Points {
         path: table.path().to_path_buf(),
-        fields,
+        fields: keep(fields),
+        fixed,
         classes,
         rows,
     })

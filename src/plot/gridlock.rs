@@ -10,7 +10,7 @@ use crate::plot::style::{
     DrawResult, INK, Mark, ORANGE, PURPLE, Sizes, draw_header, draw_legend, split_legend,
 };
 use crate::plot::timeplot::{
-    PathLine, TimePanel, YScale, draw_time_panel, ensemble_band, run_path,
+    Band, PathLine, TimePanel, YScale, draw_time_panel, ensemble_band, run_path,
 };
 
 pub(crate) struct Gridlock {
@@ -36,13 +36,20 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Gridlock>, PlotError> {
     let (rounds, tariff, mut legend) = if ensemble {
         (
             TimePanel::new(
-                "Rounds of M (median, 10–90 % band)",
+                "Rounds of M (median, 10–90 % of worlds)",
                 "rounds, cumulative",
                 YScale::FromZero,
                 Vec::new(),
+                // Two bands that overlap would mix into a third, unexplained colour.
                 vec![
-                    ensemble_band(series, passed, INK),
-                    ensemble_band(series, failed, PURPLE),
+                    Band {
+                        filled: false,
+                        ..ensemble_band(series, passed, INK)
+                    },
+                    Band {
+                        filled: false,
+                        ..ensemble_band(series, failed, PURPLE)
+                    },
                 ],
             ),
             TimePanel::new(
@@ -52,10 +59,13 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Gridlock>, PlotError> {
                 Vec::new(),
                 vec![ensemble_band(series, t_m, ORANGE)],
             ),
-            vec![(
-                Mark::Band(INK.mix(0.2)),
-                format!("band: 10–90 % of {} worlds", series.runs.len()),
-            )],
+            vec![
+                (
+                    Mark::Line(INK.mix(0.7), 2),
+                    format!("thin: 10–90 % of {} worlds", series.runs.len()),
+                ),
+                (Mark::Band(ORANGE.mix(0.2)), "t_M: 10–90 %".to_owned()),
+            ],
         )
     } else {
         let line = |m, colour: RGBColor| PathLine {
@@ -78,7 +88,7 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Gridlock>, PlotError> {
                 vec![line(t_m, ORANGE)],
                 Vec::new(),
             ),
-            vec![(Mark::Note, format!("world {}", series.runs[0].key.world))],
+            Vec::new(),
         )
     };
     legend.splice(
@@ -92,8 +102,13 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Gridlock>, PlotError> {
             ),
         ],
     );
+    let subtitle = if ensemble {
+        tables.headline()
+    } else {
+        format!("{} · world {}", tables.headline(), series.runs[0].key.world)
+    };
     Ok(Some(Gridlock {
-        subtitle: tables.headline(),
+        subtitle,
         x_max: series.max_tick().max(1) as f64,
         rounds,
         tariff,
@@ -120,4 +135,10 @@ impl Figure for Gridlock {
         draw_time_panel(&panels[1], &self.tariff, self.x_max, sizes)?;
         draw_legend(&strip, &self.legend, sizes)
     }
+}
+
+/// The legend, and the bottom of each panel's y range.
+#[cfg(test)]
+pub(crate) fn legend_and_floors_for_test(g: &Gridlock) -> (&[(Mark, String)], [f64; 2]) {
+    (&g.legend, [g.rounds.y_range.0, g.tariff.y_range.0])
 }

@@ -13,7 +13,7 @@ use crate::plot::gif::GifEncoder;
 use crate::plot::output::{Figure, draw_error, write_atomic};
 use crate::plot::replay::{WorldState, states_at};
 use crate::plot::style::{
-    BLOC_PALETTE, DrawResult, INK, Mark, NONE_GREY, Sizes, bloc_colour, bold, draw_header,
+    BLOC_PALETTE, DrawResult, INK, Mark, NONE_GREY, OTHER_BLOC, Sizes, bold, draw_header,
     draw_legend, draw_legend_column, fmt_num, font, split_legend,
 };
 
@@ -22,7 +22,7 @@ const LABELLED: usize = 8;
 /// Agreements larger than this are drawn as a star from their largest member instead of
 /// all member pairs, which for a 50-member bloc would be 1225 lines of ink.
 const MAX_PAIRWISE: usize = 12;
-/// Blocs named in the legend; the rest are summed up in one note.
+/// Blocs named in the legend, each in its own colour; the rest share one colour.
 const MAX_NAMED_BLOCS: usize = 8;
 /// The animation's bounds: frames and pixel size.
 const MAX_FRAMES: u64 = 60;
@@ -48,6 +48,7 @@ type Edge = ((f64, f64), (f64, f64), RGBColor);
 struct Node {
     pos: (f64, f64),
     gdp: f64,
+    bloc: Option<u64>,
     colour: RGBColor,
     in_m: bool,
     label: Option<String>,
@@ -59,6 +60,88 @@ pub(crate) struct MapFigure {
     gdp_ref: f64,
     panels: Vec<MapPanel>,
     legend: Vec<(Mark, String)>,
+}
+
+/// The blocs one figure names, largest first, each with its own palette colour; every
+/// other bloc is drawn in [`OTHER_BLOC`]. Colours go by rank in the figure, not by
+/// agreement id, so no two named blocs can share one.
+struct BlocKey {
+    named: Vec<(u64, String)>,
+    others: usize,
+}
+
+impl BlocKey {
+    /// Ranks the blocs of `states` by GDP, later states dominating, so the order follows
+    /// how the run ended.
+    fn new(states: &[WorldState], names: &BTreeMap<u64, String>, max_named: usize) -> BlocKey {
+        let mut weight: BTreeMap<u64, f64> = BTreeMap::new();
+        for (i, state) in states.iter().enumerate() {
+            for c in &state.countries {
+                if let Some(b) = c.map_bloc {
+                    *weight.entry(b).or_default() += c.gdp * (1.0 + i as f64 * 1e3);
+                }
+            }
+        }
+        let mut blocs: Vec<(u64, f64)> = weight.into_iter().collect();
+        blocs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let max_named = max_named.min(BLOC_PALETTE.len());
+        let mut named: Vec<(u64, String)> = blocs
+            .iter()
+            .take(max_named)
+            .map(|&(id, _)| (id, bloc_name(states, names, id)))
+            .collect();
+        // Two unnamed blocs may share their largest member: tell them apart by size,
+        // and by id if even that is the same.
+        let last = states.last();
+        let size = |id: u64| last.and_then(|s| s.agreements.get(&id)).map_or(0, Vec::len);
+        for pass in 0..2 {
+            let names: Vec<String> = named.iter().map(|(_, n)| n.clone()).collect();
+            for (id, name) in named.iter_mut() {
+                if names.iter().filter(|n| *n == name).count() > 1 {
+                    if pass == 0 {
+                        *name = format!("{name} ({} members)", size(*id));
+                    } else {
+                        *name = format!("{name}, agreement {id}");
+                    }
+                }
+            }
+        }
+        BlocKey {
+            named,
+            others: blocs.len().saturating_sub(max_named),
+        }
+    }
+
+    fn colour(&self, bloc: Option<u64>) -> RGBColor {
+        match bloc {
+            None => NONE_GREY,
+            Some(id) => self
+                .named
+                .iter()
+                .position(|(k, _)| *k == id)
+                .map_or(OTHER_BLOC, |rank| BLOC_PALETTE[rank]),
+        }
+    }
+}
+
+/// The agreement's name from the scenario (EU, RCEP, …); an unnamed agreement is called
+/// after its largest member in the latest state that has it.
+fn bloc_name(states: &[WorldState], names: &BTreeMap<u64, String>, id: u64) -> String {
+    if let Some(name) = names.get(&id).filter(|n| !n.trim().is_empty()) {
+        return name.clone();
+    }
+    states
+        .iter()
+        .rev()
+        .find_map(|s| {
+            let members = s.agreements.get(&id)?;
+            s.countries
+                .iter()
+                .filter(|c| members.binary_search(&c.id).is_ok())
+                .max_by(|a, b| a.gdp.total_cmp(&b.gdp).then(b.id.cmp(&a.id)))
+                .map(|c| format!("bloc of {}", c.iso3))
+        })
+        .unwrap_or_else(|| format!("agreement {id}"))
 }
 
 struct Inputs {
@@ -139,7 +222,7 @@ fn inputs(tables: &Tables) -> Option<Inputs> {
     })
 }
 
-fn build_panel(state: &WorldState, extent: Extent, caption: String) -> MapPanel {
+fn build_panel(state: &WorldState, extent: Extent, key: &BlocKey, caption: String) -> MapPanel {
     let pos = |c: &crate::plot::CountryState| {
         if extent.geo {
             (c.lon.unwrap_or(0.0), c.lat.unwrap_or(0.0))
@@ -163,7 +246,8 @@ fn build_panel(state: &WorldState, extent: Extent, caption: String) -> MapPanel 
             Node {
                 pos: pos(c),
                 gdp: c.gdp,
-                colour: bloc_colour(c.primary_bloc),
+                bloc: c.map_bloc,
+                colour: key.colour(c.map_bloc),
                 in_m: c.in_m,
                 label: (rank < LABELLED).then(|| c.iso3.clone()),
             }
@@ -174,7 +258,7 @@ fn build_panel(state: &WorldState, extent: Extent, caption: String) -> MapPanel 
 
     let mut edges = Vec::new();
     for (&k, members) in &state.agreements {
-        let colour = bloc_colour(Some(k));
+        let colour = key.colour(Some(k));
         let at = |id: &u64| index.get(id).map(|&i| &state.countries[i]);
         let members: Vec<_> = members.iter().filter_map(at).collect();
         if members.len() <= MAX_PAIRWISE {
@@ -192,11 +276,8 @@ fn build_panel(state: &WorldState, extent: Extent, caption: String) -> MapPanel 
         }
     }
     let in_m = state.countries.iter().filter(|c| c.in_m).count();
-    let mut blocs: Vec<u64> = state
-        .countries
-        .iter()
-        .filter_map(|c| c.primary_bloc)
-        .collect();
+    // The count is of the blocs drawn, so it matches the colours a reader can see.
+    let mut blocs: Vec<u64> = nodes.iter().filter_map(|n| n.bloc).collect();
     blocs.sort_unstable();
     blocs.dedup();
     MapPanel {
@@ -212,40 +293,28 @@ fn build_panel(state: &WorldState, extent: Extent, caption: String) -> MapPanel 
     }
 }
 
-/// Legend of the blocs seen in `states`, largest (by GDP in the last state) first.
-fn legend(
-    states: &[WorldState],
-    names: &BTreeMap<u64, String>,
-    max_named: usize,
-) -> Vec<(Mark, String)> {
-    let mut weight: BTreeMap<u64, f64> = BTreeMap::new();
-    for (i, state) in states.iter().enumerate() {
-        for c in &state.countries {
-            if let Some(b) = c.primary_bloc {
-                // Later states dominate, so the order follows how the run ended.
-                *weight.entry(b).or_default() += c.gdp * (1.0 + i as f64 * 1e3);
-            }
-        }
-    }
-    let mut blocs: Vec<(u64, f64)> = weight.into_iter().collect();
-    blocs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+/// Legend of the blocs in `key`, largest first; every entry drawn in a colour has a swatch.
+fn legend(key: &BlocKey) -> Vec<(Mark, String)> {
     let mut items = vec![
         (Mark::Dot(INK), "in M (filled)".to_owned()),
         (Mark::Ring(INK), "outside M (hollow)".to_owned()),
     ];
-    for (id, _) in blocs.iter().take(max_named) {
-        let name = names.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
-        items.push((Mark::Square(bloc_colour(Some(*id))), name));
+    for (rank, (_, name)) in key.named.iter().enumerate() {
+        items.push((Mark::Square(BLOC_PALETTE[rank]), name.clone()));
     }
-    if blocs.len() > max_named {
+    if key.others > 0 {
         items.push((
-            Mark::Note,
-            format!("+{} more blocs", blocs.len() - max_named),
+            Mark::Square(OTHER_BLOC),
+            format!(
+                "{} other agreement{}",
+                key.others,
+                if key.others == 1 { "" } else { "s" }
+            ),
         ));
     }
     items.push((Mark::Square(NONE_GREY), "no agreement".to_owned()));
     items.push((Mark::Note, "circle area ∝ GDP".to_owned()));
-    items.push((Mark::Note, "lines: members of one agreement".to_owned()));
+    items.push((Mark::Note, "lines: a shared agreement".to_owned()));
     items
 }
 
@@ -265,19 +334,20 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<MapFigure>, PlotError> {
     let end = inputs.end;
     let ticks = [0, end / 2, end];
     let states = states_at(tables, inputs.world, &ticks)?;
-    let panels = states
-        .iter()
-        .zip(["start", "middle", "end"])
-        .map(|(s, when)| build_panel(s, inputs.extent, format!("{when}: tick {}", s.tick)))
-        .collect();
-    // The world map keeps its legend in one cell, which has room for fewer names.
+    // The world map keeps its legend in one cell, in two columns.
     let named = if inputs.extent.geo {
-        5
+        BLOC_PALETTE.len()
     } else {
         MAX_NAMED_BLOCS
     };
+    let key = BlocKey::new(&states, &inputs.names, named);
+    let panels = states
+        .iter()
+        .zip(["start", "middle", "end"])
+        .map(|(s, when)| build_panel(s, inputs.extent, &key, format!("{when}: tick {}", s.tick)))
+        .collect();
     Ok(Some(MapFigure {
-        legend: legend(&states, &inputs.names, named),
+        legend: legend(&key),
         subtitle: format!("{} · world {}", tables.headline(), inputs.world),
         extent: inputs.extent,
         gdp_ref: gdp_ref(&states),
@@ -308,7 +378,7 @@ impl Figure for MapFigure {
             for (area, panel) in cells.iter().zip(&self.panels) {
                 draw_map_panel(area, panel, self.extent, self.gdp_ref, sizes)?;
             }
-            draw_legend_column(&cells[3].margin(30, 10, 60, 10), &self.legend, sizes)
+            draw_legend_column(&cells[3].margin(30, 10, 30, 10), &self.legend, sizes)
         } else {
             let (body, strip) = split_legend(&body, &self.legend, sizes);
             for (area, panel) in body.split_evenly((1, 3)).iter().zip(&self.panels) {
@@ -398,21 +468,6 @@ fn draw_map_panel<DB: DrawingBackend>(
             )))?;
         }
     }
-    for node in &panel.nodes {
-        if let Some(label) = &node.label {
-            let off = (radius(node.gdp) * 0.75).round() as i32 + 2;
-            chart.draw_series(std::iter::once(
-                EmptyElement::at(node.pos)
-                    + Text::new(
-                        label.clone(),
-                        (off, -off),
-                        bold(sizes.tick)
-                            .color(&BLACK)
-                            .pos(Pos::new(HPos::Left, VPos::Bottom)),
-                    ),
-            ))?;
-        }
-    }
     // Counts in the top-left corner, on a white card so that markers do not garble them.
     let note = font(sizes.note);
     let (tw, th) = area.estimate_text_size(&panel.stats, &note.clone().into())?;
@@ -430,7 +485,80 @@ fn draw_map_panel<DB: DrawingBackend>(
                     .pos(Pos::new(HPos::Left, VPos::Top)),
             ),
     ))?;
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    let card = (
+        xs.start,
+        ys.start,
+        xs.start + tw as i32 + 2 * pad + 1,
+        ys.start + th as i32 + 2 * pad + 1,
+    );
+    let bounds = (xs.start, ys.start, xs.end, ys.end);
+    let mut taken = vec![card];
+    let label_font = bold(sizes.tick);
+    for node in &panel.nodes {
+        let Some(label) = &node.label else { continue };
+        let (lw, lh) = area.estimate_text_size(label, &label_font.clone().into())?;
+        let centre = chart.backend_coord(&node.pos);
+        let off = (radius(node.gdp) * 0.75).round() as i32 + 2;
+        let Some(corner) = place_label(centre, off, (lw as i32, lh as i32), bounds, &taken) else {
+            // A label that fits nowhere is left out rather than drawn over another.
+            continue;
+        };
+        taken.push((
+            corner.0,
+            corner.1,
+            corner.0 + lw as i32,
+            corner.1 + lh as i32,
+        ));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at(node.pos)
+                + Text::new(
+                    label.clone(),
+                    (corner.0 - centre.0, corner.1 - centre.1),
+                    label_font
+                        .clone()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Left, VPos::Top)),
+                ),
+        ))?;
+    }
     Ok(())
+}
+
+/// A pixel box: left, top, right, bottom.
+type PixelBox = (i32, i32, i32, i32);
+
+/// The top-left corner of the first spot around a marker at `centre` (NE, NW, SE, SW, E,
+/// W, at `off` pixels) where a `size` label stays inside `bounds`, with a small gap to
+/// every box already `taken`; `None` if there is no such spot.
+fn place_label(
+    centre: (i32, i32),
+    off: i32,
+    size: (i32, i32),
+    bounds: PixelBox,
+    taken: &[PixelBox],
+) -> Option<(i32, i32)> {
+    let (x, y) = centre;
+    let (w, h) = size;
+    let gap = 3;
+    let candidates = [
+        (x + off, y - off - h),
+        (x - off - w, y - off - h),
+        (x + off, y + off),
+        (x - off - w, y + off),
+        (x + off + 2, y - h / 2),
+        (x - off - 2 - w, y - h / 2),
+    ];
+    candidates.into_iter().find(|&(left, top)| {
+        let b = (left, top, left + w, top + h);
+        b.0 >= bounds.0
+            && b.1 >= bounds.1
+            && b.2 <= bounds.2
+            && b.3 <= bounds.3
+            && taken.iter().all(|t| {
+                b.2 + gap <= t.0 || t.2 + gap <= b.0 || b.3 + gap <= t.1 || t.3 + gap <= b.1
+            })
+    })
 }
 
 /// Ticks shown by the animation: every tick, or at most [`MAX_FRAMES`] evenly spread ones
@@ -458,7 +586,9 @@ pub(crate) fn write_animation(
     let ticks = frame_ticks(inputs.end);
     let states = states_at(tables, inputs.world, &ticks)?;
     let gdp_ref = gdp_ref(&states);
-    let legend = legend(&states, &inputs.names, 4);
+    // The animation's legend names the blocs of its last frame, which viewers read longest.
+    let key = BlocKey::new(&states[states.len() - 1..], &inputs.names, 6);
+    let legend = legend(&key);
     let sizes = Sizes::SMALL;
     let (w, h) = GIF_SIZE;
     let subtitle = format!("{} · world {}", tables.headline(), inputs.world);
@@ -472,11 +602,12 @@ pub(crate) fn write_animation(
         RGBColor(0x44, 0x44, 0x44),
     ];
     exact.extend_from_slice(&BLOC_PALETTE);
+    exact.push(OTHER_BLOC);
     let mut encoder = GifEncoder::new(w as u16, h as u16, &exact);
     let mut buffer = vec![255u8; (w * h * 3) as usize];
     for (i, state) in states.iter().enumerate() {
         let caption = format!("tick {} of {}", state.tick, inputs.end);
-        let panel = build_panel(state, inputs.extent, caption);
+        let panel = build_panel(state, inputs.extent, &key, caption);
         {
             let root = BitMapBackend::with_buffer(&mut buffer, (w, h)).into_drawing_area();
             let frame = || -> DrawResult<(), BitMapBackend> {
@@ -500,4 +631,19 @@ pub(crate) fn write_animation(
 #[cfg(test)]
 pub(crate) fn frame_ticks_for_test(end: u64) -> Vec<u64> {
     frame_ticks(end)
+}
+
+/// A country's bloc on a map and the colour it is drawn in.
+#[cfg(test)]
+pub(crate) type DrawnBloc = (Option<u64>, RGBColor);
+
+/// Every (bloc, colour) a map figure draws, over all panels, and its legend.
+#[cfg(test)]
+pub(crate) fn drawn_for_test(fig: &MapFigure) -> (Vec<DrawnBloc>, &[(Mark, String)]) {
+    let drawn = fig
+        .panels
+        .iter()
+        .flat_map(|p| p.nodes.iter().map(|n| (n.bloc, n.colour)))
+        .collect();
+    (drawn, &fig.legend)
 }

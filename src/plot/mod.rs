@@ -9,6 +9,7 @@
 //! Text is drawn with DejaVu Sans, embedded in the binary and registered with plotters
 //! as "sans-serif", so output does not depend on the fonts of the machine.
 
+mod check;
 mod convergence;
 mod data;
 mod error;
@@ -34,6 +35,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend, RGBColor};
 
+pub use check::CheckRow;
 pub use data::{
     Agreement, Country, DirKind, Event, Institution, METRICS, Move, Outcomes, PointRow, Points,
     RunKey, RunSeries, SensitivityRow, Series, Share, Tables, WorldOutcome,
@@ -56,7 +58,8 @@ pub const CLASSES: [&str; 5] = [
 
 /// Figure names accepted by [`plot_dir`]; `phase` writes `phase`, `phase_networked` and
 /// `phase_rival`, and `map.gif` is the animation (GIF only).
-pub const FIGURES: [&str; 7] = [
+pub const FIGURES: [&str; 8] = [
+    "check",
     "convergence",
     "outcomes",
     "phase",
@@ -137,12 +140,14 @@ fn needs(name: &str) -> &'static str {
         "map" | "map.gif" => "countries.csv and events.csv",
         "sensitivity" => "sensitivity.csv with at least one row",
         "gridlock" => "timeseries.csv (series.csv in a sweep) with at least one world",
+        "check" => "check.csv, as `blocs reproduce` writes it",
         _ => "inputs this directory does not have",
     }
 }
 
 /// A figure ready to draw, of any kind.
 pub(crate) enum Prepared {
+    Check(check::CheckFigure),
     Convergence(convergence::Convergence),
     Outcomes(outcomes::OutcomeShares),
     Phase(phase::Phase),
@@ -154,6 +159,7 @@ pub(crate) enum Prepared {
 impl Figure for Prepared {
     fn size(&self) -> (u32, u32) {
         match self {
+            Prepared::Check(f) => f.size(),
             Prepared::Convergence(f) => f.size(),
             Prepared::Outcomes(f) => f.size(),
             Prepared::Phase(f) => f.size(),
@@ -165,6 +171,7 @@ impl Figure for Prepared {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
         match self {
+            Prepared::Check(f) => f.draw(root),
             Prepared::Convergence(f) => f.draw(root),
             Prepared::Outcomes(f) => f.draw(root),
             Prepared::Phase(f) => f.draw(root),
@@ -181,6 +188,7 @@ pub(crate) fn prepare(name: &str, tables: &Tables) -> Result<Vec<(String, Prepar
         f.map(|f| (stem.to_owned(), f)).into_iter().collect()
     };
     Ok(match name {
+        "check" => one(name, check::prepare(tables)?.map(Prepared::Check)),
         "convergence" => one(
             name,
             convergence::prepare(tables)?.map(Prepared::Convergence),

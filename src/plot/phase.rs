@@ -128,6 +128,20 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Vec<(String, Phase)>, PlotError
         ),
     )];
     for (stem, class) in [("phase_networked", CLASSES[1]), ("phase_rival", CLASSES[3])] {
+        let ps: Vec<f64> = points
+            .rows
+            .iter()
+            .map(|r| points.share(r, class).p)
+            .collect();
+        let (lo, hi) = ps
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &p| {
+                (a.min(p), b.max(p))
+            });
+        // One colour everywhere says nothing a sentence could not: the report says it.
+        if hi - lo < 1e-12 {
+            continue;
+        }
         let cells = grid(&|r| {
             let p = points.share(r, class).p;
             (viridis(p), text(p))

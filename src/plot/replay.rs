@@ -47,6 +47,10 @@ pub struct CountryState {
     pub wall: Option<f64>,
     /// The agreement containing it with the largest total GDP, ties to the lowest id.
     pub primary_bloc: Option<u64>,
+    /// The agreement a map colours it by (ODD.md 7.6, the bloc rule of maps): a customs
+    /// union first, then a plurilateral agreement (three or more members) before a
+    /// bilateral one, then the largest total GDP, ties to the lowest id.
+    pub map_bloc: Option<u64>,
 }
 
 /// The state of `world` at `tick`, replaying every event row with a tick ≤ `tick`.
@@ -103,9 +107,17 @@ pub fn states_at(tables: &Tables, world: u64, ticks: &[u64]) -> Result<Vec<World
                 locked: false,
                 wall: None,
                 primary_bloc: None,
+                map_bloc: None,
             })
             .collect(),
         agreements: BTreeMap::new(),
+        customs_unions: tables
+            .agreements
+            .iter()
+            .flatten()
+            .filter(|a| a.world == world && a.kind == "CustomsUnion")
+            .map(|a| a.id)
+            .collect(),
     };
     // Undo every GDP shift to get back to the initial GDP; the replay redoes them in order.
     for event in &world_events {
@@ -131,9 +143,13 @@ pub fn states_at(tables: &Tables, world: u64, ticks: &[u64]) -> Result<Vec<World
     Ok(out.into_iter().flatten().collect())
 }
 
+/// How a map ranks a country's agreements: customs union, plurilateral, total GDP.
+type MapRank = (bool, bool, f64);
+
 struct Replay {
     countries: Vec<CountryState>,
     agreements: BTreeMap<u64, BTreeSet<u64>>,
+    customs_unions: BTreeSet<u64>,
 }
 
 impl Replay {
@@ -193,17 +209,32 @@ impl Replay {
             .collect();
         // Ascending ids and a strict comparison give ties to the lowest id.
         let mut best: Vec<Option<(f64, u64)>> = vec![None; countries.len()];
+        // A class reads a map by regions: an EU member drawn in the colour of EU–JPN, its
+        // largest agreement, would be read as Japanese. So the map ranks a customs union
+        // first, then plurilateral agreements, and only then GDP.
+        let mut map: Vec<Option<(MapRank, u64)>> = vec![None; countries.len()];
         for (&k, members) in &self.agreements {
             let total: f64 = members.iter().map(|m| countries[index[m]].gdp).sum();
+            let rank = (self.customs_unions.contains(&k), members.len() >= 3, total);
             for m in members {
                 let slot = &mut best[index[m]];
                 if slot.is_none_or(|(gdp, _)| total > gdp) {
                     *slot = Some((total, k));
                 }
+                let slot = &mut map[index[m]];
+                if slot.is_none_or(|(r, _)| {
+                    (rank.0, rank.1)
+                        .cmp(&(r.0, r.1))
+                        .then(rank.2.total_cmp(&r.2))
+                        .is_gt()
+                }) {
+                    *slot = Some((rank, k));
+                }
             }
         }
-        for (country, best) in countries.iter_mut().zip(best) {
+        for ((country, best), map) in countries.iter_mut().zip(best).zip(map) {
             country.primary_bloc = best.map(|(_, k)| k);
+            country.map_bloc = map.map(|(_, k)| k);
         }
         WorldState {
             world,

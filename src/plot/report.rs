@@ -85,7 +85,10 @@ fn figure_reading(stem: &str) -> &'static str {
             "Left: how many negotiation rounds of M passed and failed so far. Right: M's bound tariff, which only falls when a round passes. Failures piling up while the tariff stays flat is multilateral gridlock."
         }
         "map" => {
-            "Countries at the start, middle and end of the run. Bigger circles are bigger economies; the colour is the country's main regional bloc (grey: none); filled circles are members of M, hollow ones are outside it. Lines join members of the same agreement."
+            "Countries at the start, middle and end of the run. Bigger circles are bigger economies; the colour is the country's bloc (grey: none): its customs union if it has one, else its largest agreement of three or more members, else its largest agreement. Filled circles are members of M, hollow ones are outside it. Lines join members of the same agreement."
+        }
+        "check" => {
+            "The picture of the check. Left: the checked statistic at every design point, blue for group a, orange for group b, with 95 % intervals. Right: the difference a − b with its 95 % interval; the claim passes when the whole interval lies on the expected side of zero."
         }
         "outcomes" => {
             "How the chance of each outcome changes as one parameter is varied. Top: shares of worlds stacked to 100 %. Bottom: each class on its own, with 95 % intervals showing how sure the estimate is given the number of worlds."
@@ -126,12 +129,15 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
         esc(&tables.headline())
     );
 
-    h.push_str("<h2>What was run</h2>\n");
-    match &tables.manifest {
-        Some(text) => {
-            let _ = writeln!(h, "<pre>{}</pre>", esc(text));
-        }
-        None => h.push_str("<p>No manifest.ron in this directory.</p>\n"),
+    // The answer first, in words; then the evidence; then how to read it; the manifest,
+    // which only a referee rerunning the work needs, folded away last.
+    h.push_str("<section class=\"answer\">\n<h2>The answer</h2>\n");
+    for sentence in answer(&tables) {
+        let _ = writeln!(h, "<p>{sentence}</p>");
+    }
+    h.push_str("</section>\n");
+    if let Some(check) = &tables.check {
+        check_section(&mut h, check, dir);
     }
 
     h.push_str("<h2>Outcomes</h2>\n");
@@ -149,6 +155,25 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
                 h,
                 "<figure>\n<h3>{}</h3>\n<p>{}</p>\n<div class=\"svg\">{}</div>\n</figure>",
                 esc(&stem),
+                esc(figure_reading(&stem)),
+                svg.trim()
+            );
+            any = true;
+        }
+    }
+    // Phase diagrams of the slices `blocs reproduce` cuts from a three-field grid.
+    for slice in phase_slices(dir) {
+        let slice_tables = Tables::load(&slice)?;
+        let name = slice
+            .strip_prefix(dir)
+            .map_or_else(|_| slice.display().to_string(), |p| p.display().to_string());
+        for (stem, figure) in prepare("phase", &slice_tables)? {
+            let svg = svg_string(&figure, &slice.join("figures").join(format!("{stem}.svg")))?;
+            let _ = writeln!(
+                h,
+                "<figure>\n<h3>{} ({})</h3>\n<p>{}</p>\n<div class=\"svg\">{}</div>\n</figure>",
+                esc(&stem),
+                esc(&name),
                 esc(figure_reading(&stem)),
                 svg.trim()
             );
@@ -188,7 +213,18 @@ pub fn write_report(dir: &Path) -> Result<PathBuf, PlotError> {
             esc(reading)
         );
     }
-    h.push_str("</dl>\n<p class=\"foot\">Drawn from the CSV tables in this directory; PNG and SVG copies of each figure are in <code>figures/</code>.</p>\n</body>\n</html>\n");
+    h.push_str("</dl>\n");
+    match &tables.manifest {
+        Some(text) => {
+            let _ = writeln!(
+                h,
+                "<details>\n<summary>What was run: manifest.ron (scenario, seed, version)</summary>\n<pre>{}</pre>\n</details>",
+                esc(text)
+            );
+        }
+        None => h.push_str("<p>No manifest.ron in this directory.</p>\n"),
+    }
+    h.push_str("<p class=\"foot\">Drawn from the CSV tables in this directory; PNG and SVG copies of each figure are in <code>figures/</code>.</p>\n</body>\n</html>\n");
 
     let path = dir.join("report.html");
     write_atomic(&path, h.as_bytes())?;
@@ -202,7 +238,13 @@ h1 { margin-bottom: 0.2em; }\n\
 pre { background: #f4f4f4; padding: 1em; overflow-x: auto; font-size: 0.85em; max-height: 30em; }\n\
 table { border-collapse: collapse; margin: 1em 0; }\n\
 th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; }\n\
-td.num { text-align: right; }\n\
+td.num { text-align: right; white-space: nowrap; }\n\
+.answer { background: #f3f8fb; border-left: 6px solid #0072B2; padding: 0.4em 1.2em; font-size: 1.15em; }\n\
+.answer h2 { margin-top: 0.4em; }\n\
+.pass { color: #007A5A; font-weight: bold; }\n\
+.fail { color: #B04A00; font-weight: bold; }\n\
+blockquote { border-left: 4px solid #ccc; margin: 1em 0; padding: 0.2em 1em; color: #444; }\n\
+summary { cursor: pointer; font-weight: bold; margin: 1em 0; }\n\
 td:first-child { white-space: nowrap; }\n\
 .wide { overflow-x: auto; }\n\
 table.points { font-size: 0.85em; }\n\
@@ -214,6 +256,192 @@ figure img { width: 100%; max-width: 800px; height: auto; border: 1px solid #eee
 dt { font-weight: bold; margin-top: 0.8em; }\n\
 .foot { color: #777; margin-top: 3em; }\n\
 </style>\n";
+
+/// One or two sentences that answer "what happened": the most frequent outcome with its
+/// share and 95 % Wilson interval, and why the worlds stopped.
+fn answer(tables: &Tables) -> Vec<String> {
+    let Some(outcomes) = tables.outcomes.as_ref().filter(|o| !o.worlds.is_empty()) else {
+        return vec!["No summary table here, so the outcome is unknown.".to_owned()];
+    };
+    let n = outcomes.worlds.len();
+    let mut out = Vec::new();
+    if let Some(c) = &tables.check {
+        let (class, word) = if c.pass {
+            ("pass", "passes")
+        } else {
+            ("fail", "fails")
+        };
+        out.push(format!(
+            "The check <span class=\"{class}\">{word}</span>: “{}”. The difference a − b is {} (95&nbsp;% interval {} to {}); the claim expects it {}.",
+            esc(&c.claim),
+            fmt_num(c.estimate),
+            fmt_num(c.low),
+            fmt_num(c.high),
+            esc(&c.direction.to_lowercase())
+        ));
+    }
+    if n == 1 {
+        let w = &outcomes.worlds[0];
+        let stop = match w.stop_tick {
+            Some(t) => format!("{} at tick {t}", esc(&w.stop_reason)),
+            None => esc(&w.stop_reason),
+        };
+        out.push(format!(
+            "World {} ended as <strong>{} {}</strong>: {} It stopped: {stop}.",
+            w.key.world,
+            swatch(&w.outcome),
+            esc(&w.outcome),
+            esc(&short_reading(&w.outcome))
+        ));
+    } else {
+        let counts = outcomes.class_counts();
+        if let Some((class, k)) = counts
+            .iter()
+            .fold(None::<&(String, usize)>, |best, c| match best {
+                Some(b) if b.1 >= c.1 => Some(b),
+                _ => Some(c),
+            })
+        {
+            let (lo, hi) = crate::sweep::stats::wilson(*k as u64, n as u64);
+            out.push(format!(
+                "Of {n} worlds, {k} ({}&nbsp;%, 95&nbsp;% interval {}–{}&nbsp;%) ended as <strong>{} {}</strong>, the most frequent outcome: {}",
+                pct(*k as f64 / n as f64),
+                pct(lo),
+                pct(hi),
+                swatch(class),
+                esc(class),
+                esc(&short_reading(class))
+            ));
+        }
+        let mut reasons: Vec<(String, usize)> = Vec::new();
+        for w in &outcomes.worlds {
+            match reasons.iter_mut().find(|(r, _)| *r == w.stop_reason) {
+                Some((_, k)) => *k += 1,
+                None => reasons.push((w.stop_reason.clone(), 1)),
+            }
+        }
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let ticks: Vec<f64> = outcomes
+            .worlds
+            .iter()
+            .filter_map(|w| w.stop_tick.map(|t| t as f64))
+            .collect();
+        let mean_tick = if ticks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", after {} ticks on average",
+                fmt_num(ticks.iter().sum::<f64>() / ticks.len() as f64)
+            )
+        };
+        let parts: Vec<String> = reasons
+            .iter()
+            .map(|(r, k)| format!("{} {k}", esc(r)))
+            .collect();
+        out.push(format!(
+            "Why they stopped: {}{mean_tick}.",
+            parts.join(", ")
+        ));
+    }
+    out
+}
+
+/// A share as a whole percentage, with one decimal below 1 %.
+fn pct(p: f64) -> String {
+    let v = 100.0 * p;
+    if v > 0.0 && v < 1.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.0}")
+    }
+}
+
+/// The first sentence of a class's reading, with its full stop.
+fn short_reading(class: &str) -> String {
+    let first = CLASS_READINGS
+        .iter()
+        .find(|(c, _)| *c == class)
+        .map_or("", |(_, r)| r.split(". ").next().unwrap_or(r));
+    if first.is_empty() || first.ends_with('.') {
+        first.to_owned()
+    } else {
+        format!("{first}.")
+    }
+}
+
+/// The claim, the passage it comes from, the statistic, its interval and the verdict.
+fn check_section(h: &mut String, check: &crate::plot::CheckRow, dir: &Path) {
+    let (class, word) = if check.pass {
+        ("pass", "PASS")
+    } else {
+        ("fail", "FAIL")
+    };
+    let _ = writeln!(
+        h,
+        "<h2>The claim and its check</h2>\n<p><strong>Claim.</strong> {}</p>",
+        esc(&check.claim)
+    );
+    if let Some(passage) = source_passage(dir) {
+        let _ = writeln!(h, "<blockquote>{}</blockquote>", esc(&passage));
+    }
+    let _ = writeln!(
+        h,
+        "<p><strong>Statistic.</strong> {} ({}, 95&nbsp;% interval; expected sign {}, expected {}).</p>",
+        esc(&check.statistic),
+        esc(&check.method),
+        esc(&check.direction),
+        esc(&check.expected)
+    );
+    let _ = writeln!(
+        h,
+        "<table>\n<tr><th>group a</th><th>group b</th><th>a − b</th><th>95&nbsp;% interval</th><th>n_a</th><th>n_b</th><th>verdict</th></tr>\n<tr><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">[{}, {}]</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{word}</td></tr>\n</table>",
+        fmt_num(check.a),
+        fmt_num(check.b),
+        fmt_num(check.estimate),
+        fmt_num(check.low),
+        fmt_num(check.high),
+        check.n_a,
+        check.n_b
+    );
+}
+
+/// The `Source:` paragraph of the experiment's README, which `blocs reproduce` copies
+/// next to the results as `experiment.md`.
+fn source_passage(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join("experiment.md")).ok()?;
+    let line = text.lines().find(|l| l.starts_with("Source:"))?;
+    Some(line.replace(['*', '`'], ""))
+}
+
+/// Slice directories `phase_by_<field>/<value>/` with a `points.csv`, in name order.
+fn phase_slices(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    let mut roots: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("phase_by_"))
+        })
+        .collect();
+    roots.sort();
+    for root in roots {
+        if let Ok(entries) = std::fs::read_dir(&root) {
+            let mut slices: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("points.csv").is_file())
+                .collect();
+            slices.sort();
+            out.extend(slices);
+        }
+    }
+    out
+}
 
 fn run_tables(h: &mut String, tables: &Tables) {
     let Some(outcomes) = &tables.outcomes else {
@@ -236,7 +464,7 @@ fn run_tables(h: &mut String, tables: &Tables) {
             });
         let _ = writeln!(
             h,
-            "<tr><td>{} {}</td><td>{count}</td><td class=\"num\">{:.0} %</td><td>{}</td></tr>",
+            "<tr><td>{} {}</td><td>{count}</td><td class=\"num\">{:.0}&nbsp;%</td><td>{}</td></tr>",
             swatch(&class),
             esc(&class),
             100.0 * count as f64 / n as f64,
@@ -312,7 +540,7 @@ fn sweep_table(h: &mut String, tables: &Tables) {
             .into_iter()
             .map(|(c, k)| {
                 format!(
-                    "{} {} {k} ({:.0} %)",
+                    "{} {} {k} ({:.0}&nbsp;%)",
                     swatch(&c),
                     esc(&c),
                     100.0 * k as f64 / n as f64
@@ -399,7 +627,8 @@ pub(crate) fn esc(text: &str) -> String {
             _ => out.push(ch),
         }
     }
-    out
+    // "100 %" must not break between the number and its sign.
+    out.replace(" %", "&nbsp;%")
 }
 
 fn base64(bytes: &[u8]) -> String {

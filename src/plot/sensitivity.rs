@@ -165,7 +165,7 @@ fn draw_sobol<DB: DrawingBackend>(
     let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     chart
         .configure_mesh()
-        .x_desc("index (share of output variance)")
+        .x_desc("share of output variance")
         .axis_desc_style(font(sizes.axis))
         .label_style(font(sizes.tick))
         .x_labels(6)

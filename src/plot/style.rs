@@ -30,7 +30,9 @@ pub(crate) fn register_fonts() -> Result<(), PlotError> {
 pub(crate) type DrawResult<T, DB> =
     Result<T, DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
-/// Text sizes in pixels, chosen for a 1600 px wide figure shown on a projector.
+/// Text sizes in plotters' units (the drawn glyphs are 1/1.24 of them, see [`MIN_TICK_PX`]),
+/// chosen so that a 1600–1800 px figure shown at 1280 × 720 can be read from the back of a
+/// seminar room.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Sizes {
     pub title: f64,
@@ -45,14 +47,14 @@ pub(crate) struct Sizes {
 
 impl Sizes {
     pub(crate) const LARGE: Sizes = Sizes {
-        title: 40.0,
-        subtitle: 26.0,
-        caption: 28.0,
-        axis: 26.0,
-        tick: 22.0,
-        legend: 24.0,
-        note: 22.0,
-        line: 3,
+        title: 44.0,
+        subtitle: 30.0,
+        caption: 32.0,
+        axis: 31.0,
+        tick: 29.0,
+        legend: 29.0,
+        note: 28.0,
+        line: 4,
     };
 
     /// For the 800 × 600 animation, where the large sizes would crowd the map.
@@ -60,13 +62,18 @@ impl Sizes {
         title: 24.0,
         subtitle: 17.0,
         caption: 18.0,
-        axis: 16.0,
-        tick: 14.0,
-        legend: 15.0,
-        note: 14.0,
+        axis: 17.0,
+        tick: 16.0,
+        legend: 16.0,
+        note: 15.0,
         line: 2,
     };
 }
+
+/// The smallest tick label, as glyph height in the SVG (`font-size`), of a figure 1600 px
+/// or wider: 22 px there is about 17 px at 1280 px, the size of body text on a projector.
+#[cfg(test)]
+pub(crate) const MIN_TICK_PX: f64 = 22.0;
 
 pub(crate) fn font(size: f64) -> FontDesc<'static> {
     (FAMILY, size).into_font()
@@ -86,8 +93,8 @@ pub(crate) const NONE_GREY: RGBColor = RGBColor(0xBB, 0xBB, 0xBB);
 pub(crate) const ORANGE: RGBColor = RGBColor(0xE6, 0x9F, 0x00);
 pub(crate) const PURPLE: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 
-/// Bloc colours (from Paul Tol's qualitative schemes), cycled by agreement id; neighbours
-/// in the cycle differ in hue, so that blocs with consecutive ids never look alike.
+/// Bloc colours (from Paul Tol's qualitative schemes), given to a figure's blocs by rank,
+/// so no two blocs drawn in one figure share a colour; the most distinct come first.
 pub(crate) const BLOC_PALETTE: [RGBColor; 12] = [
     RGBColor(0x44, 0x77, 0xAA),
     RGBColor(0xEE, 0x66, 0x77),
@@ -103,12 +110,9 @@ pub(crate) const BLOC_PALETTE: [RGBColor; 12] = [
     RGBColor(0xFF, 0xAA, 0xBB),
 ];
 
-pub(crate) fn bloc_colour(bloc: Option<u64>) -> RGBColor {
-    match bloc {
-        Some(id) => BLOC_PALETTE[(id % BLOC_PALETTE.len() as u64) as usize],
-        None => NONE_GREY,
-    }
-}
+/// The one colour of every bloc a figure does not name: darker than [`NONE_GREY`], and
+/// unlike any colour of the palette.
+pub(crate) const OTHER_BLOC: RGBColor = RGBColor(0x6B, 0x5B, 0x4B);
 
 /// Viridis, sampled at nine stops and interpolated: perceptually even and colour-blind safe.
 pub(crate) fn viridis(t: f64) -> RGBColor {
@@ -228,16 +232,29 @@ pub(crate) fn draw_header<DB: DrawingBackend>(
     let (w, _) = root.dim_in_pixel();
     let centre = Pos::new(HPos::Center, VPos::Top);
     let top = (sizes.title * 0.3) as i32;
+    // Long titles (an experiment's claim) and subtitles (a sweep over many fields) are set
+    // smaller rather than cut off at the edges.
+    let fitted = |text: &str, size: f64, face: fn(f64) -> FontDesc<'static>| {
+        let mut size = size;
+        while size > 10.0
+            && root
+                .estimate_text_size(text, &face(size).into())
+                .is_ok_and(|(tw, _)| tw as f64 > w as f64 * 0.96)
+        {
+            size *= 0.94;
+        }
+        face(size)
+    };
     root.draw(&Text::new(
         title.to_owned(),
         (w as i32 / 2, top),
-        bold(sizes.title).color(&BLACK).pos(centre),
+        fitted(title, sizes.title, bold).color(&BLACK).pos(centre),
     ))?;
     let sub_top = top + (sizes.title * 1.25) as i32;
     root.draw(&Text::new(
         subtitle.to_owned(),
         (w as i32 / 2, sub_top),
-        font(sizes.subtitle)
+        fitted(subtitle, sizes.subtitle, font)
             .color(&RGBColor(0x44, 0x44, 0x44))
             .pos(centre),
     ))?;
@@ -336,20 +353,26 @@ pub(crate) fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Draws legend entries left-aligned one per line, in as many columns as `area` needs.
+/// Draws legend entries left-aligned one per line, in as many columns as `area` needs,
+/// each column as wide as its widest entry, so that no entry runs past the area.
 pub(crate) fn draw_legend_column<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     items: &[(Mark, String)],
     sizes: Sizes,
 ) -> DrawResult<(), DB> {
-    let (w, h) = area.dim_in_pixel();
+    let (_, h) = area.dim_in_pixel();
     let row_h = (sizes.legend * 1.7) as i32;
     let per_column = (h as i32 / row_h).max(1) as usize;
-    let columns = items.len().div_ceil(per_column).max(1);
-    let column_w = w as i32 / columns as i32;
-    for (i, item) in items.iter().enumerate() {
-        let (c, r) = ((i / per_column) as i32, (i % per_column) as i32);
-        draw_item(area, item, (c * column_w, r * row_h + row_h / 2), sizes)?;
+    let mut x = 0;
+    for column in items.chunks(per_column) {
+        for (r, item) in column.iter().enumerate() {
+            draw_item(area, item, (x, r as i32 * row_h + row_h / 2), sizes)?;
+        }
+        x += column
+            .iter()
+            .map(|item| item_width(area, item, sizes))
+            .max()
+            .unwrap_or(0);
     }
     Ok(())
 }

@@ -351,7 +351,7 @@ fn every_figure_name_is_accepted() {
     for name in FIGURES {
         let res = plot_dir(&dir, Some(name));
         match name {
-            "outcomes" | "phase" | "sensitivity" => {
+            "outcomes" | "phase" | "sensitivity" | "check" => {
                 assert!(
                     matches!(res, Err(PlotError::NotApplicable { .. })),
                     "{name}"
@@ -946,5 +946,474 @@ fn gif_frames_to_png(path: &Path) {
             .unwrap()
             .write_image_data(frame)
             .unwrap();
+    }
+}
+
+/// The map's bloc rule (ODD.md 7.6): a customs union before a plurilateral agreement
+/// before a bilateral one, GDP only breaking ties; `primary_bloc` stays the model's rule.
+#[test]
+fn map_bloc_rule_puts_customs_unions_and_plurilateral_agreements_first() {
+    let dir = temp_dir("bloc-rule");
+    write(
+        &dir,
+        "summary.csv",
+        "world,seed,outcome,stop_reason,stop_tick,m_share\n0,1,RivalBlocs,Converged,2,0.5\n",
+    );
+    // EU (3): the customs union of A, B, D (GDP 7); RCEP (6): the FTA of B, C, D (22);
+    // EU-CCC (7): A and C (25); B-E (9): B and E (51).
+    write(
+        &dir,
+        "countries.csv",
+        "world,id,iso3,name,region,x,y,lon,lat,gdp,in_m,in_g,locked,wall,agreements,primary_bloc,utility,gain\n\
+         0,0,AAA,A,0,0.1,0.1,,,5,true,false,false,,,,0,0\n\
+         0,1,BBB,B,0,0.2,0.1,,,1,true,false,false,,,,0,0\n\
+         0,2,CCC,C,1,0.9,0.9,,,20,true,false,false,,,,0,0\n\
+         0,3,DDD,D,1,0.5,0.9,,,1,true,false,false,,,,0,0\n\
+         0,4,EEE,E,1,0.5,0.5,,,50,true,false,false,,,,0,0\n",
+    );
+    write(
+        &dir,
+        "agreements.csv",
+        "world,id,name,kind,depth,rule,reach,founded,dissolved,members,gdp_share\n\
+         0,3,EU,CustomsUnion,0.9,Unanimity,0,0,,0;1;3,0.1\n\
+         0,6,RCEP,Fta,0.2,Unanimity,0,0,,1;2;3,0.3\n\
+         0,7,EU-CCC,Fta,0.3,Unanimity,0,0,,0;2,0.3\n\
+         0,9,B-E,Fta,0.3,Unanimity,0,0,,1;4,0.3\n",
+    );
+    let mut events = "world,tick,country,iso3,move,institution,cause,value\n".to_owned();
+    for (k, members) in [
+        (3, [0, 1, 3].as_slice()),
+        (6, &[1, 2, 3]),
+        (7, &[0, 2]),
+        (9, &[1, 4]),
+    ] {
+        for m in members {
+            events.push_str(&format!("0,1,{m},X,Join,{k},initial,\n"));
+        }
+    }
+    write(&dir, "events.csv", &events);
+    let tables = Tables::load(&dir).unwrap();
+    let s = state_at(&tables, 0, 1).unwrap();
+    let map: Vec<Option<u64>> = s.countries.iter().map(|c| c.map_bloc).collect();
+    let primary: Vec<Option<u64>> = s.countries.iter().map(|c| c.primary_bloc).collect();
+    // A and B are in the customs union although EU-CCC and B-E are larger; C is in the
+    // plurilateral RCEP although its bilateral EU-CCC is larger; E has only B-E.
+    assert_eq!(map, [Some(3), Some(3), Some(6), Some(3), Some(9)]);
+    assert_eq!(primary, [Some(7), Some(9), Some(7), Some(6), Some(9)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every bloc a map draws has a colour no other drawn bloc has, and a legend swatch of
+/// that colour; blocs beyond the named ones share one colour that also has a swatch.
+#[test]
+fn map_colours_every_bloc_distinctly_with_a_swatch_each() {
+    use crate::plot::style::{Mark, NONE_GREY, OTHER_BLOC};
+    for (dir, geo) in [
+        (single_run("map-colours"), false),
+        (ensemble_run("map-colours-geo", true), true),
+    ] {
+        let tables = Tables::load(&dir).unwrap();
+        let prepared = crate::plot::prepare("map", &tables).unwrap();
+        let crate::plot::Prepared::Map(fig) = &prepared[0].1 else {
+            panic!("a map")
+        };
+        let (drawn, legend) = crate::plot::map::drawn_for_test(fig);
+        let swatches: Vec<(u8, u8, u8)> = legend
+            .iter()
+            .filter_map(|(m, _)| match m {
+                Mark::Square(c) => Some((c.0, c.1, c.2)),
+                _ => None,
+            })
+            .collect();
+        let mut colour_of = std::collections::BTreeMap::new();
+        for (bloc, c) in &drawn {
+            let c = (c.0, c.1, c.2);
+            assert!(
+                swatches.contains(&c),
+                "geo {geo}: colour {c:?} has no swatch"
+            );
+            if let Some(b) = bloc {
+                colour_of.insert(*b, c);
+            } else {
+                assert_eq!(c, (NONE_GREY.0, NONE_GREY.1, NONE_GREY.2));
+            }
+        }
+        let other = (OTHER_BLOC.0, OTHER_BLOC.1, OTHER_BLOC.2);
+        let named: Vec<_> = colour_of.values().filter(|c| **c != other).collect();
+        let distinct: std::collections::BTreeSet<_> = named.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            named.len(),
+            "geo {geo}: two blocs share a colour"
+        );
+        assert!(
+            named.len() >= 3,
+            "geo {geo}: the fixture draws several blocs"
+        );
+        // Swatches are distinct too, and no legend line is a bare "+N more".
+        let set: std::collections::BTreeSet<_> = swatches.iter().collect();
+        assert_eq!(set.len(), swatches.len());
+        assert!(legend.iter().all(|(_, l)| !l.starts_with('+')));
+        // Legend names are unique, so a reader can tell every bloc apart.
+        let names: Vec<&String> = legend
+            .iter()
+            .filter(|(m, _)| matches!(m, Mark::Square(_)))
+            .map(|(_, l)| l)
+            .collect();
+        let unique: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "geo {geo}: {names:?}");
+        // Blocs are named, never by a bare id such as `#2`.
+        assert!(
+            legend.iter().all(|(_, l)| !l.starts_with('#')),
+            "{legend:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// The text elements of an SVG: (x, y, font size, anchor, bold, text).
+fn svg_texts(svg: &str) -> Vec<(f64, f64, f64, String, bool, String)> {
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(start) = rest.find("<text ") {
+        rest = &rest[start..];
+        let Some(open_end) = rest.find('>') else {
+            break;
+        };
+        let tag = &rest[..open_end];
+        let Some(close) = rest.find("</text>") else {
+            break;
+        };
+        let body = rest[open_end + 1..close]
+            .trim()
+            .replace("&apos;", "'")
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        let attr = |name: &str| -> Option<String> {
+            let key = format!(" {name}=\"");
+            let i = tag.find(&key)? + key.len();
+            let j = tag[i..].find('"')?;
+            Some(tag[i..i + j].to_owned())
+        };
+        let num = |name: &str| {
+            attr(name)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        // Rotated text (y-axis titles) runs vertically; the checks here are horizontal.
+        if tag.contains("transform=") {
+            rest = &rest[close..];
+            continue;
+        }
+        out.push((
+            num("x"),
+            num("y"),
+            num("font-size"),
+            attr("text-anchor").unwrap_or_default(),
+            attr("font-weight").is_some_and(|w| w == "bold"),
+            body,
+        ));
+        rest = &rest[close..];
+    }
+    out
+}
+
+/// Country labels on the maps: no two overlap and none leaves the canvas, measured
+/// with the embedded font as the SVG states their position and size.
+#[test]
+fn map_labels_neither_overlap_nor_leave_the_canvas() {
+    use plotters::style::{FontDesc, FontStyle};
+    crate::plot::style::register_fonts().unwrap();
+    for (dir, geo) in [
+        (single_run("labels"), false),
+        (ensemble_run("labels-geo", true), true),
+    ] {
+        plot_dir(&dir, Some("map")).unwrap();
+        let svg = read(&dir.join("figures/map.svg"));
+        // Both maps are 1800 px wide.
+        let width = 1800.0;
+        let labels: Vec<_> = svg_texts(&svg)
+            .into_iter()
+            .filter(|t| {
+                t.4 && t.3 == "start"
+                    && t.5.len() == 3
+                    && t.5
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            })
+            .collect();
+        assert!(labels.len() >= 6, "geo {geo}: {} labels", labels.len());
+        let boxes: Vec<(f64, f64, f64, f64)> = labels
+            .iter()
+            .map(|(x, y, size, _, _, text)| {
+                let font = FontDesc::new(
+                    crate::plot::style::FAMILY.into(),
+                    size * 1.24,
+                    FontStyle::Bold,
+                );
+                let (w, h) = font.box_size(text).unwrap();
+                (*x, *y, x + w as f64, y + h as f64)
+            })
+            .collect();
+        // No left-aligned text at all (labels, legend entries, notes) runs off the canvas.
+        for (x, _, size, anchor, bold, text) in svg_texts(&svg) {
+            if anchor != "start" || text.is_empty() {
+                continue;
+            }
+            let style = if bold {
+                FontStyle::Bold
+            } else {
+                FontStyle::Normal
+            };
+            let font = FontDesc::new(crate::plot::style::FAMILY.into(), size * 1.24, style);
+            let (w, _) = font.box_size(&text).unwrap();
+            assert!(
+                x + w as f64 <= width,
+                "geo {geo}: `{text}` is cut at the right edge"
+            );
+        }
+        for (i, a) in boxes.iter().enumerate() {
+            assert!(
+                a.0 >= 0.0 && a.2 <= width,
+                "geo {geo}: `{}` leaves the canvas",
+                labels[i].5
+            );
+            for (j, b) in boxes.iter().enumerate().skip(i + 1) {
+                let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+                assert!(
+                    apart,
+                    "geo {geo}: `{}` overlaps `{}`",
+                    labels[i].5, labels[j].5
+                );
+            }
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// Tick labels of every large figure are big enough to read on a projector.
+#[test]
+fn tick_labels_are_projector_sized() {
+    let dir = single_run("ticks");
+    plot_dir(&dir, None).unwrap();
+    for stem in ["convergence", "gridlock", "map"] {
+        let svg = read(&dir.join(format!("figures/{stem}.svg")));
+        let smallest = svg_texts(&svg)
+            .iter()
+            .filter(|t| !t.5.is_empty())
+            .map(|t| t.2)
+            .fold(f64::INFINITY, f64::min);
+        assert!(
+            smallest >= crate::plot::style::MIN_TICK_PX,
+            "{stem}: text of {smallest} px"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Gridlock: a line at 0 stands clear of the x axis, and the legend has only entries
+/// with a swatch (the world's number moved to the subtitle).
+#[test]
+fn gridlock_keeps_zero_lines_visible_and_every_legend_entry_has_a_swatch() {
+    let dir = single_run("gridlock");
+    plot_dir(&dir, Some("gridlock")).unwrap();
+    let svg = read(&dir.join("figures/gridlock.svg"));
+    let texts = svg_texts(&svg);
+    assert!(
+        texts.iter().any(|t| t.5.contains("· world 0")),
+        "subtitle names the world"
+    );
+    assert!(
+        !texts.iter().any(|t| t.5 == "world 0"),
+        "no bare legend note"
+    );
+    let tables = Tables::load(&dir).unwrap();
+    for (_, fig) in crate::plot::prepare("gridlock", &tables).unwrap() {
+        let crate::plot::Prepared::Gridlock(g) = fig else {
+            panic!()
+        };
+        let (legend, lows) = crate::plot::gridlock::legend_and_floors_for_test(&g);
+        assert!(
+            legend
+                .iter()
+                .all(|(m, _)| !matches!(m, crate::plot::style::Mark::Note))
+        );
+        assert!(lows.iter().all(|&lo| lo < 0.0), "{lows:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An ensemble's convergence legend lists only classes some world reached, and says
+/// that stopped worlds are carried at their final value.
+#[test]
+fn convergence_lists_only_reached_classes_and_says_how_stopped_worlds_count() {
+    let dir = ensemble_run("conv-legend", false);
+    plot_dir(&dir, Some("convergence")).unwrap();
+    let texts = svg_texts(&read(&dir.join("figures/convergence.svg")));
+    assert!(
+        !texts.iter().any(|t| t.5.ends_with("(0)")),
+        "a class with 0 worlds"
+    );
+    assert!(texts.iter().any(|t| t.5.contains("ends where it stopped")));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Wrapped sweep values (`LargestShare(0.3)`) sit at their numbers, and no whisker of
+/// the stacked panel can go above 1.
+#[test]
+fn outcome_shares_read_wrapped_numbers_as_numbers() {
+    use crate::plot::outcomes::numeric_values;
+    let values: Vec<String> = ["LargestShare(0)", "LargestShare(0.25)", "LargestShare(1)"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(
+        numeric_values(&values),
+        Some(("LargestShare".to_owned(), vec![0.0, 0.25, 1.0]))
+    );
+    let mixed: Vec<String> = ["LargestShare(0)", "All"].map(String::from).to_vec();
+    assert_eq!(numeric_values(&mixed), None);
+    let plain: Vec<String> = ["0.5", "2"].map(String::from).to_vec();
+    assert_eq!(
+        numeric_values(&plain),
+        Some((String::new(), vec![0.5, 2.0]))
+    );
+}
+
+/// A slice of a three-field grid (one fixed column) draws its phase maps with the fixed
+/// value in the subtitle, and a probability map that is one colour is not drawn.
+#[test]
+fn phase_maps_name_the_fixed_field_and_skip_uniform_maps() {
+    let dir = temp_dir("phase-slice");
+    write(
+        &dir,
+        "points.csv",
+        "point,rule,x,y,n,p_NetworkedOrder,p_RivalBlocs\n\
+         0,Consensus,0,0,10,0.6,0\n1,Consensus,1,0,10,0.7,0\n\
+         2,Consensus,0,1,10,0.8,0\n3,Consensus,1,1,10,0.9,0\n",
+    );
+    write(&dir, "manifest.ron", "(\n    name: \"e01_gridlock\",\n)\n");
+    let files = plot_dir(&dir, Some("phase")).unwrap();
+    let names = stems(&files);
+    assert!(names.contains(&"phase.svg".to_owned()));
+    assert!(names.contains(&"phase_networked.svg".to_owned()));
+    assert!(
+        !names.iter().any(|n| n.starts_with("phase_rival")),
+        "{names:?}"
+    );
+    let texts = svg_texts(&read(&dir.join("figures/phase.svg")));
+    let subtitle = texts.iter().find(|t| t.5.starts_with("sweep")).unwrap();
+    assert!(subtitle.5.contains("e01_gridlock"), "{}", subtitle.5);
+    assert!(subtitle.5.contains("rule = Consensus"), "{}", subtitle.5);
+    assert!(subtitle.5.contains("varied: x, y"), "{}", subtitle.5);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// With a `check.csv`, the figures include the check's picture and the report opens with
+/// the answer, states the claim, its source passage, the interval and the verdict, and
+/// folds the manifest away at the end.
+#[test]
+fn reproduce_report_leads_with_the_answer_and_the_verdict() {
+    let dir = temp_dir("check-report");
+    write_sweep(
+        &dir,
+        "e05_critical_mass",
+        &[("initial_m", vec![0.0, 0.1, 0.4, 0.6])],
+        true,
+    );
+    write(
+        &dir,
+        "check.csv",
+        "experiment,claim,statistic,method,a,b,estimate,low,high,n_a,n_b,direction,expected,pass\n\
+         e05,\"Without a critical mass in M, rival blocs\",\"share RivalBlocs: [initial_m∈{0, 0.1}] − [initial_m∈{0.4, 0.6}]\",Newcombe,0.975,0,0.975,0.862,0.996,40,80,Positive,Reproduced,true\n",
+    );
+    write(
+        &dir,
+        "experiment.md",
+        "# e05\n\nSource: `seeds.txt`, *\"a critical mass of members\"*\n",
+    );
+    let files = plot_dir(&dir, None).unwrap();
+    assert!(stems(&files).contains(&"check.svg".to_owned()));
+    let check_svg = read(&dir.join("figures/check.svg"));
+    assert!(check_svg.contains("PASS: expected positive"));
+    let html = read(&write_report(&dir).unwrap());
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("report lacks {s}"));
+    assert!(at("The answer") < at("<h2>Figures</h2>"));
+    assert!(at("The claim and its check") < at("<h2>Figures</h2>"));
+    assert!(at("<h2>Figures</h2>") < at("How to read the outcome classes"));
+    assert!(at("How to read the outcome classes") < at("<details>"));
+    assert!(at("<details>") < at("manifest.ron"));
+    at("a critical mass of members");
+    at("[0.862, 0.996]");
+    at("class=\"pass\">PASS");
+    assert!(!html.contains(" %<"), "a percent sign that can wrap");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// No text of `svg` (horizontal text, measured with the embedded font) runs past the
+/// left or right edge of a `width` px canvas.
+fn assert_texts_inside(svg: &str, width: f64, what: &str) {
+    use plotters::style::{FontDesc, FontStyle};
+    crate::plot::style::register_fonts().unwrap();
+    for (x, _, size, anchor, bold, text) in svg_texts(svg) {
+        if text.is_empty() {
+            continue;
+        }
+        let style = if bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        };
+        let font = FontDesc::new(crate::plot::style::FAMILY.into(), size * 1.24, style);
+        let w = font.box_size(&text).unwrap().0 as f64;
+        let (left, right) = match anchor.as_str() {
+            "middle" => (x - w / 2.0, x + w / 2.0),
+            "end" => (x - w, x),
+            _ => (x, x + w),
+        };
+        assert!(
+            left >= -1.0 && right <= width + 1.0,
+            "{what}: `{text}` spans {left:.0}..{right:.0} of 0..{width}"
+        );
+    }
+}
+
+/// Every figure of a run, an ensemble, a sweep and an experiment keeps its text on the
+/// canvas: titles, long subtitles, legends, labels.
+#[test]
+fn no_text_leaves_the_canvas_in_any_figure() {
+    let long = temp_dir("long-sweep");
+    write_sweep(
+        &long,
+        "e01_gridlock",
+        &[
+            (
+                "multilateral.decision_rule_threshold_of_the_vote",
+                vec![0.5, 0.67, 0.9],
+            ),
+            (
+                "countries.protectionism_max_of_every_member",
+                vec![0.1, 0.5],
+            ),
+        ],
+        true,
+    );
+    for dir in [single_run("inside"), ensemble_run("inside-geo", true), long] {
+        let files = plot_dir(&dir, None).unwrap();
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+        {
+            let svg = read(f);
+            let width: f64 = svg
+                .split("width=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .and_then(|w| w.parse().ok())
+                .unwrap();
+            assert_texts_inside(&svg, width, &f.display().to_string());
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

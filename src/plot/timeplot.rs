@@ -29,6 +29,9 @@ pub(crate) struct PathLine {
 #[derive(Clone, Debug)]
 pub(crate) struct Band {
     pub colour: RGBColor,
+    /// Filled band; otherwise its edges are drawn as thin lines, for panels with
+    /// bands that overlap and would mix into a colour of their own.
+    pub filled: bool,
     pub median: Vec<(f64, f64)>,
     pub lo: Vec<(f64, f64)>,
     pub hi: Vec<(f64, f64)>,
@@ -76,7 +79,8 @@ impl TimePanel {
             }
             YScale::FromZero => {
                 let (lo, hi) = padded_range(values.iter().copied().chain([0.0]));
-                (if raw_lo < 0.0 { lo } else { 0.0 }, hi)
+                // A little room below zero, so that a line at 0 is not hidden by the axis.
+                (if raw_lo < 0.0 { lo } else { -0.03 * hi }, hi)
             }
             YScale::Free => padded_range(values.iter().copied()),
         };
@@ -107,6 +111,7 @@ pub(crate) fn ensemble_band(series: &Series, metric: usize, colour: RGBColor) ->
     let max_tick = series.max_tick();
     let mut band = Band {
         colour,
+        filled: true,
         median: Vec::new(),
         lo: Vec::new(),
         hi: Vec::new(),
@@ -173,7 +178,14 @@ pub(crate) fn draw_time_panel<DB: DrawingBackend>(
             .copied()
             .chain(band.lo.iter().rev().copied())
             .collect();
-        if outline.len() >= 3 {
+        if !band.filled {
+            for edge in [&band.lo, &band.hi] {
+                chart.draw_series(LineSeries::new(
+                    edge.iter().copied(),
+                    band.colour.mix(0.7).stroke_width(2),
+                ))?;
+            }
+        } else if outline.len() >= 3 {
             chart.draw_series(std::iter::once(Polygon::new(
                 outline,
                 band.colour.mix(0.2).filled(),

@@ -226,6 +226,11 @@ pub enum ExperimentError {
     },
 }
 
+/// Why a design point's scenario does not parse (the RON error's message).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct PointError(pub String);
+
 /// The kind of design, with what its estimators need.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -517,7 +522,11 @@ impl Plan {
     }
 
     /// The scenario of design point `point`.
-    pub fn point(&self, point: u64) -> Result<PointScenario, String> {
+    pub fn point(&self, point: u64) -> Result<PointScenario, PointError> {
+        self.point_scenario(point).map_err(PointError)
+    }
+
+    fn point_scenario(&self, point: u64) -> Result<PointScenario, String> {
         let mut tree = self.base.clone();
         for (field, text) in self.overrides(point) {
             *tree
@@ -609,7 +618,7 @@ impl Plan {
         let mut failed = 0u64;
         let mut with_g = false;
         for p in 0..self.points {
-            let res = self.point(p).and_then(|ps| {
+            let res = self.point_scenario(p).and_then(|ps| {
                 with_g |= ps.scenario.public_goods.is_some();
                 ps.scenario
                     .validate(Path::new(""))

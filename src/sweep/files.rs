@@ -119,20 +119,29 @@ pub struct Shard {
     pub count: u32,
 }
 
+/// Why a `--shard` value is not a shard (each variant holds the text given).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ShardError {
+    /// No `/`.
+    #[error("--shard {0}: expected I/N, such as 2/8")]
+    NoSlash(String),
+    /// Not two numbers with 1 ≤ I ≤ N.
+    #[error("--shard {0}: expected I/N with 1 ≤ I ≤ N, such as 2/8")]
+    OutOfRange(String),
+}
+
 impl Shard {
     /// Parses `I/N` with 1 ≤ I ≤ N.
-    pub fn parse(text: &str) -> Result<Shard, String> {
+    pub fn parse(text: &str) -> Result<Shard, ShardError> {
         let (i, n) = text
             .split_once('/')
-            .ok_or_else(|| format!("--shard {text}: expected I/N, such as 2/8"))?;
+            .ok_or_else(|| ShardError::NoSlash(text.to_string()))?;
         let (index, count) = (i.trim().parse::<u32>(), n.trim().parse::<u32>());
         match (index, count) {
             (Ok(index), Ok(count)) if count >= 1 && (1..=count).contains(&index) => {
                 Ok(Shard { index, count })
             }
-            _ => Err(format!(
-                "--shard {text}: expected I/N with 1 ≤ I ≤ N, such as 2/8"
-            )),
+            _ => Err(ShardError::OutOfRange(text.to_string())),
         }
     }
 

@@ -100,3 +100,16 @@ fn dock_command_reports_and_draws() {
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+/// Krugman's 12 provinces under the scheduler's own rules stop at two blocs {8, 4} in
+/// every seed (README, "Trade modules and docking").
+#[test]
+fn krugman_provinces_in_the_scheduler_stop_at_two_blocs() {
+    let rows = blocs::docking::scheduler::krugman_in_scheduler();
+    assert_eq!(rows[0], ["world", "stop", "tick", "bloc_sizes"]);
+    assert_eq!(rows.len(), 5);
+    for (w, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], w.to_string());
+        assert_eq!(row[3], "{8,4}", "{row:?}");
+    }
+}

@@ -1,4 +1,4 @@
-//! MODEL.md section 8: the patterns the model must reproduce, over a modest number of
+//! ODD.md section 1: the patterns the model must reproduce, over a modest number of
 //! seeds (debug builds are slow, so worlds are smaller than the defaults where that does
 //! not change the pattern).
 
@@ -117,7 +117,7 @@ fn retaliation_deters_walled_customs_unions() {
 
 #[test]
 fn the_multilateral_core_has_a_critical_mass() {
-    // MODEL.md: below about a quarter of world GDP M's worlds end in rival blocs,
+    // ODD.md section 1: below about a quarter of world GDP M's worlds end in rival blocs,
     // above it in a networked order (or global free trade).
     let small = run("(initial_m: LargestShare(0.1))");
     let large = run("(initial_m: LargestShare(0.5))");
@@ -153,7 +153,7 @@ fn best_response_cycles_are_detected_when_a_state_repeats() {
     let mut cycling = 0;
     for world in 0..40 {
         let mut sim = blocs::scheduler::Sim::new(&spec, 1, world);
-        // States after ticks with moves, as MODEL.md section 5 counts them.
+        // States after ticks with moves, as ODD.md section 7.6 counts them.
         let mut seen = Vec::new();
         let mut repeated_at = None;
         loop {

@@ -1,6 +1,6 @@
 //! Payoff terms against hand-checked values on 2- and 3-country worlds.
 //!
-//! The expected numbers come from an independent Python implementation of MODEL.md
+//! The expected numbers come from an independent Python implementation of ODD.md
 //! sections 2 and 3 (standard library only), whose `two_m` case was also worked out by
 //! hand in exact rational arithmetic: D_0 = 69596641/23068672, U_0 = 0.41892509487222389.
 

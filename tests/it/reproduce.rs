@@ -283,20 +283,98 @@ fn three_field_grids_are_sliced_for_phase_diagrams() {
         "point,r,x,y,n,p_RivalBlocs",
         "0,false,0,1,5,0.2",
         "1,false,1,1,5,0.4",
-        "2,true,0,1,5,0",
-        "3,true,1,1,5,0",
+        "2,Supermajority(0.5),0,1,5,0",
+        "3,Supermajority(0.5),1,1,5,0",
     ];
     std::fs::write(dir.join("points.csv"), rows.join("\n") + "\n").unwrap();
     let fields: Vec<String> = ["r", "x", "y"].map(String::from).to_vec();
     let slices = blocs::reproduce::phase_slices(&dir, &fields).unwrap();
     assert_eq!(slices.len(), 2);
     assert_eq!(slices[0].0, std::path::Path::new("phase_by_r/false"));
-    let f = String::from_utf8(slices[0].1.clone()).unwrap();
-    assert_eq!(f, "point,x,y,n,p_RivalBlocs\n0,0,1,5,0.2\n1,1,1,5,0.4\n");
+    // The CLI writes the slices into the staged result; here, into the test folder.
+    for (slice, files) in &slices {
+        for (name, bytes) in files {
+            let path = dir.join(slice).join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, bytes).unwrap();
+        }
+    }
+    let f = std::fs::read_to_string(dir.join("phase_by_r/false/points.csv")).unwrap();
+    // The slice keeps its fixed column, which the phase diagram names in its subtitle.
+    assert_eq!(
+        f,
+        "point,r,x,y,n,p_RivalBlocs\n0,false,0,1,5,0.2\n1,false,1,1,5,0.4\n"
+    );
+    // Folder names read like the value, without brackets or trailing underscores.
+    assert!(
+        dir.join("phase_by_r/Supermajority-0.5/points.csv")
+            .is_file()
+    );
     // Two-field designs are drawn by the sweep itself: no slices.
     assert!(
         blocs::reproduce::phase_slices(&dir, &fields[1..])
             .unwrap()
             .is_empty()
     );
+}
+
+/// With plots, the experiment's report leads with the verdict, carries the picture of
+/// the check, and shows the phase maps of a three-field grid's slices.
+#[test]
+fn reproduce_report_carries_the_check_and_the_sliced_phase_maps() {
+    let dir = temp_dir("reproduce-report");
+    let exp = dir.join("experiments/e01_grid");
+    std::fs::create_dir_all(&exp).unwrap();
+    let grid = r#"(
+    name: "e01_grid",
+    base: Inline((countries: Synthetic((countries: 10)), max_ticks: 30)),
+    seed: 3,
+    replications: 2,
+    design: Grid([
+        (field: "regional.allow_form", values: [true, false]),
+        (field: "membership_cost", values: [0.0, 0.01]),
+        (field: "ntb", values: [0.0, 0.2]),
+    ]),
+)"#;
+    std::fs::write(exp.join("experiment.ron"), grid).unwrap();
+    let check = r#"(
+        claim: "grid claim",
+        expected: NotReproduced,
+        statistic: Mean("agreements"),
+        a: [(field: "regional.allow_form", values: ["true"])],
+        b: Some([(field: "regional.allow_form", values: ["false"])]),
+        direction: Negative,
+        quick_replications: 1,
+    )"#;
+    std::fs::write(exp.join("check.ron"), check).unwrap();
+    std::fs::write(
+        exp.join("README.md"),
+        "# e01_grid\n\nSource: `seeds.txt`, *\"a passage of the seed text\"*\n",
+    )
+    .unwrap();
+    let (e, o) = (dir.join("experiments"), dir.join("out"));
+    let (code, out, err) = blocs(&[
+        "reproduce",
+        "e01_grid",
+        "--quick",
+        "--experiments",
+        e.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let res = o.join("e01_grid");
+    assert!(res.join("figures/check.svg").is_file());
+    let html = std::fs::read_to_string(res.join("report.html")).unwrap();
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("report lacks {s}"));
+    assert!(at("The answer") < at("The claim and its check"));
+    assert!(at("The claim and its check") < at("<h2>Figures</h2>"));
+    at("a passage of the seed text");
+    at("grid claim");
+    // One phase map per value of the first field, drawn from the slices.
+    at("phase_by_regional.allow_form/true");
+    at("phase_by_regional.allow_form/false");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

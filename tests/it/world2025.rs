@@ -430,3 +430,36 @@ fn calibrate_command_prints_the_stay_shares_and_movers() {
         assert!(text.contains(needle), "`{needle}` not in:\n{text}");
     }
 }
+
+/// The core reads its embedded tables without the `csv` crate; the shell's `csv` (the
+/// reference reader) must see the same cells, quoted commas and CRLF line ends included.
+#[test]
+fn embedded_tables_read_as_the_csv_crate_reads_them() {
+    let read = |file: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(repo(file))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let states = read("configs/data/states_base.csv");
+    let t = tables();
+    assert_eq!(t.states.len(), states.len());
+    assert_eq!(t.states.len(), 198);
+    for (s, r) in t.states.iter().zip(&states) {
+        assert_eq!(
+            [&s.iso3, &s.name, &s.region, &s.subregion],
+            [&r[0], &r[1], &r[4], &r[5]]
+        );
+        assert_eq!(s.capital, [r[11].parse().unwrap(), r[10].parse().unwrap()]);
+    }
+    let rows = read("configs/data/agreements_2025.csv");
+    assert_eq!(t.rows.len(), rows.len());
+    let mut quoted = 0;
+    for (row, r) in t.rows.iter().zip(&rows) {
+        assert_eq!([&row.agreement, &row.iso3], [&r[0], &r[1]]);
+        assert_eq!(row.unsure, r[3].contains("UNSURE"));
+        quoted += usize::from(r[3].contains(','));
+    }
+    assert!(quoted > 10, "notes with quoted commas are compared");
+}

@@ -2,7 +2,7 @@
 //!
 //! Parsing and validation are separate steps, as in ripgrep's low/high-level arguments:
 //! serde reads what the file says into [`Scenario`] (every field optional, defaulting to
-//! MODEL.md), then [`Scenario::validate`] checks every field at once and resolves country
+//! ODD.md), then [`Scenario::validate`] checks every field at once and resolves country
 //! and agreement names, so that the core never sees a value it cannot run.
 
 use std::fmt;
@@ -32,7 +32,8 @@ pub const MAX_WORLDS: u32 = 1_000_000;
 /// The most scheduled events a scenario may list (each world keeps a copy of them).
 pub const MAX_EVENTS: usize = 2_000_000;
 
-/// A scenario file as written (MODEL.md defaults for every absent field).
+/// A scenario file as written (ODD.md defaults for every absent field).
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
@@ -141,7 +142,7 @@ pub enum CountriesConfig {
     World2025(crate::world2025::World2025Config),
 }
 
-/// A synthetic world (MODEL.md section 1).
+/// A synthetic world (ODD.md section 5).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SyntheticConfig {
@@ -208,7 +209,7 @@ pub struct CountryConfig {
 /// The trade module.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TradeConfig {
-    /// The gravity module of MODEL.md section 3.
+    /// The gravity module of ODD.md sections 7.1 and 7.2.
     Gravity(GravityConfig),
     /// Krugman (1991): symmetric provinces in customs unions with Nash tariffs (docking).
     KrugmanCes(KrugmanConfig),

@@ -1,4 +1,4 @@
-//! Observation: the per-tick metrics and the outcome class of a world (MODEL.md section 7).
+//! Observation: the per-tick metrics and the outcome class of a world (ODD.md section 7.6).
 //!
 //! Pure functions of a world and its committed payoff engine; nothing here changes state.
 

@@ -1,4 +1,4 @@
-//! Trade costs and payoffs (MODEL.md sections 2 and 3), from scratch and incrementally.
+//! Trade costs and payoffs (ODD.md sections 7.1 and 7.2), from scratch and incrementally.
 //!
 //! The per-move payoff evaluation is the hot path of the whole program. [`Engine`] keeps
 //! the attraction matrix and the row sums of the current state; a hypothetical move is
@@ -13,7 +13,7 @@
 use crate::model::{Kind, Op, Params, World};
 pub use crate::trade::TradeModel;
 
-/// Tariff-relevant aggregates of a world's state (MODEL.md section 2).
+/// Tariff-relevant aggregates of a world's state (ODD.md section 7.1).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// Effectiveness of M, e_M.
@@ -230,7 +230,19 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     }
 }
 
-/// The payoff terms of one country (MODEL.md section 3).
+/// A committed utility that differs from its from-scratch value: a bug in the engine.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("country {country}: incremental U {incremental} vs from scratch {scratch}")]
+pub struct Divergence {
+    /// The country.
+    pub country: usize,
+    /// Its committed utility.
+    pub incremental: f64,
+    /// Its utility computed from scratch.
+    pub scratch: f64,
+}
+
+/// The payoff terms of one country (ODD.md section 7.2).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Terms {
     /// Consumer term C_i.
@@ -266,7 +278,7 @@ impl Terms {
     }
 }
 
-/// The gravity module of MODEL.md section 3, evaluated from scratch.
+/// The gravity module of ODD.md sections 7.1 and 7.2, evaluated from scratch.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GravityModel;
 
@@ -2384,14 +2396,16 @@ impl Engine {
     }
 
     /// Compares every committed cache with a from-scratch computation.
-    pub fn check_against_scratch(&self, world: &World, params: &Params) -> Result<(), String> {
+    pub fn check_against_scratch(&self, world: &World, params: &Params) -> Result<(), Divergence> {
         let scratch = payoffs_from_scratch(world, params);
         for (i, t) in scratch.iter().enumerate() {
             let (a, b) = (t.total(), self.utility[i]);
             if (a - b).abs() > 1e-9 * (1.0 + a.abs()) {
-                return Err(format!(
-                    "country {i}: incremental U {b} vs from scratch {a}"
-                ));
+                return Err(Divergence {
+                    country: i,
+                    incremental: b,
+                    scratch: a,
+                });
             }
         }
         Ok(())

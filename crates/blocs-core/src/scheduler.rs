@@ -1,4 +1,4 @@
-//! The scheduler: one world's ticks, phase by phase (MODEL.md sections 4 to 6).
+//! The scheduler: one world's ticks, phase by phase (ODD.md sections 3 and 7.3 to 7.5).
 //!
 //! A tick runs the phases of [`Phase::ALL`] in order. All randomness of a world comes
 //! from its own [`WorldRng`]: the synthetic draws when it is built, one permutation per
@@ -16,7 +16,7 @@ use crate::payoff::{Engine, payoffs_from_scratch};
 use crate::rng::WorldRng;
 use crate::setup::build_world;
 
-/// Tolerance within which a payoff change counts as a gain (MODEL.md section 4).
+/// Tolerance within which a payoff change counts as a gain (ODD.md section 7.4).
 pub const GAIN_TOLERANCE: f64 = 1e-12;
 
 /// The phases of a tick, in the order they run. ODD.md's process overview lists the

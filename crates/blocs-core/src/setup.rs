@@ -72,7 +72,7 @@ pub fn initial_members(world: &World, rule: &InitialM) -> Vec<u32> {
     }
 }
 
-/// Draws the countries of a synthetic world (MODEL.md section 1), in this order: the
+/// Draws the countries of a synthetic world (ODD.md section 5), in this order: the
 /// regions' mean ideal points (x then y, region by region), then for each country in id
 /// order: position noise x, y; log GDP; ideal-point noise x, y; sovereignty; protectionism.
 pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country> {

@@ -5,7 +5,7 @@
 //! binary. They hold facts only; every rule that turns them into a world (GDP units,
 //! regions, ideal points, sovereignty and protectionism, which membership rows count, and
 //! the kind, depth, admission rule and reach of each agreement) is written here and in
-//! ODD.md ("Input data" and "Choices where MODEL.md is silent").
+//! ODD.md ("Input data" and "Implementation choices").
 
 use std::sync::OnceLock;
 

@@ -2,7 +2,7 @@
 //! and with fixed tariffs, and myopic link dynamics from the empty network.
 
 use crate::docking::cournot::{Cournot, Tariffs};
-use crate::docking::experiments::{check, f6, known_failure, row};
+use crate::docking::experiments::{check, f6, known_failure, num, row};
 use crate::docking::networks::{
     Graph, all_classes, is_pairwise_stable, myopic_path, reachable_classes,
 };
@@ -119,9 +119,9 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
                 }
             });
         for g in &st {
-            welfare_table.push(vec![n.to_string(), g.describe(), f6(world(g))]);
+            welfare_table.push(vec![n.to_string(), g.describe(), num(world(g))]);
         }
-        welfare_table.push(vec![n.to_string(), empty.describe(), f6(world(&empty))]);
+        welfare_table.push(vec![n.to_string(), empty.describe(), num(world(&empty))]);
         welfare_max.push((
             n,
             best.is_some_and(|b| b.0 == complete),
@@ -144,7 +144,7 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
             stable_at.push(st_t.clone());
             sweep_table.push(vec![
                 n.to_string(),
-                f6(t),
+                num(t),
                 c.to_string(),
                 st_t.len().to_string(),
                 names(&st_t),

@@ -3,7 +3,7 @@
 //! Countries 0 and 1 may form an FTA; country 2 is the rest of the world.
 
 use crate::docking::cournot::{Accounts, Cournot, Tariffs};
-use crate::docking::experiments::{check, f6, row};
+use crate::docking::experiments::{check, f6, num, row};
 use crate::docking::numerics::rel_diff;
 use crate::docking::params::Krishna1998Params;
 use crate::docking::{DockError, DockReport};
@@ -87,33 +87,33 @@ pub fn run(p: &Krishna1998Params) -> Result<DockReport, DockError> {
     for (label, from, to) in moves {
         gains_table.push(vec![
             label.to_string(),
-            f6(to[0].profits - from[0].profits),
-            f6(to[0].welfare() - from[0].welfare()),
-            f6(to[2].profits - from[2].profits),
-            f6(to[2].welfare() - from[2].welfare()),
+            num(to[0].profits - from[0].profits),
+            num(to[0].welfare() - from[0].welfare()),
+            num(to[2].profits - from[2].profits),
+            num(to[2].welfare() - from[2].welfare()),
         ]);
     }
 
     let market = |r: Regime, importer: usize| model.market(&tariff_matrix(r, t)[importer]);
     let (sq_m0, fta_m0) = (market(Regime::StatusQuo, 0), market(Regime::Fta, 0));
     let (sq_m1, fta_m1) = (market(Regime::StatusQuo, 1), market(Regime::Fta, 1));
-    let mut flows_table = vec![row([
-        "quantity in member market 0",
-        "status_quo",
-        "fta",
-        "multilateral",
-    ])];
+    // Long: one row per seller and regime, all in member 0's market.
+    let mut flows_table = vec![row(["market", "seller", "role", "regime", "quantity"])];
     let mft_m0 = market(Regime::Multilateral, 0);
-    for (k, who) in ["member 0 (home)", "member 1 (partner)", "outsider 2"]
-        .iter()
-        .enumerate()
-    {
-        flows_table.push(vec![
-            who.to_string(),
-            f6(sq_m0.quantities[k]),
-            f6(fta_m0.quantities[k]),
-            f6(mft_m0.quantities[k]),
-        ]);
+    for (k, role) in ["home", "partner", "outsider"].iter().enumerate() {
+        for (regime, m) in [
+            ("status_quo", &sq_m0),
+            ("fta", &fta_m0),
+            ("multilateral", &mft_m0),
+        ] {
+            flows_table.push(vec![
+                "0".to_string(),
+                k.to_string(),
+                role.to_string(),
+                regime.to_string(),
+                num(m.quantities[k]),
+            ]);
+        }
     }
     let home_change = fta_m0.profits[0] - sq_m0.profits[0];
     let partner_change = fta_m1.profits[0] - sq_m1.profits[0];
@@ -192,14 +192,14 @@ pub fn run(p: &Krishna1998Params) -> Result<DockReport, DockError> {
             veto_range = Some(veto_range.map_or((tk, tk), |(lo, _)| (lo, tk)));
         }
         sweep_table.push(vec![
-            f6(tk),
-            f6(gf),
-            f6(gs),
-            f6(gm),
+            num(tk),
+            num(gf),
+            num(gs),
+            num(gm),
             veto.to_string(),
-            f6(wfta - wsq),
-            f6(wmft - wsq),
-            f6(wmft - wfta),
+            num(wfta - wsq),
+            num(wmft - wsq),
+            num(wmft - wfta),
         ]);
     }
     rows.push(check(

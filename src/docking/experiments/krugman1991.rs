@@ -1,7 +1,7 @@
 //! `krugman1991`: world welfare against the number of equal blocs, the Nash
 //! tariffs, and a bloc-merging dynamic.
 
-use crate::docking::experiments::{check, f6, row};
+use crate::docking::experiments::{check, f6, num, row};
 use crate::docking::krugman::KrugmanCes;
 use crate::docking::numerics::rel_diff;
 use crate::docking::params::Krugman1991Params;
@@ -24,31 +24,23 @@ pub fn run(p: &Krugman1991Params) -> Result<DockReport, DockError> {
     let mut rows = Vec::new();
     let mut tables = Vec::new();
 
-    let sigma_cols = |prefix: &str| {
-        let mut h = vec!["blocs".to_string()];
-        h.extend(p.sigmas.iter().map(|s| format!("{prefix}(sigma={s})")));
-        h
-    };
-    let mut welfare_table = vec![sigma_cols("welfare")];
-    let mut tariff_table = vec![sigma_cols("nash_tariff")];
+    // Long tables, one row per (sigma, blocs), so that every header is a plain name.
+    let mut welfare_table = vec![row(["sigma", "blocs", "welfare"])];
+    let mut tariff_table = vec![row(["sigma", "blocs", "nash_tariff"])];
     let mut welfare: Vec<Vec<f64>> = vec![Vec::new(); models.len()];
-    for b in 1..=p.max_blocs {
-        let mut wrow = vec![b.to_string()];
-        let mut trow = vec![b.to_string()];
-        for (k, m) in models.iter().enumerate() {
-            // One bloc is world free trade: no external tariff exists.
+    for (k, m) in models.iter().enumerate() {
+        for b in 1..=p.max_blocs {
+            // One bloc is world free trade: no external tariff exists (an empty cell).
             let (w, t) = if b == 1 {
-                (1.0, String::from("-"))
+                (1.0, String::new())
             } else {
                 let t = m.nash_tariff(b)?;
-                (m.world_welfare(b, t), f6(t))
+                (m.world_welfare(b, t), num(t))
             };
             welfare[k].push(w);
-            wrow.push(f6(w));
-            trow.push(t);
+            welfare_table.push(vec![num(m.sigma), b.to_string(), num(w)]);
+            tariff_table.push(vec![num(m.sigma), b.to_string(), t]);
         }
-        welfare_table.push(wrow);
-        tariff_table.push(trow);
     }
 
     for (m, w) in models.iter().zip(&welfare) {
@@ -93,7 +85,7 @@ pub fn run(p: &Krugman1991Params) -> Result<DockReport, DockError> {
         "brute_force_best_response",
         "golden_only_best_response",
         "rel_diff",
-        "shortcut_1/(sigma-1)",
+        "shortcut_tariff",
         "best_response_to_shortcut",
         "fixed_income_formula",
         "best_response_to_fixed_income",
@@ -115,16 +107,16 @@ pub fn run(p: &Krugman1991Params) -> Result<DockReport, DockError> {
             shortcut_gaps.push((b, rel_diff(shortcut, br_short)));
             fixed_income_gaps.push((b, rel_diff(fixed_income, br_fixed)));
             nash_table.push(vec![
-                m.sigma.to_string(),
+                num(m.sigma),
                 b.to_string(),
-                format!("{t:.12}"),
-                format!("{br:.12}"),
-                format!("{golden:.12}"),
-                format!("{d:.2e}"),
-                f6(shortcut),
-                f6(br_short),
-                f6(fixed_income),
-                f6(br_fixed),
+                num(t),
+                num(br),
+                num(golden),
+                num(d),
+                num(shortcut),
+                num(br_short),
+                num(fixed_income),
+                num(br_fixed),
             ]);
         }
         rows.push(check(
@@ -174,15 +166,14 @@ pub fn run(p: &Krugman1991Params) -> Result<DockReport, DockError> {
                 let path = m.merge_dynamics(p.dynamic_provinces, rule)?;
                 for (k, s) in path.iter().enumerate() {
                     let sizes: Vec<String> = s.sizes.iter().map(ToString::to_string).collect();
-                    let tariffs: Vec<String> =
-                        s.tariffs.iter().map(|t| format!("{t:.4}")).collect();
+                    let tariffs: Vec<String> = s.tariffs.iter().map(|&t| num(t)).collect();
                     dyn_table.push(vec![
-                        m.sigma.to_string(),
+                        num(m.sigma),
                         format!("{rule:?}"),
                         k.to_string(),
                         format!("{{{}}}", sizes.join(",")),
                         format!("[{}]", tariffs.join(",")),
-                        f6(s.world_welfare),
+                        num(s.world_welfare),
                     ]);
                 }
             }

@@ -7,9 +7,21 @@ pub mod yi1996;
 
 use crate::docking::DockCheck;
 
-/// Formats a number with six decimals for tables.
+/// Formats a number with six decimals for the PASS/FAIL lines people read.
 pub(crate) fn f6(x: f64) -> String {
     format!("{x:.6}")
+}
+
+/// A number in a table cell: Rust's shortest form that reads back to the same bits, so
+/// that agreement to 1e-9 can be checked from the CSV files themselves; very small and
+/// very large numbers in exponent form (`5.7e-12`), which every CSV reader parses.
+pub(crate) fn num(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e16).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// Builds a check row.

@@ -6,7 +6,7 @@ use crate::docking::coalitions::{
     is_stable, sizes,
 };
 use crate::docking::cournot::Cournot;
-use crate::docking::experiments::{check, f6, row};
+use crate::docking::experiments::{check, num, row};
 use crate::docking::params::Yi1996Params;
 use crate::docking::{DockError, DockReport};
 
@@ -27,11 +27,15 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
         "unanimity_dynamics_end",
     ])];
     let mut path_table = vec![row(["countries", "rule", "path_from_singletons"])];
+    // Long: one row per union of each structure; the grand union has no outsider and so
+    // no external tariff (an empty cell).
     let mut welfare_table = vec![row([
         "countries",
         "structure",
-        "union_tariffs",
-        "welfare_per_member_by_union",
+        "union",
+        "union_size",
+        "external_tariff",
+        "member_welfare",
         "world_welfare",
     ])];
     let mut open_unique = Vec::new();
@@ -47,22 +51,21 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
             let u = from_sizes(s);
             let w = welfare(&u);
             let tm = model.cu_tariff_matrix(&u);
-            let mut per_union = Vec::new();
-            let mut tariffs = Vec::new();
+            let world_welfare: f64 = w.iter().sum();
             let mut first = 0;
-            for &k in s {
-                per_union.push(f6(w[first]));
+            for (j, &k) in s.iter().enumerate() {
                 let outsider = (0..n).find(|&i| u[i] != u[first]);
-                tariffs.push(outsider.map_or("-".to_string(), |i| f6(tm[first][i])));
+                welfare_table.push(vec![
+                    n.to_string(),
+                    format_sizes(s),
+                    j.to_string(),
+                    k.to_string(),
+                    outsider.map_or(String::new(), |i| num(tm[first][i])),
+                    num(w[first]),
+                    num(world_welfare),
+                ]);
                 first += k;
             }
-            welfare_table.push(vec![
-                n.to_string(),
-                format_sizes(s),
-                format!("[{}]", tariffs.join(",")),
-                format!("[{}]", per_union.join(",")),
-                f6(w.iter().sum()),
-            ]);
             if is_stable(&u, &welfare, MembershipRule::Open) {
                 open.push(s.clone());
             }

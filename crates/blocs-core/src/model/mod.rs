@@ -7,7 +7,7 @@
 
 mod world;
 
-pub use world::{Agreement, Op, World};
+pub use world::{Agreement, BrokenInvariant, Op, World};
 
 use serde::{Deserialize, Serialize};
 
@@ -171,7 +171,7 @@ pub enum RuleChange {
     Membership(MemberRule),
 }
 
-/// A scheduled shock (MODEL.md section 6).
+/// A scheduled shock (ODD.md section 7.3).
 #[derive(Clone, Debug, PartialEq)]
 pub enum EventKind {
     /// The country leaves M, G or an agreement.
@@ -225,7 +225,7 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// Thresholds of the outcome classes (MODEL.md section 7).
+/// Thresholds of the outcome classes (ODD.md section 7.6).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutcomeThresholds {
@@ -276,7 +276,7 @@ pub struct Security {
     pub distance: f64,
 }
 
-/// Trade module parameters: the gravity module of MODEL.md section 3.
+/// Trade module parameters: the gravity module of ODD.md sections 7.1 and 7.2.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Gravity {
     /// Distance offset d0 > 0.
@@ -290,7 +290,7 @@ pub struct Gravity {
 /// Which trade module computes the trade part of payoffs.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TradeSpec {
-    /// The gravity module (MODEL.md section 3), evaluated incrementally.
+    /// The gravity module (ODD.md sections 7.1 and 7.2), evaluated incrementally.
     Gravity,
     /// Krugman (1991): symmetric provinces, customs unions at Nash tariffs.
     KrugmanCes {
@@ -308,7 +308,7 @@ pub enum TradeSpec {
     },
 }
 
-/// Validated parameters of one world (MODEL.md, every symbol).
+/// Validated parameters of one world (ODD.md, every symbol).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Params {
     /// The trade module.
@@ -380,7 +380,7 @@ pub struct Params {
 /// How the countries of a world come about.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CountrySource {
-    /// Drawn from the world's stream (MODEL.md section 1).
+    /// Drawn from the world's stream (ODD.md section 5).
     Synthetic(SyntheticSpec),
     /// Given explicitly (tests, small worlds, calibrated worlds).
     Explicit(Vec<Country>),

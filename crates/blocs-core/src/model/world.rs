@@ -7,6 +7,11 @@
 
 use super::{AccessionRule, AgreementSpec, Country, DecisionRule, Kind, MemberRule};
 
+/// A structural invariant of a [`World`] that does not hold: a bug, never an input error.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrokenInvariant(pub String);
+
 /// A regional agreement in a running world.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Agreement {
@@ -365,7 +370,11 @@ impl World {
     }
 
     /// Checks every structural invariant; used by tests and the incremental check mode.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub fn check_invariants(&self) -> Result<(), BrokenInvariant> {
+        self.invariants().map_err(BrokenInvariant)
+    }
+
+    fn invariants(&self) -> Result<(), String> {
         let n = self.n() as u32;
         for (k, a) in self.agreements.iter().enumerate() {
             let k = k as u32;
