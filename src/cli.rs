@@ -20,6 +20,7 @@ use blocs::rng::RNG_ALGORITHM;
 use blocs::runner::run_in_order;
 use blocs::scheduler::WorldResult;
 
+mod discover;
 mod limits;
 mod reproduce;
 mod sweep;
@@ -62,6 +63,8 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Run the seed texts' claims as checked experiments (experiments/eNN_*) and report PASS/FAIL.
     Reproduce(reproduce::ReproduceArgs),
+    /// Scenario discovery: which ranges of the swept fields lead to an outcome class (PRIM).
+    Discover(discover::DiscoverArgs),
     /// Combine the shard directories of one sweep into the files an unsharded run writes.
     Merge(sweep::MergeArgs),
     /// How close a scenario's start is to a rest point: each country's best response at tick 0.
@@ -177,6 +180,7 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
         Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force, args),
         Command::Sweep(sweep) => done(sweep::cmd_sweep(sweep, args)),
         Command::Merge(merge) => done(sweep::cmd_merge(merge, args)),
+        Command::Discover(d) => done(discover::cmd_discover(d)),
         Command::Reproduce(r) => reproduce::cmd_reproduce(r, args),
         Command::Plot { dir, only } => {
             let files = draw(&dir, only.as_deref())?;
@@ -569,17 +573,13 @@ pub(crate) fn print_summary(s: &Scenario, r: &RunSummary, threads: usize, secs: 
     println!("  results in {}", out.display());
 }
 
-/// The Wilson score interval (95 %, z = 1.96) of a share of k successes in n trials:
-/// unlike the normal approximation it stays inside [0, 1] and is not empty at k = 0 or n.
+/// The Wilson score interval (95 %) of a share of k successes in n trials, (0, 1) for
+/// n = 0 (the one formula is `sweep::stats::wilson`).
 pub fn wilson_interval(k: u64, n: u64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 1.0);
     }
-    let (z, n) = (1.959_963_984_540_054_f64, n as f64);
-    let p = k as f64 / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    blocs::sweep::stats::wilson(k, n)
 }
 
 /// A progress bar on a terminal, plain periodic lines otherwise. Besides finished worlds

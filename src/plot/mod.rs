@@ -12,6 +12,7 @@
 mod check;
 mod convergence;
 mod data;
+mod discover;
 mod error;
 mod gif;
 mod gridlock;
@@ -40,6 +41,7 @@ pub use data::{
     Agreement, Country, DirKind, Event, Institution, METRICS, Move, Outcomes, PointRow, Points,
     RunKey, RunSeries, SensitivityRow, Series, Share, Tables, WorldOutcome,
 };
+pub use discover::draw_discover;
 pub use error::PlotError;
 pub use replay::{CountryState, WorldState, state_at, states_at};
 pub use report::write_report;
@@ -153,6 +155,7 @@ pub(crate) enum Prepared {
     Phase(phase::Phase),
     Map(map::MapFigure),
     Sensitivity(sensitivity::Sensitivity),
+    SensitivityConvergence(sensitivity::Convergence),
     Gridlock(gridlock::Gridlock),
 }
 
@@ -165,6 +168,7 @@ impl Figure for Prepared {
             Prepared::Phase(f) => f.size(),
             Prepared::Map(f) => f.size(),
             Prepared::Sensitivity(f) => f.size(),
+            Prepared::SensitivityConvergence(f) => f.size(),
             Prepared::Gridlock(f) => f.size(),
         }
     }
@@ -177,6 +181,7 @@ impl Figure for Prepared {
             Prepared::Phase(f) => f.draw(root),
             Prepared::Map(f) => f.draw(root),
             Prepared::Sensitivity(f) => f.draw(root),
+            Prepared::SensitivityConvergence(f) => f.draw(root),
             Prepared::Gridlock(f) => f.draw(root),
         }
     }
@@ -199,10 +204,17 @@ pub(crate) fn prepare(name: &str, tables: &Tables) -> Result<Vec<(String, Prepar
             .map(|(stem, f)| (stem, Prepared::Phase(f)))
             .collect(),
         "map" => one(name, map::prepare(tables)?.map(Prepared::Map)),
-        "sensitivity" => one(
-            name,
-            sensitivity::prepare(tables)?.map(Prepared::Sensitivity),
-        ),
+        "sensitivity" => {
+            let mut v = one(
+                name,
+                sensitivity::prepare(tables)?.map(Prepared::Sensitivity),
+            );
+            v.extend(one(
+                "sensitivity_convergence",
+                sensitivity::prepare_convergence(tables)?.map(Prepared::SensitivityConvergence),
+            ));
+            v
+        }
         "gridlock" => one(name, gridlock::prepare(tables)?.map(Prepared::Gridlock)),
         _ => Vec::new(),
     })

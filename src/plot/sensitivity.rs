@@ -1,4 +1,10 @@
-//! `sensitivity`: Sobol first-order and total indices with intervals, and Morris μ* against σ, one panel per method and output.
+//! `sensitivity`: Sobol first-order and total indices with intervals, and Morris μ* against σ, one panel per method and output;
+//! `sensitivity_convergence`: each Sobol index against the number of base samples it was
+//! estimated from (`sensitivity_convergence.csv`), so a reader can see whether N was enough.
+//!
+//! A true index lies in [0, 1]; an estimate outside it is sampling error. The figure
+//! shades the impossible region and names each such estimate under its panel with the
+//! remedy (more base samples), so that a negative S1 is not read as a negative effect.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,8 +14,8 @@ use crate::plot::PlotError;
 use crate::plot::data::{SensitivityRow, Tables};
 use crate::plot::output::Figure;
 use crate::plot::style::{
-    DrawResult, INK, Mark, ORANGE, PURPLE, Sizes, draw_header, draw_legend, fmt_num, font,
-    split_legend,
+    BLOC_PALETTE, DrawResult, INK, Mark, ORANGE, PURPLE, Sizes, draw_header, draw_legend, fmt_num,
+    font, split_legend,
 };
 
 pub(crate) struct Sensitivity {
@@ -37,7 +43,10 @@ struct SobolBar {
     st_ci: (f64, f64),
 }
 
-const ROW_HEIGHT: u32 = 480;
+const ROW_HEIGHT: u32 = 520;
+
+/// The shade of index values no true index can take.
+const OUTSIDE: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 
 pub(crate) fn prepare(tables: &Tables) -> Result<Option<Sensitivity>, PlotError> {
     let Some(rows) = &tables.sensitivity else {
@@ -81,7 +90,11 @@ pub(crate) fn prepare(tables: &Tables) -> Result<Option<Sensitivity>, PlotError>
         legend.push((Mark::Square(PURPLE), "ST: total index".to_owned()));
         legend.push((
             Mark::Line(INK.mix(1.0), 2),
-            "confidence interval".to_owned(),
+            "95 % bootstrap interval".to_owned(),
+        ));
+        legend.push((
+            Mark::Band(OUTSIDE.mix(1.0)),
+            "outside [0, 1]: sampling error, not an effect".to_owned(),
         ));
     }
     if panels.iter().any(|p| matches!(p, Panel::Morris { .. })) {
@@ -106,10 +119,33 @@ fn sobol_bar(r: &SensitivityRow) -> Option<SobolBar> {
     })
 }
 
+/// Rows of at most two panels; a last row of one panel takes the whole width, so no
+/// cell is left empty.
+pub(crate) fn panel_rows(count: usize) -> Vec<usize> {
+    let cols = if count == 1 { 1 } else { 2 };
+    let mut rows = vec![cols; count / cols];
+    if !count.is_multiple_of(cols) {
+        rows.push(count % cols);
+    }
+    rows
+}
+
+/// Splits `body` into one area per panel along [`panel_rows`].
+fn panel_areas<DB: DrawingBackend>(
+    body: &DrawingArea<DB, Shift>,
+    count: usize,
+) -> Vec<DrawingArea<DB, Shift>> {
+    let rows = panel_rows(count);
+    body.split_evenly((rows.len(), 1))
+        .into_iter()
+        .zip(rows)
+        .flat_map(|(row, n)| row.split_evenly((1, n)))
+        .collect()
+}
+
 impl Sensitivity {
     fn grid(&self) -> (usize, usize) {
-        let cols = if self.panels.len() == 1 { 1 } else { 2 };
-        (self.panels.len().div_ceil(cols), cols)
+        (panel_rows(self.panels.len()).len(), 2)
     }
 }
 
@@ -128,7 +164,10 @@ impl Figure for Sensitivity {
             sizes,
         )?;
         let (body, strip) = split_legend(&body, &self.legend, sizes);
-        for (area, panel) in body.split_evenly(self.grid()).iter().zip(&self.panels) {
+        for (area, panel) in panel_areas(&body, self.panels.len())
+            .iter()
+            .zip(&self.panels)
+        {
             match panel {
                 Panel::Sobol { output, params } => draw_sobol(area, output, params, sizes)?,
                 Panel::Morris { output, params } => draw_morris(area, output, params, sizes)?,
@@ -138,12 +177,63 @@ impl Figure for Sensitivity {
     }
 }
 
+/// The estimates of a panel outside [0, 1], as "S1 of x (−0.04)".
+fn out_of_range(params: &[SobolBar]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in params {
+        for (name, v) in [("S1", p.s1), ("ST", p.st)] {
+            if !(0.0..=1.0).contains(&v) {
+                out.push(format!("{name} of {} ({})", p.name, fmt_num(v)));
+            }
+        }
+    }
+    out
+}
+
 fn draw_sobol<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     output: &str,
     params: &[SobolBar],
     sizes: Sizes,
 ) -> DrawResult<(), DB> {
+    let outside = out_of_range(params);
+    let area = if outside.is_empty() {
+        area.clone()
+    } else {
+        // A note under the chart names the estimates outside [0, 1] and the remedy, on
+        // three short lines so that it fits a half-width panel.
+        let (w, h) = area.dim_in_pixel();
+        let line = sizes.note * 1.3;
+        let note_h = (line * 3.0 + sizes.note * 0.4) as u32;
+        let (chart, note) = area.split_vertically(h.saturating_sub(note_h));
+        let shown: Vec<&str> = outside.iter().take(2).map(String::as_str).collect();
+        let more = outside.len().saturating_sub(2);
+        let lines = [
+            "Outside [0, 1] by sampling error, read as about 0 (or 1):".to_owned(),
+            format!(
+                "{}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            ),
+            "more base samples narrow the intervals".to_owned(),
+        ];
+        let style = font(sizes.note)
+            .color(&RGBColor(0x8A, 0x3B, 0x00))
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        for (k, text) in lines.into_iter().enumerate() {
+            note.draw(&Text::new(
+                text,
+                (w as i32 / 2, (line * k as f64) as i32),
+                style.clone(),
+            ))?;
+        }
+        chart
+    };
+    let area = &area;
     let n = params.len();
     let values = params
         .iter()
@@ -151,6 +241,7 @@ fn draw_sobol<DB: DrawingBackend>(
         .filter(|v| v.is_finite());
     let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let x_range = lo.min(0.0) - 0.02..(hi * 1.08).max(0.1);
+    let (x0, x1) = (x_range.start, x_range.end);
     let name_len = params
         .iter()
         .map(|p| p.name.chars().count())
@@ -183,6 +274,19 @@ fn draw_sobol<DB: DrawingBackend>(
         .light_line_style(TRANSPARENT)
         .bold_line_style(BLACK.mix(0.12))
         .draw()?;
+    // Shade what no true index can be, behind the bars.
+    if x0 < 0.0 {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, -0.5), (0.0, n as f64 - 0.5)],
+            OUTSIDE.filled(),
+        )))?;
+    }
+    if x1 > 1.0 {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(1.0, -0.5), (x1, n as f64 - 0.5)],
+            OUTSIDE.filled(),
+        )))?;
+    }
     let h = 0.36;
     for (i, p) in params.iter().enumerate() {
         let y = i as f64;
@@ -255,5 +359,166 @@ fn draw_morris<DB: DrawingBackend>(
                     .pos(Pos::new(h, VPos::Bottom)),
             )
     }))?;
+    Ok(())
+}
+
+/// `sensitivity_convergence`: per output, S1 (thick) and ST (thin) of every parameter
+/// against the base samples they were estimated from.
+pub(crate) struct Convergence {
+    subtitle: String,
+    panels: Vec<(String, Vec<ConvLine>)>,
+    legend: Vec<(Mark, String)>,
+}
+
+struct ConvLine {
+    name: String,
+    /// (base samples, S1, ST); an index the table leaves empty is NaN.
+    points: Vec<(f64, f64, f64)>,
+}
+
+pub(crate) fn prepare_convergence(tables: &Tables) -> Result<Option<Convergence>, PlotError> {
+    let path = tables.dir.join("sensitivity_convergence.csv");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let csv_err = |source| PlotError::Csv {
+        path: path.clone(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(&path).map_err(csv_err)?;
+    let mut panels: Vec<(String, Vec<ConvLine>)> = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(csv_err)?;
+        let get = |i: usize| rec.get(i).unwrap_or("");
+        let num = |i: usize| get(i).parse::<f64>().unwrap_or(f64::NAN);
+        let (output, param) = (get(0).to_owned(), get(1).to_owned());
+        let at = match panels.iter().position(|p| p.0 == output) {
+            Some(i) => i,
+            None => {
+                panels.push((output, Vec::new()));
+                panels.len() - 1
+            }
+        };
+        let lines = &mut panels[at].1;
+        let line = match lines.iter().position(|l| l.name == param) {
+            Some(i) => i,
+            None => {
+                lines.push(ConvLine {
+                    name: param,
+                    points: Vec::new(),
+                });
+                lines.len() - 1
+            }
+        };
+        lines[line].points.push((num(2), num(3), num(4)));
+    }
+    panels.retain(|p| {
+        p.1.iter()
+            .any(|l| l.points.iter().any(|q| q.0.is_finite() && q.1.is_finite()))
+    });
+    if panels.is_empty() {
+        return Ok(None);
+    }
+    let mut legend: Vec<(Mark, String)> = panels[0]
+        .1
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (Mark::Line(param_colour(i).mix(1.0), 4), l.name.clone()))
+        .collect();
+    legend.push((
+        Mark::Note,
+        "thick: S1, thin: ST; settled lines mean N was enough".to_owned(),
+    ));
+    Ok(Some(Convergence {
+        subtitle: tables.headline(),
+        panels,
+        legend,
+    }))
+}
+
+fn param_colour(i: usize) -> RGBColor {
+    BLOC_PALETTE[i % BLOC_PALETTE.len()]
+}
+
+impl Figure for Convergence {
+    fn size(&self) -> (u32, u32) {
+        let rows = panel_rows(self.panels.len()).len() as u32;
+        (1600, (260 + rows * 440).max(900))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<(), DB> {
+        let sizes = Sizes::LARGE;
+        let body = draw_header(
+            root,
+            "Have the indices settled? Estimates as base samples grow",
+            &self.subtitle,
+            sizes,
+        )?;
+        let (body, strip) = split_legend(&body, &self.legend, sizes);
+        for (area, (output, lines)) in panel_areas(&body, self.panels.len())
+            .iter()
+            .zip(&self.panels)
+        {
+            draw_convergence(area, output, lines, sizes)?;
+        }
+        draw_legend(&strip, &self.legend, sizes)
+    }
+}
+
+fn draw_convergence<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    output: &str,
+    lines: &[ConvLine],
+    sizes: Sizes,
+) -> DrawResult<(), DB> {
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let (m_lo, m_hi) = all()
+        .map(|p| p.0)
+        .filter(|m| *m > 0.0)
+        .fold((f64::INFINITY, 0.0f64), |(a, b), m| (a.min(m), b.max(m)));
+    let (x0, x1) = (m_lo.log2(), m_hi.log2().max(m_lo.log2() + 1.0));
+    let (y0, y1) = all()
+        .flat_map(|p| [p.1, p.2])
+        .filter(|v| v.is_finite())
+        .fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let pad = (y1 - y0) * 0.04;
+    let mut chart = ChartBuilder::on(area)
+        .caption(format!("Sobol indices of {output}"), font(sizes.caption))
+        .margin(14)
+        .x_label_area_size((sizes.tick * 1.4 + sizes.axis * 1.5) as u32)
+        .y_label_area_size((sizes.tick * 3.0 + sizes.axis * 1.5) as u32)
+        .build_cartesian_2d(x0 - 0.1..x1 + 0.1, y0 - pad..y1 + pad)?;
+    chart
+        .configure_mesh()
+        .x_desc("base samples N (log scale)")
+        .y_desc("index")
+        .axis_desc_style(font(sizes.axis))
+        .label_style(font(sizes.tick))
+        .x_labels(((x1 - x0).round() as usize + 1).clamp(2, 12))
+        .y_labels(6)
+        .x_label_formatter(&|v| fmt_num(v.exp2().round()))
+        .y_label_formatter(&|v| fmt_num(*v))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.12))
+        .draw()?;
+    for (i, l) in lines.iter().enumerate() {
+        let c = param_colour(i);
+        for (pick, width) in [(1usize, 4u32), (2, 1)] {
+            let pts: Vec<(f64, f64)> = l
+                .points
+                .iter()
+                .map(|p| (p.0.log2(), if pick == 1 { p.1 } else { p.2 }))
+                .filter(|p| p.1.is_finite())
+                .collect();
+            chart.draw_series(std::iter::once(PathElement::new(
+                pts.clone(),
+                c.stroke_width(width),
+            )))?;
+            chart.draw_series(
+                pts.into_iter()
+                    .map(|p| Circle::new(p, width as i32 + 3, c.filled())),
+            )?;
+        }
+    }
     Ok(())
 }

@@ -172,16 +172,10 @@ pub(crate) fn fmt_num(v: f64) -> String {
 
 /// Quantile by linear interpolation (type 7) of sorted finite values.
 pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        1 => sorted[0],
-        n => {
-            let h = (n - 1) as f64 * q;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-        }
+    if sorted.is_empty() {
+        return f64::NAN;
     }
+    crate::sweep::stats::quantile_sorted(sorted, q)
 }
 
 /// A value range padded so that lines do not sit on the frame, never empty.

@@ -280,6 +280,72 @@ fn sweep_over_two_fields_draws_three_phase_maps() {
 }
 
 #[test]
+fn sensitivity_names_estimates_outside_0_1_and_draws_convergence() {
+    let dir = temp_dir("sens-range");
+    write_sweep(&dir, "sobol", &[("ntb", vec![0.1, 0.2])], false);
+    std::fs::write(
+        dir.join("sensitivity.csv"),
+        "method,output,parameter,s1,s1_lo,s1_hi,st,st_lo,st_hi,mu_star,sigma,mu\n\
+         Sobol,m_share,ntb,-0.265,-0.49,-0.04,0.3,0.2,0.4,,,\n\
+         Sobol,m_share,patience,0.5,0.4,0.6,1.2,1.05,1.55,,,\n\
+         Sobol,coverage,ntb,0.2,0.1,0.3,0.3,0.2,0.4,,,\n\
+         Sobol,coverage,patience,0.5,0.4,0.6,0.6,0.5,0.7,,,\n\
+         Sobol,free_share,ntb,0.2,0.1,0.3,0.3,0.2,0.4,,,\n",
+    )
+    .unwrap();
+    let mut conv = String::from("output,parameter,base_samples,s1,st\n");
+    for m in [16, 32, 64] {
+        for o in ["m_share", "coverage", "free_share"] {
+            conv.push_str(&format!("{o},ntb,{m},0.2,0.3\n{o},patience,{m},0.5,\n"));
+        }
+    }
+    std::fs::write(dir.join("sensitivity_convergence.csv"), conv).unwrap();
+    let files = plot_dir(&dir, Some("sensitivity")).unwrap();
+    assert_eq!(
+        stems(&files),
+        [
+            "sensitivity.png",
+            "sensitivity.svg",
+            "sensitivity_convergence.png",
+            "sensitivity_convergence.svg"
+        ]
+    );
+    let svg = read(&dir.join("figures/sensitivity.svg"));
+    for text in [
+        "Outside [0, 1] by sampling error, read as about 0 (or 1):",
+        "S1 of ntb (-0.265), ST of patience (1.2)",
+        "more base samples narrow the intervals",
+        "outside [0, 1]: sampling error, not an effect",
+    ] {
+        assert!(svg.contains(text), "sensitivity.svg lacks {text:?}");
+    }
+    // Only the panel with such estimates carries the note.
+    assert_eq!(svg.matches("Outside [0, 1] by sampling error").count(), 1);
+    let conv = read(&dir.join("figures/sensitivity_convergence.svg"));
+    for text in [
+        "Sobol indices of free_share",
+        "base samples N (log scale)",
+        "thick: S1, thin: ST",
+    ] {
+        assert!(
+            conv.contains(text),
+            "sensitivity_convergence.svg lacks {text:?}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sensitivity_panels_leave_no_empty_cell() {
+    use crate::plot::sensitivity::panel_rows;
+    assert_eq!(panel_rows(1), [1]);
+    assert_eq!(panel_rows(2), [2]);
+    assert_eq!(panel_rows(3), [2, 1]);
+    assert_eq!(panel_rows(5), [2, 2, 1]);
+    assert_eq!(panel_rows(6), [2, 2, 2]);
+}
+
+#[test]
 fn sensitivity_draws_sobol_bars_and_morris_scatter() {
     let dir = temp_dir("sens");
     write_sweep(&dir, "sobol", &[("ntb", vec![0.1, 0.2])], true);

@@ -22,7 +22,7 @@ use crate::input::{LoadError, read_scenario};
 use crate::metrics::{METRIC_COLUMNS, Outcome};
 use crate::model::WorldSpec;
 use crate::rng::WorldRng;
-use crate::sweep::design::{self, DESIGN_STREAM, UnitPoints};
+use crate::sweep::design::{self, DESIGN_STREAM, Sequence, UnitPoints};
 use crate::sweep::tree::{Node, NumberKind, Style, to_node};
 
 /// Problems listed at most for bad design points; the count of the rest is given.
@@ -147,13 +147,38 @@ pub enum Design {
         samples: u32,
         /// The fields and their ranges.
         ranges: Vec<Bounds>,
+        /// `PseudoRandom` (default): shuffled strata; `Sobol`: the first `samples` points
+        /// of a scrambled Sobol' sequence, which are a Latin hypercube when `samples` is a
+        /// power of two (at most 2^16).
+        #[serde(default, skip_serializing_if = "Sequence::is_default")]
+        sequence: Sequence,
     },
-    /// Saltelli's design for Sobol indices: `base_samples × (fields + 2)` points.
+    /// Plain Monte Carlo: `samples` points over numeric ranges, pseudo-random or from a
+    /// scrambled Sobol' sequence (quasi-Monte Carlo, at most 2^16 points).
+    MonteCarlo {
+        /// Points.
+        samples: u32,
+        /// The fields and their ranges.
+        ranges: Vec<Bounds>,
+        /// Where the points come from.
+        #[serde(default, skip_serializing_if = "Sequence::is_default")]
+        sequence: Sequence,
+    },
+    /// Saltelli's design for Sobol indices: `base_samples × (fields + 2)` points, or
+    /// `base_samples × (2 fields + 2)` with `second_order`.
     Sobol {
         /// Rows of the A and B matrices.
         base_samples: u32,
         /// The fields and their ranges.
         ranges: Vec<Bounds>,
+        /// Where A and B come from: `PseudoRandom` (the default, for files written before
+        /// this option) or `Sobol` (recommended: base_samples a power of two, at most
+        /// 2^16, and at most 128 fields).
+        #[serde(default, skip_serializing_if = "Sequence::is_default")]
+        sequence: Sequence,
+        /// Also estimate second-order indices S2 (adds B_A^i points).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        second_order: bool,
     },
     /// Morris elementary effects: `trajectories × (fields + 1)` points.
     Morris {
@@ -244,7 +269,11 @@ pub enum Method {
     Sobol {
         /// Rows.
         base_samples: usize,
+        /// With the B_A^i points of second-order indices.
+        second_order: bool,
     },
+    /// Plain (quasi-)Monte Carlo.
+    MonteCarlo,
     /// Morris trajectories.
     Morris,
 }
@@ -709,12 +738,18 @@ fn layout(
         Design::Grid(_) => ("Grid", Method::Grid),
         Design::OneAtATime(_) => ("OneAtATime", Method::OneAtATime),
         Design::LatinHypercube { .. } => ("LatinHypercube", Method::LatinHypercube),
-        Design::Sobol { base_samples, .. } => (
+        Design::Sobol {
+            base_samples,
+            second_order,
+            ..
+        } => (
             "Sobol",
             Method::Sobol {
                 base_samples: *base_samples as usize,
+                second_order: *second_order,
             },
         ),
+        Design::MonteCarlo { .. } => ("MonteCarlo", Method::MonteCarlo),
         Design::Morris { .. } => ("Morris", Method::Morris),
     };
     match &e.design {
@@ -742,6 +777,7 @@ fn layout(
             (ok.then_some(layout), fields, method)
         }
         Design::LatinHypercube { ranges, .. }
+        | Design::MonteCarlo { ranges, .. }
         | Design::Sobol { ranges, .. }
         | Design::Morris { ranges, .. } => {
             if ranges.is_empty() {
@@ -784,23 +820,45 @@ fn layout(
             }
             let d = ranges.len();
             let unit = match &e.design {
-                Design::LatinHypercube { samples, .. } => {
+                Design::LatinHypercube {
+                    samples, sequence, ..
+                }
+                | Design::MonteCarlo {
+                    samples, sequence, ..
+                } => {
                     if *samples == 0 {
                         bad(
-                            "design.LatinHypercube.samples".into(),
+                            format!("design.{kind_name}.samples"),
                             "0: must be at least 1".into(),
                         );
                         ok = false;
                     }
                     ok &= size_ok(
                         bad,
-                        "design.LatinHypercube.samples",
+                        &format!("design.{kind_name}.samples"),
                         u64::from(*samples),
                         Some(u64::from(*samples)),
                     );
-                    ok.then(|| design::latin_hypercube(*samples as usize, d, &mut rng))
+                    if *sequence == Sequence::Sobol {
+                        ok &= sobol_limits(kind_name, "samples", *samples, d, d, bad);
+                    }
+                    let n = *samples as usize;
+                    ok.then(|| match (&e.design, sequence) {
+                        (_, Sequence::Sobol) => {
+                            design::sobol_points(n, d, design::sobol_seed(&mut rng))
+                        }
+                        (Design::LatinHypercube { .. }, _) => {
+                            design::latin_hypercube(n, d, &mut rng)
+                        }
+                        _ => design::random_points(n, d, &mut rng),
+                    })
                 }
-                Design::Sobol { base_samples, .. } => {
+                Design::Sobol {
+                    base_samples,
+                    sequence,
+                    second_order,
+                    ..
+                } => {
                     if *base_samples < 2 {
                         bad(
                             "design.Sobol.base_samples".into(),
@@ -808,17 +866,43 @@ fn layout(
                         );
                         ok = false;
                     }
+                    if *second_order && d < 2 {
+                        bad(
+                            "design.Sobol.second_order".into(),
+                            "second-order indices need at least two fields".into(),
+                        );
+                        ok = false;
+                    }
+                    if *sequence == Sequence::Sobol {
+                        ok &= sobol_limits(kind_name, "base_samples", *base_samples, d, 2 * d, bad);
+                    }
                     if e.outputs.is_empty() {
                         bad("outputs".into(), "Sobol needs at least one output".into());
                         ok = false;
                     }
+                    let per_row = if *second_order {
+                        2 * d as u64 + 2
+                    } else {
+                        d as u64 + 2
+                    };
                     ok &= size_ok(
                         bad,
                         "design.Sobol.base_samples",
                         u64::from(*base_samples),
-                        u64::from(*base_samples).checked_mul(d as u64 + 2),
+                        u64::from(*base_samples).checked_mul(per_row),
                     );
-                    ok.then(|| design::saltelli(*base_samples as usize, d, &mut rng))
+                    let n = *base_samples as usize;
+                    ok.then(|| match sequence {
+                        Sequence::PseudoRandom => {
+                            design::saltelli_random(n, d, *second_order, &mut rng)
+                        }
+                        Sequence::Sobol => design::saltelli_sobol(
+                            n,
+                            d,
+                            *second_order,
+                            design::sobol_seed(&mut rng),
+                        ),
+                    })
                 }
                 Design::Morris {
                     trajectories,
@@ -861,6 +945,40 @@ fn layout(
             (layout.filter(|_| ok), fields, method)
         }
     }
+}
+
+/// Checks a Sobol' sequence design against the sequence's limits: `points` points of
+/// `dims` dimensions for `fields` fields. Whether it is within them.
+fn sobol_limits(
+    kind_name: &str,
+    what: &str,
+    points: u32,
+    fields: usize,
+    dims: usize,
+    bad: &mut dyn FnMut(String, String),
+) -> bool {
+    let mut ok = true;
+    if points as usize > design::SOBOL_MAX_POINTS {
+        bad(
+            format!("design.{kind_name}.{what}"),
+            format!(
+                "{points}: a Sobol' sequence has at most 2^16 = {} points; use fewer or `sequence: PseudoRandom`",
+                design::SOBOL_MAX_POINTS
+            ),
+        );
+        ok = false;
+    }
+    if dims > design::SOBOL_MAX_DIMS {
+        bad(
+            format!("design.{kind_name}.ranges"),
+            format!(
+                "{fields} fields: a Sobol' sequence design allows at most {}; use `sequence: PseudoRandom`",
+                design::SOBOL_MAX_DIMS * fields / dims
+            ),
+        );
+        ok = false;
+    }
+    ok
 }
 
 /// Checks one varied field's path; returns its value in the base scenario.

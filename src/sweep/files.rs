@@ -807,7 +807,6 @@ pub fn derive_tables(plan: &Plan, dir: &Path) -> Result<(), SweepError> {
 }
 
 fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(), SweepError> {
-    let path = dir.join("sensitivity.csv");
     let mut rows: Vec<Vec<String>> = vec![
         [
             "method",
@@ -821,9 +820,27 @@ fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(),
             "st_hi",
             "mu_star",
             "sigma",
+            "mu",
         ]
         .map(String::from)
         .to_vec(),
+    ];
+    let mut second: Vec<Vec<String>> = vec![
+        [
+            "output",
+            "parameter_a",
+            "parameter_b",
+            "s2",
+            "s2_lo",
+            "s2_hi",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let mut convergence: Vec<Vec<String>> = vec![
+        ["output", "parameter", "base_samples", "s1", "st"]
+            .map(String::from)
+            .to_vec(),
     ];
     let opt = |x: Option<f64>| x.filter(|v| v.is_finite()).map(fmt).unwrap_or_default();
     let d = plan.fields.len();
@@ -831,14 +848,43 @@ fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(),
     let mut rng = WorldRng::new(plan.seed(), BOOTSTRAP_STREAM);
     for (name, y) in plan.experiment.outputs.iter().zip(values) {
         match plan.method {
-            Method::Sobol { base_samples } => {
-                let idx =
-                    sensitivity::sobol(y, base_samples, d, plan.experiment.bootstrap, &mut rng);
-                for (field, s) in plan.fields.iter().zip(idx) {
+            Method::Sobol {
+                base_samples,
+                second_order,
+            } => {
+                let idx = sensitivity::sobol(
+                    y,
+                    base_samples,
+                    d,
+                    second_order,
+                    plan.experiment.bootstrap,
+                    &mut rng,
+                );
+                for (field, s) in plan.fields.iter().zip(idx.first) {
                     let mut row = vec!["Sobol".to_string(), name.clone(), field.clone()];
                     row.extend([s.s1, s.s1_lo, s.s1_hi, s.st, s.st_lo, s.st_hi].map(opt));
-                    row.extend([String::new(), String::new()]);
+                    row.extend([String::new(), String::new(), String::new()]);
                     rows.push(row);
+                }
+                for s in idx.second {
+                    let mut row = vec![
+                        name.clone(),
+                        plan.fields[s.i].clone(),
+                        plan.fields[s.j].clone(),
+                    ];
+                    row.extend([s.s2, s.lo, s.hi].map(opt));
+                    second.push(row);
+                }
+                for (m, est) in sensitivity::convergence(y, base_samples, d, second_order) {
+                    for (i, field) in plan.fields.iter().enumerate() {
+                        convergence.push(vec![
+                            name.clone(),
+                            field.clone(),
+                            m.to_string(),
+                            opt(est.as_ref().map(|e| e.s1[i])),
+                            opt(est.as_ref().map(|e| e.st[i])),
+                        ]);
+                    }
                 }
             }
             Method::Morris => {
@@ -847,15 +893,27 @@ fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(),
                 for (field, m) in plan.fields.iter().zip(idx) {
                     let mut row = vec!["Morris".to_string(), name.clone(), field.clone()];
                     row.extend(std::iter::repeat_n(String::new(), 6));
-                    row.extend([opt(Some(m.mu_star)), opt(m.sigma)]);
+                    row.extend([opt(Some(m.mu_star)), opt(m.sigma), opt(Some(m.mu))]);
                     rows.push(row);
                 }
             }
             _ => {}
         }
     }
-    let bytes = csv_line(rows);
-    fs::write(&path, bytes).map_err(io(&path))
+    let path = dir.join("sensitivity.csv");
+    fs::write(&path, csv_line(rows)).map_err(io(&path))?;
+    if let Method::Sobol {
+        second_order: true, ..
+    } = plan.method
+    {
+        let path = dir.join("sensitivity_s2.csv");
+        fs::write(&path, csv_line(second)).map_err(io(&path))?;
+    }
+    if let Method::Sobol { .. } = plan.method {
+        let path = dir.join("sensitivity_convergence.csv");
+        fs::write(&path, csv_line(convergence)).map_err(io(&path))?;
+    }
+    Ok(())
 }
 
 /// Finishes a sweep: derives the tables (unless it is a shard), writes the final

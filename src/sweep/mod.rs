@@ -3,7 +3,8 @@
 //! - [`experiment`] reads and checks experiment files and says which scenario each world
 //!   runs ([`experiment::Plan`]);
 //! - [`design`] draws the sampling designs, [`sensitivity`] estimates Sobol and Morris
-//!   indices, [`stats`] has the interval formulas;
+//!   indices, [`discover`] runs PRIM for scenario discovery, [`stats`] has every
+//!   statistical formula of the shell (intervals, quantiles, t and binomial tails);
 //! - [`run`] runs worlds on a thread pool and hands results over in index order;
 //! - [`files`] writes, resumes and merges the result directories;
 //! - [`tree`] sets a scenario field by its path.
@@ -13,6 +14,7 @@
 //! scenario with that seed and stream, whatever the threads or shards.
 
 pub mod design;
+pub mod discover;
 pub mod experiment;
 pub mod files;
 pub mod run;

@@ -1,4 +1,7 @@
-//! Small statistics for sweep tables: running moments, Student's t, Wilson intervals.
+//! Every statistical formula of the shell, in one place: running moments and t intervals
+//! of means, Student's t, Wilson intervals of shares, quantiles and bootstrap percentile
+//! intervals, and the binomial tail of PRIM's quasi-p-values. Sweeps, `reproduce`, the
+//! `run` summary and the figures all call these.
 //!
 //! Everything is computed sequentially in a fixed order (world index order), so the same
 //! inputs give the same bits; nothing here is reduced across threads.
@@ -89,6 +92,23 @@ pub fn t_cdf(t: f64, df: f64) -> f64 {
     let x = df / (df + t * t);
     let tail = 0.5 * incomplete_beta(0.5 * df, 0.5, x);
     if t >= 0.0 { 1.0 - tail } else { tail }
+}
+
+/// P(X ≥ k) for X binomial with `n` trials and success probability `p`: the one-sided
+/// binomial test's p-value (scipy's `binomtest(k, n, p, alternative="greater")`), as the
+/// regularised incomplete beta I_p(k, n − k + 1).
+pub fn binomial_sf(k: u64, n: u64, p: f64) -> f64 {
+    assert!(
+        k <= n && (0.0..=1.0).contains(&p),
+        "binomial_sf({k}, {n}, {p})"
+    );
+    if k == 0 || p >= 1.0 {
+        return 1.0;
+    }
+    if p <= 0.0 {
+        return 0.0;
+    }
+    incomplete_beta(k as f64, (n - k + 1) as f64, p)
 }
 
 /// The regularised incomplete beta function I_x(a, b), by Lentz's continued fraction
@@ -195,6 +215,20 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
+/// The central 95 % interval of `values` by percentiles (2.5 % and 97.5 %, linear
+/// interpolation as [`quantile_sorted`]): the bootstrap percentile interval. `None`
+/// without values.
+pub fn percentile_interval_95(mut values: Vec<f64>) -> Option<(f64, f64)> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some((
+        quantile_sorted(&values, 0.025),
+        quantile_sorted(&values, 0.975),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +248,29 @@ mod tests {
             assert!((got - t).abs() < 1e-9, "df {df}: {got} vs {t}");
         }
         assert!((t_quantile(0.025, 10.0) + 2.2281388519862744).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantiles_interpolate_as_numpy() {
+        // numpy.quantile([1, 2, 4, 8], q): 1.3 at 0.1 (position 0.3), 3.0 at 0.5.
+        let v = [1.0, 2.0, 4.0, 8.0];
+        assert!((quantile_sorted(&v, 0.1) - 1.3).abs() < 1e-15);
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 8.0);
+        let hundred: Vec<f64> = (0..=100).map(f64::from).rev().collect();
+        let (lo, hi) = percentile_interval_95(hundred).unwrap();
+        assert!((lo - 2.5).abs() < 1e-12 && (hi - 97.5).abs() < 1e-12);
+        assert_eq!(percentile_interval_95(Vec::new()), None);
+    }
+
+    #[test]
+    fn binomial_tail_matches_sums_of_terms() {
+        // P(X ≥ 3), X ~ Bin(5, 0.4) = 10·0.4³·0.6² + 5·0.4⁴·0.6 + 0.4⁵ = 0.31744.
+        assert!((binomial_sf(3, 5, 0.4) - 0.31744).abs() < 1e-14);
+        // P(X ≥ 10), X ~ Bin(10, 0.5) = 2^-10.
+        assert!((binomial_sf(10, 10, 0.5) / (0.5f64.powi(10)) - 1.0).abs() < 1e-12);
+        assert_eq!(binomial_sf(0, 7, 0.3), 1.0);
+        assert_eq!(binomial_sf(2, 7, 0.0), 0.0);
     }
 
     #[test]

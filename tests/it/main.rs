@@ -3,6 +3,7 @@
 mod cli;
 mod configs;
 mod determinism;
+mod discover;
 mod docking;
 mod fuzz;
 mod golden;
@@ -11,6 +12,7 @@ mod patterns;
 mod payoffs;
 mod properties;
 mod reproduce;
+mod salib;
 mod sweep;
 mod sweep_analysis;
 mod tidy;

@@ -188,3 +188,40 @@ proptest! {
         }
     }
 }
+
+/// The ops of events (rules, locks, GDP, the tick) are undone exactly by their inverses,
+/// like every membership op.
+#[test]
+fn event_ops_are_undone_by_their_inverses() {
+    use blocs::model::{AccessionRule, DecisionRule, MemberRule};
+    let spec = spec("(countries: Synthetic((countries: 8)), initial_m: All, max_ticks: 5)");
+    let mut sim = Sim::new(&spec, 3, 0);
+    while sim.world.agreements.is_empty() && sim.step() {}
+    let before = format!("{:?}", sim.world);
+    let gdp = sim.world.countries[2].gdp;
+    let ops = [
+        Op::SetDecisionRule(DecisionRule::Supermajority(0.67)),
+        Op::SetAccessionRule(AccessionRule::Majority),
+        Op::SetLocked(1, true),
+        Op::SetGdp(2, gdp * 1.7),
+        Op::SetTick(99),
+    ]
+    .into_iter()
+    .chain(
+        (!sim.world.agreements.is_empty()).then_some(Op::SetMemberRule(0, MemberRule::Majority)),
+    );
+    let mut undo = Vec::new();
+    for op in ops {
+        undo.push(sim.world.apply(op));
+    }
+    assert_eq!(sim.world.decision_rule, DecisionRule::Supermajority(0.67));
+    assert_eq!(sim.world.accession_rule, AccessionRule::Majority);
+    assert!(sim.world.locked[1]);
+    assert_eq!(sim.world.countries[2].gdp, gdp * 1.7);
+    assert_eq!(sim.world.tick, 99);
+    assert_ne!(format!("{:?}", sim.world), before);
+    for op in undo.into_iter().rev() {
+        sim.world.apply(op);
+    }
+    assert_eq!(format!("{:?}", sim.world), before);
+}

@@ -545,3 +545,65 @@ fn sweeps_draw_outcome_phase_and_sensitivity_figures() {
         assert!(out.join("report.html").is_file());
     }
 }
+
+#[test]
+fn sobol_sequence_designs_are_checked_and_old_files_keep_their_hash() {
+    rejects(
+        "sobol_too_many",
+        &format!(
+            "({BASE}, design: Sobol(base_samples: 70000, sequence: Sobol, ranges: [(field: \"ntb\", range: (0.0, 0.5))]))"
+        ),
+        &["design.Sobol.base_samples", "at most 2^16 = 65536 points"],
+    );
+    rejects(
+        "second_order_one_field",
+        &format!(
+            "({BASE}, design: Sobol(base_samples: 8, second_order: true, ranges: [(field: \"ntb\", range: (0.0, 0.5))]))"
+        ),
+        &["design.Sobol.second_order", "at least two fields"],
+    );
+    rejects(
+        "sequence_name",
+        &format!(
+            "({BASE}, design: MonteCarlo(samples: 8, sequence: Halton, ranges: [(field: \"ntb\", range: (0.0, 0.5))]))"
+        ),
+        &["Halton"],
+    );
+    let dir = temp_dir("sobol-seq");
+    let plan = |name: &str, text: &str| Plan::load(&write(&dir, name, text)).unwrap();
+    // Naming the default sequence changes nothing: not the points, not the hash.
+    let old = plan("old.ron", &sobol_experiment(3));
+    let named = plan(
+        "named.ron",
+        &sobol_experiment(3).replace(
+            "base_samples: 8,",
+            "base_samples: 8, sequence: PseudoRandom,",
+        ),
+    );
+    assert_eq!(old.unit_points(), named.unit_points());
+    assert_eq!(old.hash, named.hash);
+    // The Sobol' sequence: other points, a power-of-two prefix stratified in each field.
+    let sob = plan(
+        "sob.ron",
+        &sobol_experiment(3).replace("base_samples: 8,", "base_samples: 8, sequence: Sobol,"),
+    );
+    assert_ne!(old.unit_points(), sob.unit_points());
+    assert_ne!(old.hash, sob.hash);
+    let pts = sob.unit_points().unwrap();
+    // Rows of A are every 4th point (d + 2 = 4 points a row).
+    for dim in 0..2 {
+        let mut strata: Vec<usize> = (0..8)
+            .map(|r| (pts.point(r * 4)[dim] * 8.0).floor() as usize)
+            .collect();
+        strata.sort_unstable();
+        assert_eq!(strata, (0..8).collect::<Vec<_>>());
+    }
+    let mc = plan(
+        "mc.ron",
+        &format!(
+            "({BASE}, design: MonteCarlo(samples: 16, sequence: Sobol, ranges: [(field: \"ntb\", range: (0.0, 0.5))]))"
+        ),
+    );
+    assert_eq!(mc.points, 16);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

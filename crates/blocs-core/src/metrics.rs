@@ -5,141 +5,120 @@
 use crate::model::{OutcomeThresholds, World};
 use crate::payoff::Engine;
 
-/// The metrics of one tick, in the column order of `timeseries.csv`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Metrics {
-    /// The tick.
-    pub tick: u32,
-    /// GDP share of M's members.
-    pub m_share: f64,
-    /// Number of M's members.
-    pub m_count: u32,
-    /// M's bound tariff.
-    pub t_m: f64,
-    /// Effectiveness of M.
-    pub e_m: f64,
-    /// GDP share of M's members that comply fully, within M.
-    pub compliance: f64,
-    /// Rounds passed so far.
-    pub rounds_passed: u32,
-    /// Rounds failed so far.
-    pub rounds_failed: u32,
-    /// Live agreements.
-    pub agreements: u32,
-    /// GDP share of countries in at least one agreement.
-    pub coverage: f64,
-    /// Mean number of agreements per covered country.
-    pub overlap: f64,
-    /// GDP-product-weighted share of ordered pairs trading at zero tariff.
-    pub free_share: f64,
-    /// 1 / Σ S_b² over blocs, S_b a bloc's share of covered GDP.
-    pub effective_blocs: f64,
-    /// GDP-product-weighted mean tariff between covered countries of different blocs.
-    pub bloc_wall: f64,
-    /// GDP-product-weighted mean tariff over all ordered pairs.
-    pub mean_tariff: f64,
-    /// Share of live agreements spanning more than one region.
-    pub cross_regional: f64,
-    /// Connected components of the graph of covered countries sharing an agreement.
-    pub components: u32,
-    /// GDP share of the largest such component.
-    pub giant: f64,
-    /// Σ U_i.
-    pub welfare: f64,
-    /// min over i of (U_i − U_i at the start) / y_i.
-    pub worst_gain: f64,
-    /// GDP share of countries in no agreement and outside M.
-    pub excluded: f64,
-    /// Membership changes this tick.
-    pub moves: u32,
-    /// GDP share of G's members (public-goods module only).
-    pub g_share: Option<f64>,
+/// Declares the metric columns once: each line gives a column's name, its type (`u32`
+/// for counts, `f64` otherwise) and its doc comment. From that list come the [`Metrics`]
+/// struct, [`METRIC_COLUMNS`] (the header of `timeseries.csv` and every table that carries
+/// metrics, and what plots and sweeps look columns up by), [`Metrics::values`] (the
+/// writer) and [`Metrics::get`] (the reader by name), so they cannot drift apart; a test
+/// checks that README's table of `timeseries.csv` lists the same columns in the same order.
+macro_rules! metrics {
+    ($($(#[doc = $doc:literal])* $name:ident: $ty:ty,)*) => {
+        /// The metrics of one tick, in the column order of `timeseries.csv`.
+        #[derive(Clone, Debug, Default, PartialEq)]
+        pub struct Metrics {
+            /// The tick.
+            pub tick: u32,
+            $($(#[doc = $doc])* pub $name: $ty,)*
+            /// GDP share of G's members (public-goods module only), written after the
+            /// other columns when present.
+            pub g_share: Option<f64>,
+        }
+
+        /// Names of the metric columns, in order (without `g_share`).
+        pub const METRIC_COLUMNS: [&str; [$(stringify!($name)),*].len()] =
+            [$(stringify!($name)),*];
+
+        impl Metrics {
+            /// The metric values as strings, in [`METRIC_COLUMNS`] order, then `g_share` if
+            /// present.
+            pub fn values(&self) -> Vec<String> {
+                let mut v = vec![$(Column::text(self.$name)),*];
+                if let Some(g) = self.g_share {
+                    v.push(fmt(g));
+                }
+                v
+            }
+
+            /// A metric by column name (for summaries and sweeps).
+            pub fn get(&self, name: &str) -> Option<f64> {
+                Some(match name {
+                    $(stringify!($name) => Column::value(self.$name),)*
+                    "g_share" => self.g_share?,
+                    _ => return None,
+                })
+            }
+        }
+    };
 }
 
-/// Names of the metric columns, in order (without `g_share`).
-pub const METRIC_COLUMNS: [&str; 21] = [
-    "m_share",
-    "m_count",
-    "t_m",
-    "e_m",
-    "compliance",
-    "rounds_passed",
-    "rounds_failed",
-    "agreements",
-    "coverage",
-    "overlap",
-    "free_share",
-    "effective_blocs",
-    "bloc_wall",
-    "mean_tariff",
-    "cross_regional",
-    "components",
-    "giant",
-    "welfare",
-    "worst_gain",
-    "excluded",
-    "moves",
-];
+metrics! {
+    /// GDP share of M's members.
+    m_share: f64,
+    /// Number of M's members.
+    m_count: u32,
+    /// M's bound tariff.
+    t_m: f64,
+    /// Effectiveness of M.
+    e_m: f64,
+    /// GDP share of M's members that comply fully, within M.
+    compliance: f64,
+    /// Rounds passed so far.
+    rounds_passed: u32,
+    /// Rounds failed so far.
+    rounds_failed: u32,
+    /// Live agreements.
+    agreements: u32,
+    /// GDP share of countries in at least one agreement.
+    coverage: f64,
+    /// Mean number of agreements per covered country.
+    overlap: f64,
+    /// GDP-product-weighted share of ordered pairs trading at zero tariff.
+    free_share: f64,
+    /// 1 / Σ S_b² over blocs, S_b a bloc's share of covered GDP.
+    effective_blocs: f64,
+    /// GDP-product-weighted mean tariff between covered countries of different blocs.
+    bloc_wall: f64,
+    /// GDP-product-weighted mean tariff over all ordered pairs.
+    mean_tariff: f64,
+    /// Share of live agreements spanning more than one region.
+    cross_regional: f64,
+    /// Connected components of the graph of covered countries sharing an agreement.
+    components: u32,
+    /// GDP share of the largest such component.
+    giant: f64,
+    /// Σ U_i.
+    welfare: f64,
+    /// min over i of (U_i − U_i at the start) / y_i.
+    worst_gain: f64,
+    /// GDP share of countries in no agreement and outside M.
+    excluded: f64,
+    /// Membership changes this tick.
+    moves: u32,
+}
 
-impl Metrics {
-    /// The metric values as strings, in [`METRIC_COLUMNS`] order, then `g_share` if present.
-    pub fn values(&self) -> Vec<String> {
-        let mut v = vec![
-            fmt(self.m_share),
-            self.m_count.to_string(),
-            fmt(self.t_m),
-            fmt(self.e_m),
-            fmt(self.compliance),
-            self.rounds_passed.to_string(),
-            self.rounds_failed.to_string(),
-            self.agreements.to_string(),
-            fmt(self.coverage),
-            fmt(self.overlap),
-            fmt(self.free_share),
-            fmt(self.effective_blocs),
-            fmt(self.bloc_wall),
-            fmt(self.mean_tariff),
-            fmt(self.cross_regional),
-            self.components.to_string(),
-            fmt(self.giant),
-            fmt(self.welfare),
-            fmt(self.worst_gain),
-            fmt(self.excluded),
-            self.moves.to_string(),
-        ];
-        if let Some(g) = self.g_share {
-            v.push(fmt(g));
-        }
-        v
+/// How a metric's type is written and read: counts as integers, the rest as floats.
+trait Column: Copy {
+    fn text(self) -> String;
+    fn value(self) -> f64;
+}
+
+impl Column for f64 {
+    fn text(self) -> String {
+        fmt(self)
     }
 
-    /// A metric by column name (for summaries and sweeps).
-    pub fn get(&self, name: &str) -> Option<f64> {
-        Some(match name {
-            "m_share" => self.m_share,
-            "m_count" => f64::from(self.m_count),
-            "t_m" => self.t_m,
-            "e_m" => self.e_m,
-            "compliance" => self.compliance,
-            "rounds_passed" => f64::from(self.rounds_passed),
-            "rounds_failed" => f64::from(self.rounds_failed),
-            "agreements" => f64::from(self.agreements),
-            "coverage" => self.coverage,
-            "overlap" => self.overlap,
-            "free_share" => self.free_share,
-            "effective_blocs" => self.effective_blocs,
-            "bloc_wall" => self.bloc_wall,
-            "mean_tariff" => self.mean_tariff,
-            "cross_regional" => self.cross_regional,
-            "components" => f64::from(self.components),
-            "giant" => self.giant,
-            "welfare" => self.welfare,
-            "worst_gain" => self.worst_gain,
-            "excluded" => self.excluded,
-            "moves" => f64::from(self.moves),
-            "g_share" => self.g_share?,
-            _ => return None,
-        })
+    fn value(self) -> f64 {
+        self
+    }
+}
+
+impl Column for u32 {
+    fn text(self) -> String {
+        self.to_string()
+    }
+
+    fn value(self) -> f64 {
+        f64::from(self)
     }
 }
 
@@ -394,5 +373,57 @@ pub fn measure(
         excluded: share(&|i| !covered(i) && !world.in_m[i]),
         moves: counters.moves,
         g_share: with_g.then(|| share(&|i| world.in_g[i])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every column is written and read by name from the one declaration: counts as
+    /// integers, floats in shortest round-trip form, `g_share` last and only when present.
+    #[test]
+    fn values_and_get_follow_the_column_list() {
+        let m = Metrics {
+            tick: 7,
+            m_share: 0.5,
+            m_count: 12,
+            t_m: 0.05,
+            e_m: 1.0,
+            compliance: 0.25,
+            rounds_passed: 3,
+            rounds_failed: 4,
+            agreements: 5,
+            coverage: 0.0,
+            overlap: 1.5,
+            free_share: 0.125,
+            effective_blocs: 2.5,
+            bloc_wall: 0.2,
+            mean_tariff: 0.1,
+            cross_regional: 0.75,
+            components: 2,
+            giant: 0.625,
+            welfare: -3.5,
+            worst_gain: -0.01,
+            excluded: 0.375,
+            moves: 6,
+            g_share: Some(0.4),
+        };
+        let text = [
+            "0.5", "12", "0.05", "1", "0.25", "3", "4", "5", "0", "1.5", "0.125", "2.5", "0.2",
+            "0.1", "0.75", "2", "0.625", "-3.5", "-0.01", "0.375", "6", "0.4",
+        ];
+        assert_eq!(m.values(), text);
+        assert_eq!(METRIC_COLUMNS.len(), 21);
+        assert_eq!(METRIC_COLUMNS[0], "m_share");
+        assert_eq!(METRIC_COLUMNS[20], "moves");
+        for (name, text) in METRIC_COLUMNS.iter().chain(&["g_share"]).zip(text) {
+            assert_eq!(m.get(name), Some(text.parse::<f64>().unwrap()), "{name}");
+        }
+        assert_eq!(m.get("tick"), None);
+        assert_eq!(m.get("nonsense"), None);
+        let without_g = Metrics { g_share: None, ..m };
+        assert_eq!(without_g.values().len(), 21);
+        assert_eq!(without_g.get("g_share"), None);
     }
 }

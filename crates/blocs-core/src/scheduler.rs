@@ -324,7 +324,7 @@ impl Sim {
         if self.stop.is_some() {
             return false;
         }
-        self.world.tick += 1;
+        self.world.apply(Op::SetTick(self.world.tick + 1));
         self.counters.moves = 0;
         for phase in Phase::ALL {
             match phase {
@@ -536,9 +536,8 @@ impl Sim {
             }
             EventKind::GdpShift { country, factor } => {
                 let i = self.resolve(country);
-                self.world.countries[i as usize].gdp *= factor;
-                self.engine.rebuild(&self.world, &self.spec.params);
-                self.changed = true;
+                let gdp = self.world.countries[i as usize].gdp * factor;
+                self.commit_ops(&[Op::SetGdp(i, gdp)]);
                 self.log_row(
                     tick,
                     Some(i),
@@ -549,14 +548,15 @@ impl Sim {
                 );
             }
             EventKind::SetRule { institution, rule } => {
-                match (*institution, *rule) {
-                    (InstitutionSel::M, RuleChange::Decision(r)) => self.world.decision_rule = r,
-                    (InstitutionSel::M, RuleChange::Accession(r)) => self.world.accession_rule = r,
+                let op = match (*institution, *rule) {
+                    (InstitutionSel::M, RuleChange::Decision(r)) => Op::SetDecisionRule(r),
+                    (InstitutionSel::M, RuleChange::Accession(r)) => Op::SetAccessionRule(r),
                     (InstitutionSel::Agreement(k), RuleChange::Membership(r)) => {
-                        self.world.agreements[k as usize].spec.rule = r;
+                        Op::SetMemberRule(k, r)
                     }
                     _ => unreachable!("validation pairs rules with institutions"),
-                }
+                };
+                self.apply_unpriced(op);
                 self.log_row(
                     tick,
                     None,
@@ -568,7 +568,7 @@ impl Sim {
             }
             EventKind::Lock { country } => {
                 let i = self.resolve(country);
-                self.world.locked[i as usize] = true;
+                self.apply_unpriced(Op::SetLocked(i, true));
                 self.log_row(
                     tick,
                     Some(i),
@@ -579,6 +579,20 @@ impl Sim {
                 );
             }
         }
+    }
+
+    /// Applies a change that enters no payoff (a rule or a lock): the engine's caches and
+    /// the last tick's metrics stay what recomputing them would give, so neither is
+    /// touched. `fire` has already invalidated the remembered choices.
+    fn apply_unpriced(&mut self, op: Op) {
+        debug_assert!(matches!(
+            op,
+            Op::SetDecisionRule(_)
+                | Op::SetAccessionRule(_)
+                | Op::SetMemberRule(..)
+                | Op::SetLocked(..)
+        ));
+        self.world.apply(op);
     }
 
     fn log_row(
@@ -1005,7 +1019,16 @@ impl Sim {
                     let what = if on { LogMove::JoinG } else { LogMove::LeaveG };
                     self.log_row(tick, Some(c), what, Some(InstitutionSel::G), cause, None);
                 }
-                Op::SetTm(_) | Op::SetWall(..) | Op::SetDissolved(..) | Op::Unfound => {}
+                Op::SetTm(_)
+                | Op::SetWall(..)
+                | Op::SetDissolved(..)
+                | Op::Unfound
+                | Op::SetDecisionRule(_)
+                | Op::SetAccessionRule(_)
+                | Op::SetMemberRule(..)
+                | Op::SetLocked(..)
+                | Op::SetGdp(..)
+                | Op::SetTick(_) => {}
             }
         }
     }

@@ -389,11 +389,7 @@ pub(crate) fn write_run(dir: &Path, spec: &Spec) {
 
 /// Wilson 95 % interval of `k` successes in `n`.
 pub(crate) fn wilson(k: f64, n: f64) -> (f64, f64) {
-    let z = 1.959963984540054f64;
-    let p = k / n;
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    crate::sweep::stats::wilson(k as u64, n as u64)
 }
 
 /// Class counts at a sweep point from a smooth made-up law of the two coordinates.

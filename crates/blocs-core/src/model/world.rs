@@ -1,7 +1,8 @@
 //! The mutable state of one world and the primitive operations that change it.
 //!
-//! Every change of membership goes through [`World::apply`], which returns the inverse
-//! operation, so that a hypothetical move can be applied, evaluated and undone exactly.
+//! Every change of state after the world is built goes through [`World::apply`], which
+//! returns the inverse operation, so that a hypothetical move can be applied, evaluated
+//! and undone exactly, and so that one function lists everything that can change.
 //! The pair caches (`pair_count`, `pair_depth`) are kept in step here because every
 //! payoff evaluation reads them.
 
@@ -56,6 +57,19 @@ pub enum Op {
     SetWall(u32, Option<f64>),
     /// Mark an agreement dissolved at a tick, or revive it (`None`).
     SetDissolved(u32, Option<u32>),
+    /// Set M's decision rule.
+    SetDecisionRule(DecisionRule),
+    /// Set M's accession rule.
+    SetAccessionRule(AccessionRule),
+    /// Set who admits applicants to an agreement.
+    SetMemberRule(u32, MemberRule),
+    /// Set whether a country is locked out of re-entering M by its own choice.
+    SetLocked(u32, bool),
+    /// Set a country's GDP. Gravity weights depend on it, so the payoff engine rebuilds
+    /// every cache when it commits one.
+    SetGdp(u32, f64),
+    /// Set the current tick.
+    SetTick(u32),
 }
 
 /// The state of one world.
@@ -278,6 +292,24 @@ impl World {
                 k,
                 std::mem::replace(&mut self.agreements[k as usize].dissolved, at),
             ),
+            Op::SetDecisionRule(rule) => {
+                Op::SetDecisionRule(std::mem::replace(&mut self.decision_rule, rule))
+            }
+            Op::SetAccessionRule(rule) => {
+                Op::SetAccessionRule(std::mem::replace(&mut self.accession_rule, rule))
+            }
+            Op::SetMemberRule(k, rule) => Op::SetMemberRule(
+                k,
+                std::mem::replace(&mut self.agreements[k as usize].spec.rule, rule),
+            ),
+            Op::SetLocked(i, on) => {
+                Op::SetLocked(i, std::mem::replace(&mut self.locked[i as usize], on))
+            }
+            Op::SetGdp(i, gdp) => Op::SetGdp(
+                i,
+                std::mem::replace(&mut self.countries[i as usize].gdp, gdp),
+            ),
+            Op::SetTick(tick) => Op::SetTick(std::mem::replace(&mut self.tick, tick)),
         }
     }
 

@@ -1,0 +1,608 @@
+//! Trials of moves that move a policy aggregate (t_M, e_M, a customs union's tariff,
+//! retaliation, walls, G): the general trial, which recomputes every row whose tariff
+//! inputs may change, and beside it its shortcuts for moves that shift a single cost
+//! class: a round that keeps M fully effective (`deltas_round`) and entering or leaving M
+//! when that moves e_M (`deltas_m_policy`), both from cached per-row gravity sums.
+
+use super::state::{Engine, NONE, Scratch, mark_row};
+use super::{Importer, Policy, g_share, other_terms, trade_terms};
+use crate::model::{Op, Params, World};
+
+impl Engine {
+    /// The general trial, for any ops: the importer rows whose tariff inputs may change
+    /// (`mark_dirty`) are recomputed in full, every other row only on the movers'
+    /// columns, and each queried country's exports are summed over the new rows. The
+    /// world has the ops applied. The other trials in this file, and in `trial_m.rs` and
+    /// `trial_pairwise.rs`, are exact shortcuts of this one for one kind of move each;
+    /// `check_incremental` compares them all with `payoffs_from_scratch`.
+    pub(super) fn deltas_general(
+        &mut self,
+        world: &World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let old_policy = std::mem::replace(&mut self.policy, Policy::of(world, params));
+        self.mark_dirty(world, params, ops, &old_policy);
+        let rows = std::mem::take(&mut self.scratch.rows);
+        let cols = std::mem::take(&mut self.scratch.cols);
+        self.general_rows(world, params, &rows, &old_policy);
+        self.general_columns(world, params, &cols);
+        self.general_answers(world, params, ops, queried, out);
+        self.release_marks(rows, cols);
+        self.policy = old_policy;
+    }
+
+    /// The dirty rows of a general trial, in full: their new entries by slot, their
+    /// trial sums and market weights.
+    fn general_rows(&mut self, world: &World, params: &Params, rows: &[u32], old_policy: &Policy) {
+        let n = self.n;
+        let eps = params.elasticity;
+        let s = &mut self.scratch;
+        let memo = &mut self.attenuations;
+        let policy = &self.policy;
+        s.row_attraction.resize(rows.len() * n, 0.0);
+        s.row_weight.resize(rows.len() * n, 0.0);
+        // The cost of a member importer without wall (and without customs union, or under
+        // Article XXIV) on a member it shares no agreement with: t_eff plus M's NTB.
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let (tau_lone, phi_lone) = plain.cost(params, policy, 0, true, (false, 0.0));
+        let (a_lone, b_lone) = memo.get(phi_lone, eps);
+        for (slot, &i) in rows.iter().enumerate() {
+            let base = i as usize * n;
+            let sb = slot * n;
+            let (mut d, mut rs, mut ls) = (self.attraction[base + i as usize], 0.0, 0.0);
+            s.row_attraction[sb + i as usize] = self.attraction[base + i as usize];
+            s.row_weight[sb + i as usize] = 0.0;
+            // What `trade_cost` reads per pair, read once for the row.
+            let importer = Importer::of(world, policy, i);
+            let (count, depth) = world.pair_row(i);
+            // A row the ops do not touch, whose customs-union tariff stays, changes only
+            // where a policy aggregate enters: entries on the movers, and, when nobody
+            // retaliates, a plain member's entries on the members it shares nothing
+            // with, which all take the one lone cost. Its other entries keep their
+            // committed values, exactly what recomputing them gives.
+            let untouched = s.col_slot[i as usize] == NONE
+                && world.customs_union_of(i).is_none_or(|k| {
+                    old_policy.t_cu.get(k as usize).map(|t| t.to_bits())
+                        == Some(policy.t_cu[k as usize].to_bits())
+                });
+            let lone_class = untouched
+                && !params.retaliation
+                && importer.in_m
+                && importer.wall.is_none()
+                && (importer.customs_tariff.is_none() || params.article_xxiv);
+            let others_fixed = untouched && (importer.wall.is_some() || !importer.in_m);
+            for j in 0..n as u32 {
+                if j == i {
+                    continue;
+                }
+                let (ju, idx) = (j as usize, base + j as usize);
+                let mover = s.col_slot[ju] != NONE;
+                let shared = count[ju] > 0;
+                let (tau, att, w) =
+                    if untouched && !mover && (shared || !world.in_m[ju] || others_fixed) {
+                        (self.tariff[idx], self.attraction[idx], self.weight[idx])
+                    } else if lone_class && !mover {
+                        let (att, w) = if phi_lone.to_bits() == self.cost[idx].to_bits() {
+                            (self.attraction[idx], self.weight[idx])
+                        } else {
+                            (self.gravity[idx] * a_lone, self.gravity[idx] * b_lone)
+                        };
+                        (tau_lone, att, w)
+                    } else {
+                        let pair = (shared, depth[ju]);
+                        let (tau, phi) = importer.cost(params, policy, j, world.in_m[ju], pair);
+                        let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                            (self.attraction[idx], self.weight[idx])
+                        } else {
+                            let (a, b) = memo.get(phi, eps);
+                            (self.gravity[idx] * a, self.gravity[idx] * b)
+                        };
+                        (tau, att, w)
+                    };
+                s.row_attraction[sb + j as usize] = att;
+                s.row_weight[sb + j as usize] = w;
+                d += att;
+                rs += w * tau;
+                ls += att;
+            }
+            s.trial_attraction_sum[i as usize] = d;
+            s.trial_revenue_sum[i as usize] = rs;
+            s.trial_lobby_sum[i as usize] = ls;
+        }
+        for &r in rows {
+            s.market[r as usize] =
+                world.countries[r as usize].gdp / s.trial_attraction_sum[r as usize];
+        }
+    }
+
+    /// The clean rows of a general trial: only their entries on the movers' columns
+    /// change, so their committed sums are corrected by those entries.
+    fn general_columns(&mut self, world: &World, params: &Params, cols: &[u32]) {
+        let n = self.n;
+        let eps = params.elasticity;
+        let s = &mut self.scratch;
+        let memo = &mut self.attenuations;
+        let policy = &self.policy;
+        s.col_attraction.resize(cols.len() * n, 0.0);
+        s.col_weight.resize(cols.len() * n, 0.0);
+        for a in 0..n {
+            if s.row_slot[a] != NONE {
+                continue;
+            }
+            let (mut d, mut rs, mut ls) = (
+                self.attraction_sum[a],
+                self.revenue_sum[a],
+                self.lobby_sum[a],
+            );
+            let importer = Importer::of(world, policy, a as u32);
+            let (count, depth) = world.pair_row(a as u32);
+            for (slot, &j) in cols.iter().enumerate() {
+                if j as usize == a {
+                    continue;
+                }
+                let idx = a * n + j as usize;
+                let pair = (count[j as usize] > 0, depth[j as usize]);
+                let (tau, phi) = importer.cost(params, policy, j, world.in_m[j as usize], pair);
+                let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                    (self.attraction[idx], self.weight[idx])
+                } else {
+                    let (a, b) = memo.get(phi, eps);
+                    (self.gravity[idx] * a, self.gravity[idx] * b)
+                };
+                s.col_attraction[slot * n + a] = att;
+                s.col_weight[slot * n + a] = w;
+                d += att - self.attraction[idx];
+                rs += w * tau - self.weight[idx] * self.tariff[idx];
+                ls += att - self.attraction[idx];
+            }
+            s.trial_attraction_sum[a] = d;
+            s.trial_revenue_sum[a] = rs;
+            s.trial_lobby_sum[a] = ls;
+            s.market[a] = world.countries[a].gdp / d;
+        }
+    }
+
+    /// The queried countries' ΔU from the trial sums and entries of a general trial.
+    fn general_answers(
+        &mut self,
+        world: &World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let n = self.n;
+        let pbar_m = if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
+            world.mean_ideal(world.m_members())
+        } else {
+            self.m_ideal
+        };
+        let g_now = if ops.iter().any(|op| matches!(op, Op::SetG(..))) {
+            g_share(world)
+        } else {
+            self.g_share
+        };
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let mut x = 0.0;
+            for a in 0..n {
+                if a == cu {
+                    continue;
+                }
+                let w = if s.row_slot[a] != NONE {
+                    s.row_weight[s.row_slot[a] as usize * n + cu]
+                } else if s.col_slot[cu] != NONE {
+                    s.col_weight[s.col_slot[cu] as usize * n + a]
+                } else {
+                    self.weight[a * n + cu]
+                };
+                x += s.market[a] * w;
+            }
+            let other = other_terms(world, params, c, pbar_m, |k| self.pbar_of(k), g_now).total();
+            let d = Engine::trade_row(
+                world,
+                params,
+                cu,
+                s.trial_attraction_sum[cu],
+                s.trial_revenue_sum[cu],
+                s.trial_lobby_sum[cu],
+            ) + x
+                + other
+                - self.utility[cu];
+            if self.record(out, d) {
+                break;
+            }
+        }
+    }
+
+    /// Marks the importer rows and exporter columns whose tariffs the ops may change.
+    pub(super) fn mark_dirty(&mut self, world: &World, params: &Params, ops: &[Op], old: &Policy) {
+        let s = &mut self.scratch;
+        s.rows.clear();
+        s.cols.clear();
+        let mut all_rows = false;
+        let mark = |s: &mut Scratch, i: u32| {
+            mark_row(s, i);
+            if s.col_slot[i as usize] == NONE {
+                s.col_slot[i as usize] = s.cols.len() as u32;
+                s.cols.push(i);
+            }
+        };
+        for &op in ops {
+            match op {
+                Op::AddMember(_, i)
+                | Op::RemoveMember(_, i)
+                | Op::SetM(i, _)
+                | Op::SetWall(i, _) => mark(s, i),
+                Op::Found(i, j) => {
+                    mark(s, i);
+                    mark(s, j);
+                }
+                Op::SetTm(_) => all_rows = true,
+                Op::Unfound
+                | Op::SetDissolved(..)
+                | Op::SetG(..)
+                | Op::SetDecisionRule(_)
+                | Op::SetAccessionRule(_)
+                | Op::SetMemberRule(..)
+                | Op::SetLocked(..)
+                | Op::SetTick(_) => {}
+                Op::SetGdp(..) => unreachable!("a GDP change rebuilds the engine"),
+            }
+        }
+        let new = &self.policy;
+        let m_changed = new.t_eff.to_bits() != old.t_eff.to_bits()
+            || (params.retaliation && new.compliance != old.compliance);
+        if all_rows || m_changed {
+            for i in 0..world.n() as u32 {
+                if all_rows || world.in_m[i as usize] {
+                    mark_row(s, i);
+                }
+            }
+        }
+        for (k, a) in world.agreements.iter().enumerate() {
+            let changed = old
+                .t_cu
+                .get(k)
+                .is_none_or(|t| t.to_bits() != new.t_cu[k].to_bits());
+            if changed {
+                for &m in a.members() {
+                    mark_row(s, m);
+                }
+            }
+        }
+    }
+
+    /// A round's new t_M while M stays fully effective before and after, nobody
+    /// retaliates and every member without a wall charges t_eff to the members it shares
+    /// no agreement with (it is in no customs union, or Article XXIV applies). Then the
+    /// only entries that change are those between members sharing no agreement, and they
+    /// all go from one cost to one other: each importer row changes by its gravity sum
+    /// over those partners times the change of the factors, so the trial is one pass over
+    /// the pairs plus one column per voter instead of every row rebuilt. Returns false,
+    /// having done nothing, when the conditions do not hold.
+    pub(super) fn deltas_round(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        t_new: f64,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        if params.retaliation || self.policy.e_m != 1.0 {
+            return false;
+        }
+        let n = self.n;
+        let undo = world.apply(Op::SetTm(t_new));
+        let policy = Policy::of(world, params);
+        world.apply(undo);
+        let world: &World = world;
+        let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
+        if policy.e_m != 1.0
+            || !params.article_xxiv
+                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        {
+            return false;
+        }
+        let eps = params.elasticity;
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let lone = (false, 0.0);
+        let (tau0, phi0) = plain.cost(params, &self.policy, 0, true, lone);
+        let (tau1, phi1) = plain.cost(params, &policy, 0, true, lone);
+        let (a0, b0) = self.attenuations.get(phi0, eps);
+        let (a1, b1) = self.attenuations.get(phi1, eps);
+        let s = &mut self.scratch;
+        for i in 0..n {
+            if plain_row(i) {
+                let (count, _) = world.pair_row(i as u32);
+                let g = &self.gravity[i * n..(i + 1) * n];
+                let mut sum = 0.0;
+                for j in 0..n {
+                    if j != i && world.in_m[j] && count[j] == 0 {
+                        debug_assert_eq!(self.cost[i * n + j].to_bits(), phi0.to_bits());
+                        sum += g[j];
+                    }
+                }
+                s.trial_attraction_sum[i] = self.attraction_sum[i] + sum * (a1 - a0);
+                s.trial_revenue_sum[i] = self.revenue_sum[i] + sum * (b1 * tau1 - b0 * tau0);
+                s.trial_lobby_sum[i] = self.lobby_sum[i] + sum * (a1 - a0);
+            } else {
+                s.trial_attraction_sum[i] = self.attraction_sum[i];
+                s.trial_revenue_sum[i] = self.revenue_sum[i];
+                s.trial_lobby_sum[i] = self.lobby_sum[i];
+            }
+            s.market[i] = self.gdp[i] / s.trial_attraction_sum[i];
+        }
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let mut x = 0.0;
+            let c_in_m = world.in_m[cu];
+            // Pair counts are symmetric, so c's own row says which importers share with c.
+            let (count, _) = world.pair_row(c);
+            let q = &s.market[..n];
+            for a in 0..n {
+                if a == cu {
+                    continue;
+                }
+                let idx = a * n + cu;
+                let w = if c_in_m && count[a] == 0 && plain_row(a) {
+                    self.gravity[idx] * b1
+                } else {
+                    self.weight[idx]
+                };
+                x += q[a] * w;
+            }
+            let trade = Engine::trade_row(
+                world,
+                params,
+                cu,
+                s.trial_attraction_sum[cu],
+                s.trial_revenue_sum[cu],
+                s.trial_lobby_sum[cu],
+            );
+            if self.record(out, trade + x + self.non_trade[cu] - self.utility[cu]) {
+                break;
+            }
+        }
+        true
+    }
+
+    /// Entering or leaving M when that moves e_M (so t_eff) and nobody retaliates: besides
+    /// the mover's row and column, only the entries of plain members (no wall, no customs
+    /// union outside Article XXIV) on the members they share nothing with change, all
+    /// from one cost to one other. Each such row moves by its cached gravity sum over
+    /// those partners times the change of the factors; the mover's row and the rows of
+    /// members of customs unions outside Article XXIV (whose tariff is max(t_eff, T_k))
+    /// are summed in full. The world has the op applied. Returns false, having done
+    /// nothing, when customs-union tariffs would move too.
+    pub(super) fn deltas_m_policy(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        on: bool,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        let new = Policy::of(world, params);
+        let old = &self.policy;
+        if new.t_cu.len() != old.t_cu.len()
+            || new
+                .t_cu
+                .iter()
+                .zip(&old.t_cu)
+                .any(|(a, b)| a.to_bits() != b.to_bits())
+        {
+            return false;
+        }
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        // M's membership in the committed state (the world has i's new status).
+        let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
+        self.refresh_lone_gravity(world, i, on);
+        let old = &self.policy;
+        let xxiv = params.article_xxiv;
+        let plain = |r: usize| plain_member(world, xxiv, r);
+        let full = |r: usize| {
+            r == iu
+                || world.in_m[r]
+                    && world.wall[r].is_none()
+                    && !xxiv
+                    && world.customs_union_of(r as u32).is_some()
+        };
+        let lone = (false, 0.0);
+        let plain_importer = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let (tau0, phi0) = plain_importer.cost(params, old, 0, true, lone);
+        let (tau1, phi1) = plain_importer.cost(params, &new, 0, true, lone);
+        let (a0, b0) = self.attenuations.get(phi0, eps);
+        let (a1, b1) = self.attenuations.get(phi1, eps);
+        let (count_i, depth_i) = world.pair_row(i);
+        let s = &mut self.scratch;
+        s.rows.clear();
+        // Full rows' new export weights by slot, and everyone's new weight on the mover.
+        s.m_row_weight.resize(n * n, 0.0);
+        s.m_col_weight.resize(n, 0.0);
+        for r in 0..n {
+            let (mut d, mut rs, mut ls) = (
+                self.attraction_sum[r],
+                self.revenue_sum[r],
+                self.lobby_sum[r],
+            );
+            if full(r) {
+                let slot = s.rows.len();
+                s.row_slot[r] = slot as u32;
+                s.rows.push(r as u32);
+                let importer = Importer::of(world, &new, r as u32);
+                let (count, depth) = world.pair_row(r as u32);
+                let (row, sb) = (r * n, slot * n);
+                d = self.attraction[row + r];
+                (rs, ls) = (0.0, 0.0);
+                s.m_row_weight[sb + r] = 0.0;
+                for j in 0..n {
+                    if j == r {
+                        continue;
+                    }
+                    let pair = (count[j] > 0, depth[j]);
+                    let (tau, phi) = importer.cost(params, &new, j as u32, world.in_m[j], pair);
+                    let idx = row + j;
+                    let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                        (self.attraction[idx], self.weight[idx])
+                    } else {
+                        let (a, b) = self.attenuations.get(phi, eps);
+                        (self.gravity[idx] * a, self.gravity[idx] * b)
+                    };
+                    s.m_row_weight[sb + j] = w;
+                    d += att;
+                    rs += w * tau;
+                    ls += att;
+                }
+            } else {
+                if plain(r) && phi1.to_bits() != phi0.to_bits() {
+                    // The lone class, less the mover (its entry is handled below).
+                    let mut sum = self.lone_gravity[r];
+                    if was_in_m(iu) && count_i[r] == 0 {
+                        sum -= self.gravity[r * n + iu];
+                    }
+                    d += sum * (a1 - a0);
+                    rs += sum * (b1 * tau1 - b0 * tau0);
+                    ls += sum * (a1 - a0);
+                }
+                let idx = r * n + iu;
+                let pair = (count_i[r] > 0, depth_i[r]);
+                let importer = Importer::of(world, &new, r as u32);
+                let (tau, phi) = importer.cost(params, &new, i, on, pair);
+                let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                    (self.attraction[idx], self.weight[idx])
+                } else {
+                    let (a, b) = self.attenuations.get(phi, eps);
+                    (self.gravity[idx] * a, self.gravity[idx] * b)
+                };
+                d += att - self.attraction[idx];
+                rs += w * tau - self.weight[idx] * self.tariff[idx];
+                ls += att - self.attraction[idx];
+                s.m_col_weight[r] = w;
+            }
+            s.trial_attraction_sum[r] = d;
+            s.trial_revenue_sum[r] = rs;
+            s.trial_lobby_sum[r] = ls;
+            s.market[r] = self.gdp[r] / d;
+        }
+        self.m_policy_answers(world, params, i, b1, queried, out);
+        let rows = std::mem::take(&mut self.scratch.rows);
+        for &r in &rows {
+            self.scratch.row_slot[r as usize] = NONE;
+        }
+        self.scratch.rows = rows;
+        true
+    }
+
+    /// The queried countries' ΔU under [`Engine::deltas_m_policy`]'s trial sums: in a
+    /// column, the fully summed rows give their staged weights, the mover's column its
+    /// new ones, and a plain member's entry on another member it shares nothing with
+    /// takes the new lone factor `b1`.
+    fn m_policy_answers(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        b1: f64,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let pbar_m = world.mean_ideal(world.m_members());
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let (count_c, _) = world.pair_row(c);
+            let c_lone = world.in_m[cu] && cu != iu;
+            let mut x = 0.0;
+            for (a, &shared_with_c) in count_c.iter().enumerate() {
+                if a == cu {
+                    continue;
+                }
+                let idx = a * n + cu;
+                let w = if s.row_slot[a] != NONE {
+                    s.m_row_weight[s.row_slot[a] as usize * n + cu]
+                } else if cu == iu {
+                    s.m_col_weight[a]
+                } else if c_lone
+                    && shared_with_c == 0
+                    && plain_member(world, params.article_xxiv, a)
+                {
+                    self.gravity[idx] * b1
+                } else {
+                    self.weight[idx]
+                };
+                x += s.market[a] * w;
+            }
+            let other = other_terms(
+                world,
+                params,
+                c,
+                pbar_m,
+                |k| self.agreement_ideal[k as usize],
+                self.g_share,
+            )
+            .total();
+            let trade = trade_terms(
+                self.gdp[cu],
+                self.protectionism[cu],
+                eps,
+                s.trial_attraction_sum[cu],
+                s.trial_revenue_sum[cu],
+                s.trial_lobby_sum[cu],
+            );
+            if self.record(out, trade + x + other - self.utility[cu]) {
+                break;
+            }
+        }
+    }
+
+    /// Brings `lone_gravity` to the committed state if a commit made it stale. The world
+    /// has i's new M status `on`, so i counts as it was before.
+    fn refresh_lone_gravity(&mut self, world: &World, i: u32, on: bool) {
+        if self.lone_gravity_valid {
+            return;
+        }
+        let (n, iu) = (self.n, i as usize);
+        // M's membership in the committed state.
+        let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
+        for r in 0..n {
+            let (count, _) = world.pair_row(r as u32);
+            let g = &self.gravity[r * n..(r + 1) * n];
+            let mut sum = 0.0;
+            for j in 0..n {
+                if j != r && was_in_m(j) && count[j] == 0 {
+                    sum += g[j];
+                }
+            }
+            self.lone_gravity[r] = sum;
+        }
+        self.lone_gravity_valid = true;
+    }
+}
+
+/// Whether importer r is a plain member of M: no wall, and no customs union outside
+/// Article XXIV, so it charges every member it shares nothing with one lone cost.
+fn plain_member(world: &World, article_xxiv: bool, r: usize) -> bool {
+    world.in_m[r]
+        && world.wall[r].is_none()
+        && (article_xxiv || world.customs_union_of(r as u32).is_none())
+}

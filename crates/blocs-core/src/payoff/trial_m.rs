@@ -1,0 +1,202 @@
+//! The mover's own ΔU from entering or leaving M while M stays fully effective and nobody
+//! retaliates: a shortcut of `deltas_pairwise` (`trial_pairwise.rs`) that sums the
+//! mover's new row and column directly, without staging an overlay, and the upper bound
+//! with which best response skips exits that cannot beat its best move so far.
+
+use super::state::Engine;
+use super::{Importer, other_terms, shared_ntb};
+use crate::model::{Op, Params, World};
+
+impl Engine {
+    /// The mover's own ΔU from entering or leaving M while M stays fully effective and
+    /// nobody retaliates: only row i and column i change, so the mover's new row sums
+    /// and exports are summed directly, without staging an overlay.
+    pub(super) fn delta_m_mover(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        i: u32,
+        on: bool,
+    ) -> f64 {
+        let undo = world.apply(Op::SetM(i, on));
+        // The exit's bound, asked just before, already summed the row and the other terms.
+        let ((d, rs, ls), other) = match self.exit_row.take() {
+            Some((who, row, other)) if who == i && !on => (row, other),
+            _ => (
+                self.m_mover_row(world, params, i),
+                self.m_mover_other(world, params, i, on),
+            ),
+        };
+        let x = self.m_mover_exports(world, params, i, on);
+        world.apply(undo);
+        let iu = i as usize;
+        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+    }
+
+    /// An upper bound of country i's ΔU from leaving M, from its own row alone, or None
+    /// when [`Engine::deltas`] would not take the mover's fast path for it.
+    ///
+    /// Leaving M raises (weakly) every cost partners charge on i's goods, and a higher
+    /// cost lowers both i's share of a market and the value of each sale, so i's exports
+    /// can only fall: the bound is the exact ΔU with exports left as they are, plus a
+    /// margin that covers rounding. Best response uses it to skip the exports (the column
+    /// pass, the costly half) of an exit that could not beat the best move found so far.
+    pub fn leave_m_bound(&mut self, world: &mut World, params: &Params, i: u32) -> Option<f64> {
+        if self.custom_model.is_some()
+            || params.security.is_some()
+            || params.retaliation
+            || !self.m_stays_effective(world, params, i, false)
+        {
+            return None;
+        }
+        let undo = world.apply(Op::SetM(i, false));
+        let (d, rs, ls) = self.m_mover_row(world, params, i);
+        let other = self.m_mover_other(world, params, i, false);
+        world.apply(undo);
+        self.exit_row = Some((i, (d, rs, ls), other));
+        let iu = i as usize;
+        let x = self.exports[iu];
+        let margin = 1e-9 * (1.0 + x.abs() + self.utility[iu].abs());
+        Some(
+            Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu] + margin,
+        )
+    }
+
+    /// The mover's new row sums (D, Σ w τ, Σ_{j≠i} a) once its M status is set in `world`.
+    ///
+    /// Entries with partners outside M do not change (both-in-M is false before and
+    /// after), and entries with members it shares no agreement with all cost the same
+    /// (τ, φ): that cost is computed once. The loop does the arithmetic a per-pair
+    /// [`Importer::cost`] would, in the same order, so the sums are bit for bit the same.
+    pub(super) fn m_mover_row(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+    ) -> (f64, f64, f64) {
+        debug_assert!(!params.retaliation, "compliance is not read on this path");
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let policy = &self.policy;
+        let mover = Importer::of(world, policy, i);
+        let (tau_lone, phi_lone) = mover.cost(params, policy, i, true, (false, 0.0));
+        let (a_lone, b_lone) = self.attenuations.get(phi_lone, eps);
+        let (count, depth) = world.pair_row(i);
+        let row = iu * n..(iu + 1) * n;
+        let (g, att, w, tau) = (
+            &self.gravity[row.clone()],
+            &self.attraction[row.clone()],
+            &self.weight[row.clone()],
+            &self.tariff[row],
+        );
+        let in_m = &world.in_m[..n];
+        let (mut d, mut rs, mut ls) = (att[iu], 0.0, 0.0);
+        for j in 0..n {
+            if j == iu {
+                continue;
+            }
+            let (a, w, t) = if !in_m[j] {
+                (att[j], w[j], tau[j])
+            } else if count[j] == 0 && depth[j] == 0.0 {
+                (g[j] * a_lone, g[j] * b_lone, tau_lone)
+            } else if count[j] > 0 {
+                // A shared pair is tariff-free; only its depth, so its NTB, moves.
+                let phi = shared_ntb(params, depth[j], mover.in_m);
+                if phi.to_bits() == self.cost[iu * n + j].to_bits() {
+                    (att[j], w[j], 0.0)
+                } else {
+                    let (a, b) = self.attenuations.get(phi, eps);
+                    (g[j] * a, g[j] * b, 0.0)
+                }
+            } else {
+                let pair = (false, depth[j]);
+                let (t, phi) = mover.cost(params, policy, j as u32, true, pair);
+                let (a, b) = self.attenuations.get(phi, eps);
+                (g[j] * a, g[j] * b, t)
+            };
+            d += a;
+            rs += w * t;
+            ls += a;
+        }
+        (d, rs, ls)
+    }
+
+    /// The mover's exports once its M status is `on` in `world`: each partner's column
+    /// entry on i, and with it the partner's D, changes. Members that share no agreement
+    /// with i and have no wall and no customs union all charge one cost, computed once.
+    pub(super) fn m_mover_exports(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        on: bool,
+    ) -> f64 {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let policy = &self.policy;
+        let lone = (false, 0.0);
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let (_, phi_lone) = plain.cost(params, policy, i, on, lone);
+        let (a_lone, b_lone) = self.attenuations.get(phi_lone, eps);
+        let (count, depth) = world.pair_row(i);
+        let in_m = &world.in_m[..n];
+        let (d_all, y) = (&self.attraction_sum[..n], &self.gdp[..n]);
+        let mut x = 0.0;
+        for j in 0..n {
+            if j == iu {
+                continue;
+            }
+            let idx = j * n + iu;
+            let (att_in, w_in) = if !in_m[j] {
+                (self.attraction[idx], self.weight[idx])
+            } else {
+                let lone_pair = count[j] == 0 && depth[j] == 0.0;
+                let phi_in = if lone_pair
+                    && world.wall[j].is_none()
+                    && world.customs_union_of(j as u32).is_none()
+                {
+                    phi_lone
+                } else if count[j] > 0 {
+                    shared_ntb(params, depth[j], on)
+                } else {
+                    let pair = (count[j] > 0, depth[j]);
+                    Importer::of(world, policy, j as u32)
+                        .cost(params, policy, i, on, pair)
+                        .1
+                };
+                if phi_in.to_bits() == self.cost[idx].to_bits() {
+                    (self.attraction[idx], self.weight[idx])
+                } else if phi_in.to_bits() == phi_lone.to_bits() {
+                    (self.gravity[idx] * a_lone, self.gravity[idx] * b_lone)
+                } else {
+                    let (a, b) = self.attenuations.get(phi_in, eps);
+                    (self.gravity[idx] * a, self.gravity[idx] * b)
+                }
+            };
+            let d_j = d_all[j] + att_in - self.attraction[idx];
+            x += y[j] * w_in / d_j;
+        }
+        x
+    }
+
+    /// The mover's non-trade terms once its M status is `on` in `world`.
+    pub(super) fn m_mover_other(&self, world: &World, params: &Params, i: u32, on: bool) -> f64 {
+        // M's mean ideal point enters only the sovereignty cost of its members.
+        let pbar_m = if on {
+            world.mean_ideal(world.m_members())
+        } else {
+            self.m_ideal
+        };
+        other_terms(
+            world,
+            params,
+            i,
+            pbar_m,
+            |k| self.agreement_ideal[k as usize],
+            self.g_share,
+        )
+        .total()
+    }
+}

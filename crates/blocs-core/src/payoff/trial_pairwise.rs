@@ -1,0 +1,462 @@
+//! Trials of moves that change only the pairs between the movers and their partners
+//! (FTA membership; entering or leaving M while M stays fully effective and nobody
+//! retaliates): `deltas_pairwise` stages the changed entries in an overlay and reads the
+//! queried countries' payoffs off it.
+//!
+//! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
+//! founding an FTA stages only the mover's pairs with the partners, without touching the
+//! world (`deltas_fta_entry`), the founder's own ΔU keeps that overlay in locals
+//! (`delta_form_mover`), and the leaver's own ΔU is summed from its committed row and
+//! column (`delta_leave_mover`).
+
+use super::state::Engine;
+use super::{Importer, depth_shared_without, other_terms, other_terms_without, trade_cost};
+use crate::model::{Op, Params, World};
+
+impl Engine {
+    pub(super) fn deltas_pairwise(
+        &mut self,
+        world: &World,
+        params: &Params,
+        ops: &[Op],
+        pairs: &[(u32, u32)],
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let id = self.next_stamp();
+        let mut affected = std::mem::take(&mut self.scratch.affected);
+        affected.clear();
+        for &(a, b) in pairs {
+            for (r, c) in [(a, b), (b, a)] {
+                let (tau, phi) = trade_cost(world, params, &self.policy, r, c);
+                self.stage((r, c), (tau, phi), params.elasticity, id, &mut affected);
+            }
+        }
+        for op in ops {
+            match *op {
+                Op::AddMember(_, i) | Op::RemoveMember(_, i) | Op::SetM(i, _) => {
+                    self.scratch.who_mark[i as usize] = id
+                }
+                Op::Found(i, j) => {
+                    self.scratch.who_mark[i as usize] = id;
+                    self.scratch.who_mark[j as usize] = id;
+                }
+                _ => {}
+            }
+        }
+        for t in 0..self.scratch.touched_agreements.len() {
+            let k = self.scratch.touched_agreements[t];
+            for &m in world.agreements[k as usize].members() {
+                self.scratch.who_mark[m as usize] = id;
+            }
+        }
+        let pbar_m = if ops.iter().any(|op| matches!(op, Op::SetM(..))) {
+            for m in world.m_members() {
+                self.scratch.who_mark[m as usize] = id;
+            }
+            world.mean_ideal(world.m_members())
+        } else {
+            self.m_ideal
+        };
+        self.stage_weights(world, &affected);
+        for &c in queried {
+            let other = if self.scratch.who_mark[c as usize] == id {
+                other_terms(world, params, c, pbar_m, |k| self.pbar_of(k), self.g_share).total()
+            } else {
+                self.non_trade[c as usize]
+            };
+            let d = self.staged_trade(world, params, c, id, &affected) + other
+                - self.utility[c as usize];
+            if self.record(out, d) {
+                break;
+            }
+        }
+        self.scratch.affected = affected;
+    }
+
+    /// Stages entry (r, c) with new (τ, φ) in the trial overlay and updates row r's
+    /// trial sums; unchanged entries are skipped.
+    #[inline(always)]
+    pub(super) fn stage(
+        &mut self,
+        (r, c): (u32, u32),
+        (tau, phi): (f64, f64),
+        elasticity: f64,
+        id: u32,
+        affected: &mut Vec<u32>,
+    ) {
+        let idx = r as usize * self.n + c as usize;
+        let Some((att, w)) = self.trial_entry(idx, (tau, phi), elasticity) else {
+            return;
+        };
+        let s = &mut self.scratch;
+        s.stamp[idx] = id;
+        s.overlay_weight[idx] = w;
+        let r = r as usize;
+        if s.row_mark[r] != id {
+            s.row_mark[r] = id;
+            affected.push(r as u32);
+            s.trial_attraction_sum[r] = self.attraction_sum[r];
+            s.trial_revenue_sum[r] = self.revenue_sum[r];
+            s.trial_lobby_sum[r] = self.lobby_sum[r];
+        }
+        s.trial_attraction_sum[r] += att - self.attraction[idx];
+        s.trial_revenue_sum[r] += w * tau - self.weight[idx] * self.tariff[idx];
+        s.trial_lobby_sum[r] += att - self.attraction[idx];
+    }
+
+    /// Prepares the exporters' market weights y_a / D_a of the affected rows.
+    pub(super) fn stage_weights(&mut self, world: &World, affected: &[u32]) {
+        for &a in affected {
+            let a = a as usize;
+            let y = world.countries[a].gdp;
+            self.scratch.market[a] = y / self.scratch.trial_attraction_sum[a];
+            self.scratch.market_old[a] = y / self.attraction_sum[a];
+        }
+    }
+
+    /// The attraction and export weight of entry `idx` at a trial cost (τ, φ), or None
+    /// when the cost is the committed one (the entry does not change).
+    #[inline(always)]
+    pub(super) fn trial_entry(
+        &mut self,
+        idx: usize,
+        (tau, phi): (f64, f64),
+        eps: f64,
+    ) -> Option<(f64, f64)> {
+        let same_phi = phi.to_bits() == self.cost[idx].to_bits();
+        if same_phi && tau.to_bits() == self.tariff[idx].to_bits() {
+            return None;
+        }
+        Some(if same_phi {
+            (self.attraction[idx], self.weight[idx])
+        } else {
+            let (a, b) = self.attenuations.get(phi, eps);
+            (self.gravity[idx] * a, self.gravity[idx] * b)
+        })
+    }
+
+    /// Row c's sums under the staged overlay: the staged ones if the trial touched the
+    /// row, else the committed ones.
+    pub(super) fn staged_row(&self, c: usize, id: u32) -> (f64, f64, f64) {
+        let s = &self.scratch;
+        if s.row_mark[c] == id {
+            (
+                s.trial_attraction_sum[c],
+                s.trial_revenue_sum[c],
+                s.trial_lobby_sum[c],
+            )
+        } else {
+            (
+                self.attraction_sum[c],
+                self.revenue_sum[c],
+                self.lobby_sum[c],
+            )
+        }
+    }
+
+    /// C + X + R − L of country c under the staged overlay.
+    pub(super) fn staged_trade(
+        &self,
+        world: &World,
+        params: &Params,
+        c: u32,
+        id: u32,
+        affected: &[u32],
+    ) -> f64 {
+        let (n, cu, s) = (self.n, c as usize, &self.scratch);
+        let (d, rs, ls) = self.staged_row(cu, id);
+        let mut x = self.exports[cu];
+        for &a in affected {
+            let a = a as usize;
+            if a == cu {
+                continue;
+            }
+            let idx = a * n + cu;
+            let w_new = if s.stamp[idx] == id {
+                s.overlay_weight[idx]
+            } else {
+                self.weight[idx]
+            };
+            x += s.market[a] * w_new - s.market_old[a] * self.weight[idx];
+        }
+        Engine::trade_row(world, params, cu, d, rs, ls) + x
+    }
+
+    /// Joining or founding an FTA, evaluated without touching the world: the move makes
+    /// the mover share an agreement of depth δ with each partner (τ = 0 both ways, the
+    /// shared depth at least δ), adds one membership and one FTA to the mover's costs, and
+    /// moves the agreement's mean ideal point. Everything else is unchanged, so only those
+    /// pairs and the partners' sovereignty terms are recomputed.
+    pub(super) fn deltas_fta_entry(
+        &mut self,
+        world: &World,
+        params: &Params,
+        op: Op,
+        staged: bool,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let (mover, partner, k) = match op {
+            Op::AddMember(k, i) => (i, None, Some(k)),
+            Op::Found(i, j) => (i, Some(j), None),
+            _ => unreachable!("only FTA entries take this path"),
+        };
+        let depth = k.map_or(world.new_agreement.depth, |k| {
+            world.agreements[k as usize].spec.depth
+        });
+        let partners: &[u32] = match (k, &partner) {
+            (Some(k), _) => world.agreements[k as usize].members(),
+            (None, Some(j)) => std::slice::from_ref(j),
+            (None, None) => unreachable!(),
+        };
+        let mut affected = std::mem::take(&mut self.scratch.affected);
+        // An overlay still staged for this very move (the voters asked after the mover)
+        // is exactly what staging it again would build.
+        let id = if staged {
+            self.scratch.stamp_id
+        } else {
+            let id = self.next_stamp();
+            affected.clear();
+            for &m in partners {
+                for (r, c) in [(mover, m), (m, mover)] {
+                    let mut shared = world.shared_depth(r, c).max(depth);
+                    if world.in_m[r as usize] && world.in_m[c as usize] {
+                        shared = shared.max(params.depth_m);
+                    }
+                    self.stage(
+                        (r, c),
+                        (0.0, params.ntb * (1.0 - shared)),
+                        params.elasticity,
+                        id,
+                        &mut affected,
+                    );
+                }
+            }
+            self.stage_weights(world, &affected);
+            id
+        };
+        // The agreement's GDP-weighted mean ideal point after entry.
+        let mut sums = k.map_or([0.0; 3], |k| self.agreement_ideal_sums[k as usize]);
+        for c in std::iter::once(mover).chain(partner) {
+            let country = &world.countries[c as usize];
+            sums[0] += country.gdp * country.ideal[0];
+            sums[1] += country.gdp * country.ideal[1];
+            sums[2] += country.gdp;
+        }
+        let pbar_new = [sums[0] / sums[2], sums[1] / sums[2]];
+        for &c in queried {
+            let country = &world.countries[c as usize];
+            let dist = |p: [f64; 2]| {
+                ((country.ideal[0] - p[0]).powi(2) + (country.ideal[1] - p[1]).powi(2)).sqrt()
+            };
+            let weight = country.gdp * country.sovereignty * depth;
+            let extra = if c == mover || Some(c) == partner {
+                let ftas = world.fta_count(c) as f64;
+                -weight * dist(pbar_new) - params.membership_cost - params.roo_cost * ftas
+            } else if let Some(k) = k.filter(|&k| {
+                world.agreements[k as usize]
+                    .members()
+                    .binary_search(&c)
+                    .is_ok()
+            }) {
+                -weight * (dist(pbar_new) - dist(self.agreement_ideal[k as usize]))
+            } else {
+                0.0
+            };
+            let other = self.non_trade[c as usize] + extra;
+            let d = self.staged_trade_entry(world, params, c, mover, id, &affected) + other
+                - self.utility[c as usize];
+            if self.record(out, d) {
+                break;
+            }
+        }
+        self.scratch.affected = affected;
+    }
+
+    /// [`Engine::staged_trade`] for an FTA entry, whose overlay holds only the mover's
+    /// entries on its partners and theirs on the mover: in a voter's column only the
+    /// mover's entry can be staged, and in the mover's column every affected partner's
+    /// is. The stamp test is left out where the answer is known; the sums run in the same
+    /// order, so the result is the same to the bit.
+    pub(super) fn staged_trade_entry(
+        &self,
+        world: &World,
+        params: &Params,
+        c: u32,
+        mover: u32,
+        id: u32,
+        affected: &[u32],
+    ) -> f64 {
+        let (n, cu, s) = (self.n, c as usize, &self.scratch);
+        let (d, rs, ls) = self.staged_row(cu, id);
+        let (q, q_old) = (&s.market[..n], &s.market_old[..n]);
+        let mut x = self.exports[cu];
+        if c == mover {
+            for &a in affected {
+                let a = a as usize;
+                if a != cu {
+                    let idx = a * n + cu;
+                    x += q[a] * s.overlay_weight[idx] - q_old[a] * self.weight[idx];
+                }
+            }
+        } else {
+            let mover = mover as usize;
+            for &a in affected {
+                let a = a as usize;
+                if a != cu {
+                    let idx = a * n + cu;
+                    let w = self.weight[idx];
+                    let w_new = if a == mover && s.stamp[idx] == id {
+                        s.overlay_weight[idx]
+                    } else {
+                        w
+                    };
+                    x += q[a] * w_new - q_old[a] * w;
+                }
+            }
+        }
+        Engine::trade_row(world, params, cu, d, rs, ls) + x
+    }
+
+    /// The founder's own ΔU from a new bilateral FTA with j: [`Engine::deltas_fta_entry`]
+    /// for its commonest case, two entries and one queried country, with the overlay
+    /// kept in locals. The arithmetic is that path's, step for step, so the result is the
+    /// same to the bit.
+    pub(super) fn delta_form_mover(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        j: u32,
+    ) -> f64 {
+        let (n, iu, ju) = (self.n, i as usize, j as usize);
+        let depth = world.new_agreement.depth;
+        // Row sums of i and j after the entry, and the founder's staged export weight.
+        let mut sums = [
+            (
+                self.attraction_sum[iu],
+                self.revenue_sum[iu],
+                self.lobby_sum[iu],
+            ),
+            (
+                self.attraction_sum[ju],
+                self.revenue_sum[ju],
+                self.lobby_sum[ju],
+            ),
+        ];
+        let mut changed = [false; 2];
+        let mut w_in = self.weight[ju * n + iu];
+        for (side, (r, c)) in [(i, j), (j, i)].into_iter().enumerate() {
+            let mut shared = world.shared_depth(r, c).max(depth);
+            if world.in_m[r as usize] && world.in_m[c as usize] {
+                shared = shared.max(params.depth_m);
+            }
+            let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
+            let idx = r as usize * n + c as usize;
+            let Some((att, w)) = self.trial_entry(idx, (tau, phi), params.elasticity) else {
+                continue;
+            };
+            let (d, rs, ls) = &mut sums[side];
+            *d += att - self.attraction[idx];
+            *rs += w * tau - self.weight[idx] * self.tariff[idx];
+            *ls += att - self.attraction[idx];
+            changed[side] = true;
+            if side == 1 {
+                w_in = w;
+            }
+        }
+        let mut x = self.exports[iu];
+        if changed[1] {
+            let y = world.countries[ju].gdp;
+            let (q, q_old) = (y / sums[1].0, y / self.attraction_sum[ju]);
+            x += q * w_in - q_old * self.weight[ju * n + iu];
+        }
+        let (d, rs, ls) = sums[0];
+        let trade = Engine::trade_row(world, params, iu, d, rs, ls) + x;
+        // The new agreement's GDP-weighted mean ideal point, and the founder's new costs.
+        let mut ideal = [0.0; 3];
+        for c in [i, j] {
+            let country = &world.countries[c as usize];
+            ideal[0] += country.gdp * country.ideal[0];
+            ideal[1] += country.gdp * country.ideal[1];
+            ideal[2] += country.gdp;
+        }
+        let pbar = [ideal[0] / ideal[2], ideal[1] / ideal[2]];
+        let country = &world.countries[iu];
+        let dist =
+            ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2)).sqrt();
+        let weight = country.gdp * country.sovereignty * depth;
+        let ftas = world.fta_count(i) as f64;
+        let extra = -weight * dist - params.membership_cost - params.roo_cost * ftas;
+        trade + (self.non_trade[iu] + extra) - self.utility[iu]
+    }
+
+    /// The leaver's own ΔU from leaving FTA k (dissolving it when two are left), without
+    /// touching the world: only the pairs of i with k's other members change, to the
+    /// depth they still share elsewhere. The arithmetic is [`Engine::deltas_pairwise`]'s,
+    /// step for step and in member order, so the result is the same to the bit.
+    pub(super) fn delta_leave_mover(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        k: u32,
+    ) -> f64 {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let depth_k = world.agreements[k as usize].spec.depth;
+        let (count, pair_depth) = world.pair_row(i);
+        let mover = Importer::of(world, &self.policy, i);
+        let (mut d, mut rs, mut ls) = (
+            self.attraction_sum[iu],
+            self.revenue_sum[iu],
+            self.lobby_sum[iu],
+        );
+        let mut x = self.exports[iu];
+        for &m in world.agreements[k as usize].members() {
+            if m == i {
+                continue;
+            }
+            let mu = m as usize;
+            // What the pair caches hold once k is gone (`World::pairs_left`).
+            let shared = count[mu] > 1;
+            let depth = if !shared {
+                0.0
+            } else if pair_depth[mu] > depth_k {
+                pair_depth[mu]
+            } else {
+                depth_shared_without(world, i, m, k)
+            };
+            let pair = (shared, depth);
+            let idx = iu * n + mu;
+            let (tau, phi) = mover.cost(params, &self.policy, m, world.in_m[mu], pair);
+            if let Some((att, w)) = self.trial_entry(idx, (tau, phi), eps) {
+                d += att - self.attraction[idx];
+                rs += w * tau - self.weight[idx] * self.tariff[idx];
+                ls += att - self.attraction[idx];
+            }
+            let idx = mu * n + iu;
+            let partner = Importer::of(world, &self.policy, m);
+            let cost = partner.cost(params, &self.policy, i, world.in_m[iu], pair);
+            if let Some((att, w)) = self.trial_entry(idx, cost, eps) {
+                let y = world.countries[mu].gdp;
+                let (q, q_old) = (
+                    y / (self.attraction_sum[mu] + (att - self.attraction[idx])),
+                    y / self.attraction_sum[mu],
+                );
+                x += q * w - q_old * self.weight[idx];
+            }
+        }
+        let other = other_terms_without(
+            world,
+            params,
+            i,
+            self.m_ideal,
+            |k| self.agreement_ideal[k as usize],
+            self.g_share,
+            Some(k),
+        )
+        .total();
+        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+    }
+}
