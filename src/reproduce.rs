@@ -90,7 +90,23 @@ pub enum Direction {
 /// Why a check could not be loaded or evaluated.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    /// Unreadable or unparsable file.
+    /// A file or folder could not be read.
+    #[error("cannot read {}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A table could not be read or formatted.
+    #[error("{}: not valid CSV", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: csv::Error,
+    },
+    /// A file does not say what a check or its tables must.
     #[error("{}: {message}", path.display())]
     File {
         /// The file.
@@ -98,6 +114,9 @@ pub enum CheckError {
         /// What went wrong.
         message: String,
     },
+    /// The folder's experiment is bad.
+    #[error(transparent)]
+    Experiment(#[from] crate::sweep::experiment::ExperimentError),
     /// The file parsed but some entries are not allowed.
     #[error("{}: invalid check:{}", path.display(), problems.iter().map(|p| format!("\n  - {}: {}", p.field, p.message)).collect::<String>())]
     Invalid {
@@ -106,6 +125,20 @@ pub enum CheckError {
         /// Every problem found.
         problems: Vec<Problem>,
     },
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> CheckError {
+    CheckError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn csv_err(path: &Path, source: csv::Error) -> CheckError {
+    CheckError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn file_err(path: &Path, message: impl std::fmt::Display) -> CheckError {
@@ -195,7 +228,7 @@ impl Check {
 
     /// Reads and validates a check file.
     pub fn load(path: &Path) -> Result<Check, CheckError> {
-        let text = std::fs::read_to_string(path).map_err(|e| file_err(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| io_err(path, e))?;
         Check::parse(&text, path)
     }
 
@@ -261,10 +294,10 @@ pub struct Entry {
 
 /// The experiment folders `eNN_*` under `root`, in name order.
 pub fn discover(root: &Path) -> Result<Vec<Entry>, CheckError> {
-    let entries = std::fs::read_dir(root).map_err(|e| file_err(root, e))?;
+    let entries = std::fs::read_dir(root).map_err(|e| io_err(root, e))?;
     let mut out = Vec::new();
     for e in entries {
-        let e = e.map_err(|e| file_err(root, e))?;
+        let e = e.map_err(|e| io_err(root, e))?;
         let name = e.file_name().to_string_lossy().into_owned();
         let b = name.as_bytes();
         let numbered = b.len() > 4 && b[0] == b'e' && b[1..3].iter().all(u8::is_ascii_digit);
@@ -282,11 +315,11 @@ pub fn discover(root: &Path) -> Result<Vec<Entry>, CheckError> {
 /// Loads a folder's experiment and check; under `quick` the experiment runs the check's
 /// `quick_replications` per point (same seed, so quick worlds are the full set's first
 /// replicates).
-pub fn load(entry: &Entry, quick: bool) -> Result<(Plan, Check), anyhow::Error> {
+pub fn load(entry: &Entry, quick: bool) -> Result<(Plan, Check), CheckError> {
     let check_path = entry.dir.join(CHECK_FILE);
     let check = Check::load(&check_path)?;
     let exp_path = entry.dir.join(EXPERIMENT_FILE);
-    let text = std::fs::read_to_string(&exp_path).map_err(|e| file_err(&exp_path, e))?;
+    let text = std::fs::read_to_string(&exp_path).map_err(|e| io_err(&exp_path, e))?;
     let mut experiment = Experiment::parse(&text, &exp_path)?;
     if quick {
         experiment.replications = check.quick_replications;
@@ -376,10 +409,10 @@ fn cell_matches(cell: &str, values: &[String]) -> bool {
 
 /// Reads `worlds.csv` and gathers the two groups of a check.
 pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>), CheckError> {
-    let mut reader = csv::Reader::from_path(worlds_csv).map_err(|e| file_err(worlds_csv, e))?;
+    let mut reader = csv::Reader::from_path(worlds_csv).map_err(|e| csv_err(worlds_csv, e))?;
     let header = reader
         .headers()
-        .map_err(|e| file_err(worlds_csv, e))?
+        .map_err(|e| csv_err(worlds_csv, e))?
         .clone();
     let col = |name: &str| {
         header
@@ -405,7 +438,7 @@ pub fn gather(check: &Check, worlds_csv: &Path) -> Result<(Group, Option<Group>)
     let mut ga = Group::default();
     let mut gb = sb.as_ref().map(|_| Group::default());
     for (line, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| file_err(worlds_csv, e))?;
+        let row = row.map_err(|e| csv_err(worlds_csv, e))?;
         let num = |c: usize| -> Result<f64, CheckError> {
             row.get(c)
                 .and_then(|s| s.parse::<f64>().ok())
@@ -639,17 +672,23 @@ pub fn table_row(name: &str, check: &Check, v: &Verdict) -> String {
     )
 }
 
-/// For a grid over three fields, writes `points.csv` sliced by the first field's values
-/// into `DIR/phase_by_<field>/<value>/`, so the two-field phase diagram can be drawn per
-/// slice (E04: market power × enforcement, with and without retaliation). Returns the
-/// slice directories; none for other designs.
-pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<PathBuf>, CheckError> {
+/// A phase slice's files: (name, bytes).
+pub type SliceFiles = Vec<(&'static str, Vec<u8>)>;
+
+/// For a grid over three fields, `points.csv` sliced by the first field's values, as
+/// (`phase_by_<field>/<value>`, its files by name), so the two-field phase diagram can be
+/// drawn per slice (E04: market power × enforcement, with and without retaliation); none
+/// for other designs. The caller writes them (into the staged result).
+pub fn phase_slices(
+    dir: &Path,
+    fields: &[String],
+) -> Result<Vec<(PathBuf, SliceFiles)>, CheckError> {
     if fields.len() != 3 {
         return Ok(Vec::new());
     }
     let path = dir.join("points.csv");
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| file_err(&path, e))?;
-    let header = reader.headers().map_err(|e| file_err(&path, e))?.clone();
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| csv_err(&path, e))?;
+    let header = reader.headers().map_err(|e| csv_err(&path, e))?.clone();
     let Some(col) = header.iter().position(|h| h == fields[0]) else {
         return Err(file_err(&path, format!("no column `{}`", fields[0])));
     };
@@ -658,7 +697,7 @@ pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<PathBuf>, Check
     let keep = |r: &csv::StringRecord| -> Vec<String> { r.iter().map(str::to_string).collect() };
     let mut slices: Vec<(String, Vec<Vec<String>>)> = Vec::new();
     for row in reader.records() {
-        let row = row.map_err(|e| file_err(&path, e))?;
+        let row = row.map_err(|e| csv_err(&path, e))?;
         let value = row.get(col).unwrap_or_default().to_string();
         match slices.iter_mut().find(|(v, _)| *v == value) {
             Some((_, rows)) => rows.push(keep(&row)),
@@ -681,25 +720,29 @@ pub fn phase_slices(dir: &Path, fields: &[String]) -> Result<Vec<PathBuf>, Check
         }
         out.trim_end_matches('-').to_owned()
     };
-    let manifest = std::fs::read(dir.join("manifest.ron")).ok();
-    let root = dir.join(format!("phase_by_{}", safe(&fields[0])));
+    let manifest_path = dir.join("manifest.ron");
+    let manifest = match std::fs::read(&manifest_path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(&manifest_path, e)),
+    };
+    let root = PathBuf::from(format!("phase_by_{}", safe(&fields[0])));
     let mut out = Vec::new();
     for (value, rows) in slices {
         let d = root.join(safe(&value));
-        std::fs::create_dir_all(&d).map_err(|e| file_err(&d, e))?;
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(&header).map_err(|e| file_err(&d, e))?;
+        w.write_record(&header).map_err(|e| csv_err(&d, e))?;
         for r in rows {
-            w.write_record(&r).map_err(|e| file_err(&d, e))?;
+            w.write_record(&r).map_err(|e| csv_err(&d, e))?;
         }
-        let bytes = w.into_inner().map_err(|e| file_err(&d, e.error()))?;
-        let p = d.join("points.csv");
-        std::fs::write(&p, bytes).map_err(|e| file_err(&p, e))?;
+        let mut files = vec![(
+            "points.csv",
+            w.into_inner().expect("writing to memory cannot fail"),
+        )];
         if let Some(m) = &manifest {
-            let p = d.join("manifest.ron");
-            std::fs::write(&p, m).map_err(|e| file_err(&p, e))?;
+            files.push(("manifest.ron", m.clone()));
         }
-        out.push(d);
+        out.push((d, files));
     }
     Ok(out)
 }

@@ -7,9 +7,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::draw;
+use super::{Verdict, draw, limits};
+use blocs::output::write_file;
 use blocs::reproduce::{self, Entry, Expected, check_csv, check_md, table_row};
-use blocs::sweep::{Options, sweep};
+use blocs::sweep::{Options, sweep_with};
 
 /// Arguments of `blocs reproduce`.
 #[derive(Debug, clap::Args)]
@@ -40,8 +41,9 @@ pub struct ReproduceArgs {
     pub no_plots: bool,
 }
 
-pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Result<()> {
+pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Result<Verdict> {
     let start = Instant::now();
+    let threads = limits::threads("--threads", args.threads)?;
     let all = reproduce::discover(&args.experiments)?;
     let entries: Vec<Entry> = match &args.name {
         Some(n) => {
@@ -78,40 +80,58 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
         let out = args.out.join(&entry.name);
         let opts = Options {
             out: out.clone(),
-            threads: args.threads,
+            threads,
             resume: false,
             shard: None,
             force: args.force,
             command_line: argv.to_vec(),
         };
-        sweep(&plan, &opts, &mut |_| {}).with_context(|| format!("sweep {}", entry.name))?;
-        let (a, b) = reproduce::gather(&check, &out.join("worlds.csv"))?;
-        let verdict = reproduce::evaluate(&check, &a, b.as_ref())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", entry.dir.join("check.ron").display()))?;
-        for (file, text) in [
-            ("check.csv", check_csv(&entry.name, &check, &verdict)),
-            ("check.md", check_md(&entry.name, &check, &verdict)),
-        ] {
-            let path = out.join(file);
-            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        }
-        // The report quotes the claim's source passage from the experiment's README.
-        let readme = entry.dir.join("README.md");
-        if readme.is_file() {
-            let path = out.join("experiment.md");
-            std::fs::copy(&readme, &path)
-                .with_context(|| format!("copying {} to {}", readme.display(), path.display()))?;
-        }
-        // Drawn after check.csv exists, so the report can lead with the verdict.
-        if !args.no_plots {
-            // The sweep draws phase diagrams for two-field grids; slice three-field ones,
-            // before the report, which shows the slices' phase maps.
-            for slice in reproduce::phase_slices(&out, &plan.fields)? {
-                blocs::plot::plot_dir(&slice, Some("phase"))
-                    .with_context(|| format!("drawing the phase diagram of {}", slice.display()))?;
+        // The check's files, the experiment's README, the phase slices, figures and report
+        // go into the finished sweep before it is renamed into place, so that OUT/NAME is
+        // complete or absent.
+        let mut verdict = None;
+        let mut finish = |dir: &Path| -> anyhow::Result<()> {
+            let (a, b) = reproduce::gather(&check, &dir.join("worlds.csv"))?;
+            let v = reproduce::evaluate(&check, &a, b.as_ref())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", entry.dir.join("check.ron").display()))?;
+            write_file(
+                &dir.join("check.csv"),
+                check_csv(&entry.name, &check, &v).as_bytes(),
+            )?;
+            write_file(
+                &dir.join("check.md"),
+                check_md(&entry.name, &check, &v).as_bytes(),
+            )?;
+            verdict = Some(v);
+            // The report quotes the claim's source passage from the experiment's README.
+            let readme = entry.dir.join("README.md");
+            if readme.is_file() {
+                let text = std::fs::read(&readme)
+                    .with_context(|| format!("reading {}", readme.display()))?;
+                write_file(&dir.join("experiment.md"), &text)?;
             }
-            draw(&out, None)?;
-        }
+            // Drawn after check.csv exists, so the report can lead with the verdict.
+            if !args.no_plots {
+                // The sweep draws phase diagrams for two-field grids; slice three-field
+                // ones, before the report, which shows the slices' phase maps.
+                for (slice, files) in reproduce::phase_slices(dir, &plan.fields)? {
+                    let slice = dir.join(slice);
+                    for (name, bytes) in files {
+                        write_file(&slice.join(name), &bytes)?;
+                    }
+                    blocs::plot::plot_dir(&slice, Some("phase")).with_context(|| {
+                        format!("drawing the phase diagram of {}", slice.display())
+                    })?;
+                }
+                draw(dir, None)?;
+            }
+            Ok(())
+        };
+        sweep_with(&plan, &opts, &mut |_| {}, &mut |dir| {
+            finish(dir).map_err(|e| e.into_boxed_dyn_error())
+        })
+        .with_context(|| format!("sweep {}", entry.name))?;
+        let verdict = verdict.expect("the sweep finished");
         println!(
             "{}   ({} worlds, {:.1} s)",
             table_row(&entry.name, &check, &verdict),
@@ -136,13 +156,16 @@ pub(super) fn cmd_reproduce(args: ReproduceArgs, argv: &[String]) -> anyhow::Res
             unexpected_pass.join(", ")
         );
     }
-    anyhow::ensure!(
-        failed.is_empty(),
-        "check failed (expected to reproduce): {}; see {}/<name>/check.md",
-        failed.join(", "),
-        display(&args.out)
-    );
-    Ok(())
+    if failed.is_empty() {
+        Ok(Verdict::Done)
+    } else {
+        eprintln!(
+            "blocs reproduce: not reproduced (expected to): {}; see {}/<name>/check.md",
+            failed.join(", "),
+            display(&args.out)
+        );
+        Ok(Verdict::NotReproduced)
+    }
 }
 
 fn display(p: &Path) -> String {

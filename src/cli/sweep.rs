@@ -6,13 +6,13 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use super::{Progress, RunArgs, draw, print_summary};
-use blocs::output::{Manifest, check_target, run_files, write_dir_atomically};
+use super::{Progress, RunArgs, RunSummary, WorldDigest, draw, limits, print_summary};
+use blocs::output::{Manifest, Staging, check_target, run_files};
 use blocs::rng::RNG_ALGORITHM;
 use blocs::scheduler::run_world;
 use blocs::sweep::experiment::Plan;
-use blocs::sweep::files::{Shard, SweepManifest, merge, partial_dir};
-use blocs::sweep::{Event, Options, sweep};
+use blocs::sweep::files::{Shard, SweepManifest, merge_with, partial_dir};
+use blocs::sweep::{Event, Options, sweep_with};
 
 /// Arguments of `blocs sweep`.
 #[derive(Debug, clap::Args)]
@@ -66,6 +66,9 @@ pub struct MergeArgs {
 pub(super) fn cmd_sweep(args: SweepArgs, argv: &[String]) -> anyhow::Result<()> {
     let start = Instant::now();
     let plan = Plan::load(&args.experiment)?;
+    let threads = limits::threads("--threads", args.threads)?;
+    let first = plan.point(0).map_err(|e| anyhow::anyhow!("point 0: {e}"))?;
+    limits::check_memory(&first.scenario, &plan.spec(0).spec, threads)?;
     let out = args.out.clone().unwrap_or_else(|| {
         let name = match args.shard {
             Some(s) => format!("{}-shard-{}-of-{}", plan.name, s.index, s.count),
@@ -75,7 +78,7 @@ pub(super) fn cmd_sweep(args: SweepArgs, argv: &[String]) -> anyhow::Result<()> 
     });
     let opts = Options {
         out: out.clone(),
-        threads: args.threads,
+        threads,
         resume: args.resume,
         shard: args.shard,
         force: args.force,
@@ -83,31 +86,40 @@ pub(super) fn cmd_sweep(args: SweepArgs, argv: &[String]) -> anyhow::Result<()> 
     };
     let mut progress: Option<Progress> = None;
     let mut started = Instant::now();
-    let summary = sweep(&plan, &opts, &mut |event| match event {
-        Event::Start { resumed, todo } => {
-            if resumed > 0 && !args.quiet {
-                eprintln!(
-                    "blocs sweep: resuming {}: {resumed} worlds already done, {todo} to run",
-                    partial_dir(&out).display()
-                );
-            }
-            started = Instant::now();
-            progress = Some(Progress::new(todo, args.quiet));
+    let draw_plots = args.shard.is_none() && !args.no_plots;
+    let mut before_publish = |dir: &Path| {
+        if draw_plots {
+            draw(dir, None).map_err(|e| e.into_boxed_dyn_error())?;
         }
-        Event::World => {
-            if let Some(p) = &progress {
-                p.tick();
+        Ok(())
+    };
+    let summary = sweep_with(
+        &plan,
+        &opts,
+        &mut |event| match event {
+            Event::Start { resumed, todo } => {
+                if resumed > 0 && !args.quiet {
+                    eprintln!(
+                        "blocs sweep: resuming {}: {resumed} worlds already done, {todo} to run",
+                        partial_dir(&out).display()
+                    );
+                }
+                started = Instant::now();
+                progress = Some(Progress::new(todo, 0, args.quiet));
             }
-        }
-    })
+            Event::World => {
+                if let Some(p) = &progress {
+                    p.tick();
+                }
+            }
+        },
+        &mut before_publish,
+    )
     .with_context(|| format!("sweep {}", plan.name))?;
     if let Some(p) = &progress {
         p.finish();
     }
     let secs = started.elapsed().as_secs_f64();
-    if args.shard.is_none() && !args.no_plots {
-        draw(&out, None)?;
-    }
     if !args.quiet {
         let shard = args.shard.map_or(String::new(), |s| {
             let r = s.range(plan.worlds());
@@ -143,10 +155,12 @@ pub(super) fn cmd_merge(args: MergeArgs, argv: &[String]) -> anyhow::Result<()> 
     let out = args.out.clone().unwrap_or_else(|| {
         Path::new("output").join(first.experiment.name.clone().unwrap_or_default())
     });
-    let plan = merge(&args.dirs, &out, args.force, argv)?;
-    if !args.no_plots {
-        draw(&out, None)?;
-    }
+    let plan = merge_with(&args.dirs, &out, args.force, argv, &mut |dir| {
+        if !args.no_plots {
+            draw(dir, None)?;
+        }
+        Ok::<(), anyhow::Error>(())
+    })?;
     if !args.quiet {
         println!(
             "blocs merge: {} shards of experiment `{}` ({} worlds) into {}",
@@ -189,14 +203,14 @@ pub(super) fn cmd_run_from_sweep(args: RunArgs, argv: &[String]) -> anyhow::Resu
         .unwrap_or_else(|| Path::new("output").join(format!("{}-world-{world}", plan.name)));
     check_target(&out, args.force)?;
     // The same call a sweep worker makes: same scenario, master seed and stream.
-    let results = vec![run_world(&spec, plan.seed(), world)];
+    let result = run_world(&spec, plan.seed(), world);
     let manifest = Manifest {
         blocs_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: label,
         master_seed: plan.seed(),
         worlds: 1,
         rng: RNG_ALGORITHM.to_string(),
-        trade_model: "Gravity".to_string(),
+        trade_model: blocs::output::trade_model_name(&spec.params.trade).to_string(),
         threads: 1,
         command_line: argv.to_vec(),
         created_unix: std::time::SystemTime::now()
@@ -204,14 +218,21 @@ pub(super) fn cmd_run_from_sweep(args: RunArgs, argv: &[String]) -> anyhow::Resu
             .map_or(0, |d| d.as_secs()),
         scenario: scenario.clone(),
     };
-    let files = run_files(&manifest, &results)?;
-    write_dir_atomically(&out, args.force, &files)
-        .with_context(|| format!("writing results of world {world}"))?;
+    let files = run_files(&manifest, std::slice::from_ref(&result))?;
+    let staging = Staging::new(&out, args.force)?;
+    for (name, bytes) in &files {
+        staging.write(name, bytes)?;
+    }
     if !args.no_plots {
-        draw(&out, None)?;
+        draw(staging.path(), None)?;
     }
+    staging
+        .publish(args.force)
+        .with_context(|| format!("writing results of world {world}"))?;
+    let mut summary = RunSummary::default();
+    summary.add(WorldDigest::of(&result));
     if !args.quiet {
-        print_summary(&scenario, &results, 1, start.elapsed().as_secs_f64(), &out);
+        print_summary(&scenario, &summary, 1, start.elapsed().as_secs_f64(), &out);
     }
-    Ok(())
+    summary.solver_failures(&out)
 }

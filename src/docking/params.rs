@@ -104,9 +104,10 @@ pub fn default_text(name: &str) -> Option<&'static str> {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, DockError> {
-    ron::from_str(text).map_err(|e| DockError::Parse {
+    ron::from_str(text).map_err(|source| DockError::Parse {
         name: name.to_string(),
-        message: e.to_string(),
+        path: Path::new("experiments/docking").join(format!("{name}.ron")),
+        source: Box::new(source),
     })
 }
 
@@ -136,11 +137,18 @@ pub fn load_params_file(path: &Path) -> Result<ExperimentParams, DockError> {
         .file_stem()
         .and_then(|s| s.to_str())
         .ok_or_else(|| DockError::UnknownExperiment(path.display().to_string()))?;
-    let text = std::fs::read_to_string(path).map_err(|e| DockError::Io {
-        path: path.display().to_string(),
-        message: e.to_string(),
+    let text = std::fs::read_to_string(path).map_err(|source| DockError::Io {
+        path: path.to_path_buf(),
+        source,
     })?;
-    parse_params(name, &text)
+    parse_params(name, &text).map_err(|e| match e {
+        DockError::Parse { name, source, .. } => DockError::Parse {
+            name,
+            path: path.to_path_buf(),
+            source,
+        },
+        other => other,
+    })
 }
 
 fn invalid(msg: String) -> DockError {

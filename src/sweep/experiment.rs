@@ -31,6 +31,35 @@ const MAX_POINT_PROBLEMS: usize = 10;
 /// Most worlds a sweep may have (world indices must stay clear of the design streams).
 pub const MAX_WORLDS: u64 = 1 << 48;
 
+/// Most design points: every point is built and validated before any world runs, and
+/// sampled designs keep their coordinates, so a design is bounded before it is drawn.
+pub const MAX_POINTS: u64 = 1_000_000;
+
+/// Most bootstrap resamples (each keeps two numbers per field).
+pub const MAX_BOOTSTRAP: u32 = 100_000;
+
+/// Refuses a design size before anything of that size is allocated.
+fn size_ok(
+    bad: &mut dyn FnMut(String, String),
+    field: &str,
+    value: u64,
+    points: Option<u64>,
+) -> bool {
+    match points {
+        Some(p) if p <= MAX_POINTS => true,
+        _ => {
+            bad(
+                field.into(),
+                format!(
+                    "{value} gives {} design points: allowed at most {MAX_POINTS}",
+                    points.map_or("more than 2^64".into(), |p| p.to_string())
+                ),
+            );
+            false
+        }
+    }
+}
+
 /// An experiment file as written.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -322,9 +351,7 @@ const RESERVED: [&str; 3] = ["name", "seed", "worlds"];
 impl Experiment {
     /// Parses experiment text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Experiment, ExperimentError> {
-        ron_options()
-            .from_str(text)
-            .map_err(|e| ExperimentError::File(parse_error(path, e)))
+        crate::config::parse_text(text, path).map_err(ExperimentError::File)
     }
 
     /// The experiment as RON text.
@@ -381,10 +408,13 @@ impl Plan {
 
         let mut problems = Vec::new();
         let mut bad = |field: String, message: String| problems.push(Problem { field, message });
-        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+        if let Some(why) = crate::config::path_component_problem(&name) {
             bad(
                 "name".into(),
-                format!("`{name}` cannot name a directory: use letters, digits, `-` and `_`"),
+                format!(
+                    "`{}` cannot name a result folder: {why}",
+                    name.escape_debug()
+                ),
             );
         }
         if experiment.replications == 0 {
@@ -408,6 +438,27 @@ impl Plan {
             Some(Layout::Sampled { unit, .. }) => Some(unit.len() as u64),
             None => Some(0),
         };
+        if let Some(p) = points.filter(|&p| p > MAX_POINTS) {
+            bad(
+                "design".into(),
+                format!("{p} design points: allowed at most {MAX_POINTS}"),
+            );
+        }
+        if points.is_none() {
+            bad(
+                "design".into(),
+                format!("more than 2^64 design points: allowed at most {MAX_POINTS}"),
+            );
+        }
+        if experiment.bootstrap > MAX_BOOTSTRAP {
+            bad(
+                "bootstrap".into(),
+                format!(
+                    "{} resamples: allowed at most {MAX_BOOTSTRAP}",
+                    experiment.bootstrap
+                ),
+            );
+        }
         let worlds = points.and_then(|p| p.checked_mul(u64::from(replications)));
         match worlds {
             Some(w) if w <= MAX_WORLDS => {}
@@ -782,6 +833,12 @@ fn layout(
                         );
                         ok = false;
                     }
+                    ok &= size_ok(
+                        bad,
+                        &format!("design.{kind_name}.samples"),
+                        u64::from(*samples),
+                        Some(u64::from(*samples)),
+                    );
                     if *sequence == Sequence::Sobol {
                         ok &= sobol_limits(kind_name, "samples", *samples, d, d, bad);
                     }
@@ -823,6 +880,17 @@ fn layout(
                         bad("outputs".into(), "Sobol needs at least one output".into());
                         ok = false;
                     }
+                    let per_row = if *second_order {
+                        2 * d as u64 + 2
+                    } else {
+                        d as u64 + 2
+                    };
+                    ok &= size_ok(
+                        bad,
+                        "design.Sobol.base_samples",
+                        u64::from(*base_samples),
+                        u64::from(*base_samples).checked_mul(per_row),
+                    );
                     let n = *base_samples as usize;
                     ok.then(|| match sequence {
                         Sequence::PseudoRandom => {
@@ -859,6 +927,12 @@ fn layout(
                         bad("outputs".into(), "Morris needs at least one output".into());
                         ok = false;
                     }
+                    ok &= size_ok(
+                        bad,
+                        "design.Morris.trajectories",
+                        u64::from(*trajectories),
+                        u64::from(*trajectories).checked_mul(d as u64 + 1),
+                    );
                     ok.then(|| design::morris(*trajectories as usize, d, *levels, &mut rng))
                 }
                 _ => unreachable!("sampled designs only"),
@@ -993,6 +1067,13 @@ fn factor_values(
                 );
                 return None;
             };
+            if u64::from(count) > MAX_POINTS {
+                bad(
+                    label.into(),
+                    format!("count {count}: allowed at most {MAX_POINTS} values"),
+                );
+                return None;
+            }
             if !(lo.is_finite() && hi.is_finite() && lo <= hi) || count == 0 {
                 bad(
                     label.into(),

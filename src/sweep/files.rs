@@ -63,6 +63,12 @@ pub enum SweepError {
     /// Shards do not form one sweep.
     #[error("cannot merge: {0}")]
     Merge(String),
+    /// Another blocs process is writing this unfinished sweep.
+    #[error("{} is being written by another blocs process (its worlds.csv is locked); wait for it to finish or stop it before resuming", .0.display())]
+    Busy(PathBuf),
+    /// The result directory could not be checked, staged or put in place.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// A file could not be read or written.
     #[error("cannot access {}", path.display())]
     Io {
@@ -222,12 +228,17 @@ impl SweepManifest {
             path: path.clone(),
             source,
         })?;
-        ron_options()
-            .from_str(&text)
-            .map_err(|e| SweepError::Corrupt {
-                path: path.clone(),
-                message: format!("not a sweep manifest ({e})"),
-            })
+        ron_options().from_str(&text).map_err(|e| SweepError::Corrupt {
+            path: path.clone(),
+            message: if text.contains("\n    scenario_file: ") {
+                format!(
+                    "{} holds the results of `blocs run`, not of a sweep: `merge` and `--from-sweep` take directories written by `blocs sweep` (for merge, its shards)",
+                    dir.display()
+                )
+            } else {
+                format!("not a sweep manifest ({e})")
+            },
+        })
     }
 
     /// The plan the manifest's experiment describes.
@@ -355,6 +366,7 @@ pub fn open(
     if out.exists() && !force {
         return Err(SweepError::Exists(out.to_path_buf()));
     }
+    crate::output::check_target(out, force)?;
     let partial = partial_dir(out);
     let range = shard.map_or(0..plan.worlds(), |s| s.range(plan.worlds()));
     if partial.exists() && !partial.join("manifest.ron").exists() {
@@ -362,6 +374,8 @@ pub fn open(
         fs::remove_dir_all(&partial).map_err(io(&partial))?;
     }
     if partial.exists() {
+        // Nothing is read, cut or removed while another process writes here.
+        let lock = lock_partial(&partial)?;
         if resume {
             let found = SweepManifest::read(&partial)?;
             if found.experiment_hash != plan.hash || found.shard != shard {
@@ -381,11 +395,13 @@ pub fn open(
                 });
             }
             let done = recover(plan, &partial, range.start)?;
+            drop(lock);
             return SweepWriter::append(&partial, range.start + done);
         }
         if !force {
             return Err(SweepError::Unfinished(partial));
         }
+        drop(lock);
         fs::remove_dir_all(&partial).map_err(io(&partial))?;
     }
     fs::create_dir_all(&partial).map_err(io(&partial))?;
@@ -397,6 +413,26 @@ pub fn open(
     SweepWriter::append(&partial, range.start)
 }
 
+/// Takes the advisory lock of an unfinished sweep: an exclusive lock on its `worlds.csv`,
+/// held by the writer until the sweep is published, so that a second `--resume` (or a
+/// `--force` start) on the same directory is refused instead of interleaving rows.
+fn lock_partial(dir: &Path) -> Result<File, SweepError> {
+    let path = dir.join("worlds.csv");
+    let file = match OpenOptions::new().append(true).open(&path) {
+        Ok(file) => file,
+        // Killed before worlds.csv existed: nobody writes here.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return File::open(dir).map_err(io(dir));
+        }
+        Err(e) => return Err(io(&path)(e)),
+    };
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(SweepError::Busy(dir.to_path_buf())),
+        Err(fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+    }
+}
+
 impl SweepWriter {
     fn append(dir: &Path, next: u64) -> Result<SweepWriter, SweepError> {
         let open = |name: &str| {
@@ -406,9 +442,10 @@ impl SweepWriter {
                 .open(&path)
                 .map_err(io(&path))
         };
+        let worlds = lock_partial(dir)?;
         Ok(SweepWriter {
             dir: dir.to_path_buf(),
-            worlds: open("worlds.csv")?,
+            worlds,
             series: BufWriter::with_capacity(1 << 16, open("series.csv")?),
             next,
         })
@@ -429,14 +466,14 @@ impl SweepWriter {
         Ok(())
     }
 
-    /// Syncs the files and returns the directory.
-    pub fn close(mut self) -> Result<PathBuf, SweepError> {
+    /// Syncs the files; returns the directory and its lock, to hold until it is published.
+    pub fn close(mut self) -> Result<(PathBuf, File), SweepError> {
         let path = self.dir.join("series.csv");
         self.series.flush().map_err(io(&path))?;
         self.series.get_ref().sync_all().map_err(io(&path))?;
         let path = self.dir.join("worlds.csv");
         self.worlds.sync_all().map_err(io(&path))?;
-        Ok(self.dir)
+        Ok((self.dir, self.worlds))
     }
 }
 
@@ -888,27 +925,25 @@ pub fn finish(
     force: bool,
     manifest: &SweepManifest,
 ) -> Result<(), SweepError> {
+    finish_with(plan, partial, out, force, manifest, &mut |_| Ok(()))
+}
+
+/// [`finish`], calling `before_publish` on the directory once every table and the final
+/// manifest are in it, before the rename.
+pub fn finish_with<E: From<SweepError>>(
+    plan: &Plan,
+    partial: &Path,
+    out: &Path,
+    force: bool,
+    manifest: &SweepManifest,
+    before_publish: &mut dyn FnMut(&Path) -> Result<(), E>,
+) -> Result<(), E> {
     if manifest.shard.is_none() {
         derive_tables(plan, partial)?;
     }
     manifest.write(partial)?;
-    replace_dir(partial, out, force)
-}
-
-fn replace_dir(from: &Path, to: &Path, force: bool) -> Result<(), SweepError> {
-    if to.exists() {
-        if !force {
-            return Err(SweepError::Exists(to.to_path_buf()));
-        }
-        let mut aside = to.as_os_str().to_os_string();
-        aside.push(format!(".old-{}", std::process::id()));
-        let aside = PathBuf::from(aside);
-        fs::rename(to, &aside).map_err(io(to))?;
-        fs::rename(from, to).map_err(io(to))?;
-        fs::remove_dir_all(&aside).map_err(io(&aside))
-    } else {
-        fs::rename(from, to).map_err(io(to))
-    }
+    before_publish(partial)?;
+    crate::output::replace_dir(partial, out, force).map_err(|e| E::from(e.into()))
 }
 
 /// Merges complete shard directories into `out`, which then holds exactly the files an
@@ -920,9 +955,35 @@ pub fn merge(
     force: bool,
     command_line: &[String],
 ) -> Result<Plan, SweepError> {
+    merge_with(dirs, out, force, command_line, &mut |_| Ok(()))
+}
+
+/// [`merge`], calling `before_publish` on the merged directory before it is renamed into
+/// place.
+pub fn merge_with<E: From<SweepError>>(
+    dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    command_line: &[String],
+    before_publish: &mut dyn FnMut(&Path) -> Result<(), E>,
+) -> Result<Plan, E> {
     if out.exists() && !force {
-        return Err(SweepError::Exists(out.to_path_buf()));
+        return Err(SweepError::Exists(out.to_path_buf()).into());
     }
+    crate::output::check_target(out, force).map_err(SweepError::from)?;
+    let (plan, staging) = merge_staged(dirs, out, force, command_line)?;
+    before_publish(staging.path())?;
+    staging.publish(force).map_err(SweepError::from)?;
+    Ok(plan)
+}
+
+/// Writes the merged sweep into a staging directory for `out`.
+fn merge_staged(
+    dirs: &[PathBuf],
+    out: &Path,
+    force: bool,
+    command_line: &[String],
+) -> Result<(Plan, crate::output::Staging), SweepError> {
     let mut shards = Vec::new();
     for dir in dirs {
         let m = SweepManifest::read(dir)?;
@@ -988,19 +1049,8 @@ pub fn merge(
             plan.hash
         )));
     }
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let base = out
-        .file_name()
-        .map_or("merged".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{base}.merge-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let staging = crate::output::Staging::new(out, force).map_err(SweepError::from)?;
+    let tmp = staging.path().to_path_buf();
     for (name, header) in [
         ("worlds.csv", csv_line([worlds_header(&plan)])),
         ("series.csv", csv_line([series_header(&plan)])),
@@ -1044,6 +1094,7 @@ pub fn merge(
     }
     let mut manifest = SweepManifest::new(&plan, None, Status::Complete, 0, command_line);
     manifest.experiment_file = first.experiment_file.clone();
-    finish(&plan, &tmp, out, force, &manifest)?;
-    Ok(plan)
+    derive_tables(&plan, &tmp)?;
+    manifest.write(&tmp)?;
+    Ok((plan, staging))
 }

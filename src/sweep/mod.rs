@@ -67,7 +67,20 @@ pub enum Error {
     /// Threads.
     #[error(transparent)]
     Threads(#[from] RunError),
+    /// What the caller does with the finished directory before it is renamed into place
+    /// (drawing its figures) failed; nothing was published.
+    #[error("finishing {}", dir.display())]
+    Finish {
+        /// The result directory it was for.
+        dir: PathBuf,
+        /// The cause.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
+
+/// What [`sweep_with`] calls on the finished directory before renaming it into place.
+pub type FinishHook<'a> =
+    &'a mut dyn FnMut(&std::path::Path) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Runs worlds `range` of a plan on `threads` threads and hands each world's rows to
 /// `sink` in world order.
@@ -111,6 +124,18 @@ pub enum Event {
 /// Runs a sweep (or its shard) into `opts.out`, resuming if asked, and finishes it,
 /// telling `report` how it goes.
 pub fn sweep(plan: &Plan, opts: &Options, report: &mut dyn FnMut(Event)) -> Result<Summary, Error> {
+    sweep_with(plan, opts, report, &mut |_| Ok(()))
+}
+
+/// [`sweep`], calling `before_publish` on the finished directory (tables and manifest
+/// written) before it is renamed into place, so that figures and reports drawn there are
+/// part of a result directory that is complete or absent.
+pub fn sweep_with(
+    plan: &Plan,
+    opts: &Options,
+    report: &mut dyn FnMut(Event),
+    before_publish: FinishHook<'_>,
+) -> Result<Summary, Error> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -143,7 +168,8 @@ pub fn sweep(plan: &Plan, opts: &Options, report: &mut dyn FnMut(Event)) -> Resu
         report(Event::World);
         Ok::<(), SweepError>(())
     })??;
-    let partial = writer.close()?;
+    // The lock is held until the directory is published.
+    let (partial, _lock) = writer.close()?;
     let done = SweepManifest::new(
         plan,
         opts.shard,
@@ -151,7 +177,12 @@ pub fn sweep(plan: &Plan, opts: &Options, report: &mut dyn FnMut(Event)) -> Resu
         threads,
         &opts.command_line,
     );
-    files::finish(plan, &partial, &opts.out, opts.force, &done)?;
+    files::finish_with(plan, &partial, &opts.out, opts.force, &done, &mut |dir| {
+        before_publish(dir).map_err(|source| Error::Finish {
+            dir: opts.out.clone(),
+            source,
+        })
+    })?;
     Ok(Summary {
         ran,
         resumed,

@@ -25,7 +25,15 @@ pub const DEFAULT_SCENARIO: &str = include_str!("../../../configs/default.ron");
 /// (N = 2000 is about 320 MB per running world).
 pub const MAX_COUNTRIES: u32 = 2000;
 
+/// The most worlds one run may ask for: results stream to disk, but a run this long
+/// already takes hours; larger studies are sweeps split into shards.
+pub const MAX_WORLDS: u32 = 1_000_000;
+
+/// The most scheduled events a scenario may list (each world keeps a copy of them).
+pub const MAX_EVENTS: usize = 2_000_000;
+
 /// A scenario file as written (ODD.md defaults for every absent field).
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
@@ -605,6 +613,77 @@ pub fn parse_error(path: &Path, err: ron::error::SpannedError) -> ConfigError {
     }
 }
 
+/// Parses RON text into `T` the way every blocs file is read: a UTF-8 byte-order mark
+/// (which some editors add) is skipped, and errors name the line, column and field.
+pub fn parse_text<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    ron_options().from_str(text).map_err(|e| {
+        let code = e.code.clone();
+        let mut err = parse_error(path, e);
+        if let ConfigError::Parse {
+            line,
+            column,
+            message,
+            ..
+        } = &mut err
+            && let Some(better) = explain_number(text, *line, *column, &code)
+        {
+            *message = better;
+        }
+        err
+    })
+}
+
+/// ron says "Expected comma" after the `2` of `worlds: 2.5` and "Integer is out of bounds"
+/// without a field: name the field, the value and what the field takes.
+fn explain_number(text: &str, line: usize, column: usize, code: &ron::Error) -> Option<String> {
+    let row = text.lines().nth(line.checked_sub(1)?)?;
+    let at = row
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(row.len(), |(i, _)| i);
+    // The `field: value` whose value the error is in or just after.
+    let colon = row[..at.min(row.len())].rfind(':')?;
+    let field: String = row[..colon]
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let value = row[colon + 1..]
+        .trim_start()
+        .split([',', ')', ']', ' '])
+        .next()
+        .unwrap_or("");
+    if field.is_empty() || value.is_empty() {
+        return None;
+    }
+    let max = if field == "seed" {
+        u64::MAX.to_string()
+    } else {
+        u32::MAX.to_string()
+    };
+    match code {
+        ron::Error::ExpectedComma
+            if value.parse::<f64>().is_ok() && value.parse::<i128>().is_err() =>
+        {
+            Some(format!(
+                "`{field}` takes a whole number (0 to {max}), found `{value}`"
+            ))
+        }
+        ron::Error::IntegerOutOfBounds => Some(format!(
+            "`{field}`: {value} is out of range (allowed: a whole number from 0 to {max})"
+        )),
+        _ => None,
+    }
+}
+
 fn unknown(what: &str, found: &str, expected: &[&str], outer: Option<&str>) -> String {
     let within = outer.map(|o| format!(" in `{o}`")).unwrap_or_default();
     let nearest = expected
@@ -623,12 +702,42 @@ fn unknown(what: &str, found: &str, expected: &[&str], outer: Option<&str>) -> S
     )
 }
 
+/// Why `name` cannot be one directory name on its own, if it cannot: it must not be
+/// empty, climb out (`..`, `/`, `\\`), hide (a leading `.`), or hold control or
+/// reserved characters, so that a scenario file from anywhere can only name a folder
+/// inside the one the user chose.
+pub fn path_component_problem(name: &str) -> Option<String> {
+    const ALLOWED: &str = "letters, digits, spaces and `-_.+()`, not starting with `.` or ending with `.` or a space, at most 200 bytes";
+    let bad = if name.is_empty() {
+        "it is empty".to_string()
+    } else if name.len() > 200 {
+        format!("it is {} bytes long", name.len())
+    } else if name.starts_with('.') {
+        "it starts with `.` (a hidden name, or `..` for the parent folder)".to_string()
+    } else if name.ends_with('.') || name.ends_with(' ') {
+        "it ends with `.` or a space".to_string()
+    } else if let Some(c) = name
+        .chars()
+        .find(|&c| !(c.is_alphanumeric() || " -_.+()".contains(c)))
+    {
+        format!(
+            "it contains {}",
+            if c.is_control() {
+                format!("the control character {:?}", c)
+            } else {
+                format!("`{c}`")
+            }
+        )
+    } else {
+        return None;
+    };
+    Some(format!("{bad} (allowed: {ALLOWED})"))
+}
+
 impl Scenario {
     /// Parses scenario text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Scenario, ConfigError> {
-        ron_options()
-            .from_str(text)
-            .map_err(|e| parse_error(path, e))
+        parse_text(text, path)
     }
 
     /// The built-in default scenario.
@@ -828,9 +937,17 @@ impl Validator {
                     let hint = crate::names::nearest(s, names.iter().copied())
                         .map(|n| format!("; did you mean `{n}`?"))
                         .unwrap_or_default();
+                    let mut allowed = vec!["\"M\"".to_string()];
+                    if has_g {
+                        allowed.push("\"G\"".into());
+                    }
+                    allowed.extend(names.iter().map(|n| format!("\"{n}\"")));
+                    if k > 0 {
+                        allowed.push(format!("an agreement id 0..{}", k - 1));
+                    }
                     format!(
-                        "unknown institution `{s}`{hint} (allowed: \"M\", \"G\", {})",
-                        names.join(", ")
+                        "unknown institution `{s}`{hint} (allowed: {})",
+                        allowed.join(", ")
                     )
                 };
                 self.bad(field, message);
@@ -869,7 +986,134 @@ impl Validator {
         let mut wto: Option<Vec<u32>> = None;
         if s.worlds == 0 {
             self.bad("worlds", "0 worlds: must be at least 1");
+        } else if s.worlds > MAX_WORLDS {
+            self.bad(
+                "worlds",
+                format!(
+                    "{} worlds: allowed 1..={MAX_WORLDS} in one run (a sweep with shards runs more)",
+                    s.worlds
+                ),
+            );
         }
+        if let Some(why) = path_component_problem(&s.name) {
+            self.bad(
+                "name",
+                format!(
+                    "`{}` cannot name a result folder: {why}",
+                    s.name.escape_debug()
+                ),
+            );
+        }
+        if s.events.len() > MAX_EVENTS {
+            self.bad(
+                "events",
+                format!("{} events: allowed at most {MAX_EVENTS}", s.events.len()),
+            );
+        }
+        let countries = self.countries(s, &mut wto);
+        let (g, trade) = self.trade(s);
+        self.numbers(s);
+        let m = &s.multilateral;
+        let r = &s.regional;
+        let initial_m = match wto {
+            Some(members) => {
+                if s.initial_m != InitialMConfig::All {
+                    self.bad(
+                        "initial_m",
+                        "the World2025 world starts M from the WTO's members: set `wto: false` in it to use initial_m",
+                    );
+                }
+                InitialM::Members(members)
+            }
+            None => self.initial("initial_m", &s.initial_m),
+        };
+        let public_goods = s.public_goods.as_ref().map(|pg| {
+            self.non_negative("public_goods.cost", pg.cost);
+            self.non_negative("public_goods.benefit", pg.benefit);
+            PublicGoods {
+                cost: pg.cost,
+                benefit: pg.benefit,
+                linked_to_trade: pg.linked_to_trade,
+            }
+        });
+        let initial_g = match &s.public_goods {
+            Some(pg) => self.initial("public_goods.initial", &pg.initial),
+            None => InitialM::None,
+        };
+        let security = s.security.map(|sec| {
+            self.non_negative("security.sigma", sec.sigma);
+            if sec.distance.is_nan() || sec.distance < 0.0 {
+                self.bad(
+                    "security.distance",
+                    format!("{} must be ≥ 0 (or inf)", sec.distance),
+                );
+            }
+            Security {
+                sigma: sec.sigma,
+                distance: sec.distance,
+            }
+        });
+        let agreements = self.agreements(s);
+        let events = self.events(s, public_goods.is_some());
+        let new_agreement = AgreementSpec {
+            name: String::new(),
+            kind: r.new_kind,
+            depth: r.new_depth,
+            rule: r.new_rule,
+            reach: r.new_reach,
+            members: Vec::new(),
+        };
+        WorldSpec {
+            params: Params {
+                trade,
+                gravity: Gravity {
+                    d0: g.d0,
+                    theta: g.theta,
+                    home_bias: g.home_bias,
+                },
+                elasticity: s.trade_elasticity,
+                t_n: s.t_n,
+                ntb: s.ntb,
+                cu_market_power: s.cu_market_power,
+                article_xxiv: s.article_xxiv,
+                t_m: m.t_m,
+                decision_rule: m.decision_rule,
+                accession_rule: m.accession_rule,
+                round_every: m.round_every.max(1),
+                round_cut: m.round_cut,
+                depth_m: m.depth,
+                enforcement_threshold: m.enforcement_threshold,
+                retaliation: m.retaliation,
+                gridlock_noise: m.gridlock_noise,
+                new_agreement,
+                partners_considered: r.partners_considered,
+                allow_form: r.allow_form,
+                allow_join: r.allow_join,
+                membership_cost: s.membership_cost,
+                roo_cost: s.roo_cost,
+                switching_cost: s.switching_cost,
+                choice: s.choice,
+                activation_rate: s.activation_rate,
+                update: s.update,
+                patience: s.patience,
+                max_ticks: s.max_ticks,
+                outcome: s.outcome,
+                public_goods,
+                security,
+                check_incremental: s.check_incremental,
+            },
+            // The calibrated world's positions are capitals: always great-circle.
+            great_circle: s.great_circle || matches!(countries, CountrySource::Calibrated(_)),
+            countries,
+            initial_m,
+            initial_g,
+            agreements,
+            events,
+        }
+    }
+
+    /// The countries block; the calibrated world also gives M's members (`wto`).
+    fn countries(&mut self, s: &Scenario, wto: &mut Option<Vec<u32>>) -> CountrySource {
         let countries = match &s.countries {
             CountriesConfig::Synthetic(c) => {
                 if c.countries == 0 {
@@ -973,7 +1217,7 @@ impl Validator {
                 self.n = countries.len() as u32;
                 self.data_agreements = world.agreements;
                 self.absent = world.absent;
-                wto = world.wto;
+                *wto = world.wto;
                 CountrySource::Calibrated(world.countries)
             }
         };
@@ -983,6 +1227,11 @@ impl Validator {
                 "synthetic worlds live in the unit square: great_circle must be false",
             );
         }
+        countries
+    }
+
+    /// The trade module, and the gravity weights every module uses for tariffs and metrics.
+    fn trade(&mut self, s: &Scenario) -> (GravityConfig, crate::model::TradeSpec) {
         let (g, trade) = match s.trade {
             TradeConfig::Gravity(g) => (g, crate::model::TradeSpec::Gravity),
             TradeConfig::KrugmanCes(k) => {
@@ -1033,12 +1282,23 @@ impl Validator {
         self.positive("trade.d0", g.d0);
         self.non_negative("trade.theta", g.theta);
         self.non_negative("trade.home_bias", g.home_bias);
+        (g, trade)
+    }
+
+    /// The scalar rates and rules, each against its allowed range.
+    fn numbers(&mut self, s: &Scenario) {
         self.positive("trade_elasticity", s.trade_elasticity);
         self.range("t_n", s.t_n, 0.0, 1.0);
         self.range("ntb", s.ntb, 0.0, 1.0);
         self.non_negative("cu_market_power", s.cu_market_power);
         let m = &s.multilateral;
-        self.range("multilateral.t_m", m.t_m, 0.0, s.t_n.clamp(0.0, 1.0));
+        // A bad t_n is reported on its own; t_m is then checked against [0, 1].
+        let t_m_cap = if (0.0..=1.0).contains(&s.t_n) {
+            s.t_n
+        } else {
+            1.0
+        };
+        self.range("multilateral.t_m", m.t_m, 0.0, t_m_cap);
         if let DecisionRule::Supermajority(q) = m.decision_rule {
             self.range_open_low("multilateral.decision_rule", q, 1.0);
         }
@@ -1085,101 +1345,6 @@ impl Validator {
             self.range(f, x, 0.0, 1.0);
         }
         self.range("outcome.blocs", o.blocs, 1.0, f64::MAX);
-        let initial_m = match wto {
-            Some(members) => {
-                if s.initial_m != InitialMConfig::All {
-                    self.bad(
-                        "initial_m",
-                        "the World2025 world starts M from the WTO's members: set `wto: false` in it to use initial_m",
-                    );
-                }
-                InitialM::Members(members)
-            }
-            None => self.initial("initial_m", &s.initial_m),
-        };
-        let public_goods = s.public_goods.as_ref().map(|pg| {
-            self.non_negative("public_goods.cost", pg.cost);
-            self.non_negative("public_goods.benefit", pg.benefit);
-            PublicGoods {
-                cost: pg.cost,
-                benefit: pg.benefit,
-                linked_to_trade: pg.linked_to_trade,
-            }
-        });
-        let initial_g = match &s.public_goods {
-            Some(pg) => self.initial("public_goods.initial", &pg.initial),
-            None => InitialM::None,
-        };
-        let security = s.security.map(|sec| {
-            self.non_negative("security.sigma", sec.sigma);
-            if sec.distance.is_nan() || sec.distance < 0.0 {
-                self.bad(
-                    "security.distance",
-                    format!("{} must be ≥ 0 (or inf)", sec.distance),
-                );
-            }
-            Security {
-                sigma: sec.sigma,
-                distance: sec.distance,
-            }
-        });
-        let agreements = self.agreements(s);
-        let events = self.events(s, public_goods.is_some());
-        let new_agreement = AgreementSpec {
-            name: String::new(),
-            kind: r.new_kind,
-            depth: r.new_depth,
-            rule: r.new_rule,
-            reach: r.new_reach,
-            members: Vec::new(),
-        };
-        WorldSpec {
-            params: Params {
-                trade,
-                gravity: Gravity {
-                    d0: g.d0,
-                    theta: g.theta,
-                    home_bias: g.home_bias,
-                },
-                elasticity: s.trade_elasticity,
-                t_n: s.t_n,
-                ntb: s.ntb,
-                cu_market_power: s.cu_market_power,
-                article_xxiv: s.article_xxiv,
-                t_m: m.t_m,
-                decision_rule: m.decision_rule,
-                accession_rule: m.accession_rule,
-                round_every: m.round_every.max(1),
-                round_cut: m.round_cut,
-                depth_m: m.depth,
-                enforcement_threshold: m.enforcement_threshold,
-                retaliation: m.retaliation,
-                gridlock_noise: m.gridlock_noise,
-                new_agreement,
-                partners_considered: r.partners_considered,
-                allow_form: r.allow_form,
-                allow_join: r.allow_join,
-                membership_cost: s.membership_cost,
-                roo_cost: s.roo_cost,
-                switching_cost: s.switching_cost,
-                choice: s.choice,
-                activation_rate: s.activation_rate,
-                update: s.update,
-                patience: s.patience,
-                max_ticks: s.max_ticks,
-                outcome: s.outcome,
-                public_goods,
-                security,
-                check_incremental: s.check_incremental,
-            },
-            // The calibrated world's positions are capitals: always great-circle.
-            great_circle: s.great_circle || matches!(countries, CountrySource::Calibrated(_)),
-            countries,
-            initial_m,
-            initial_g,
-            agreements,
-            events,
-        }
     }
 
     fn agreements(&mut self, s: &Scenario) -> Vec<AgreementSpec> {
@@ -1216,6 +1381,35 @@ impl Validator {
             .map(|a| Some(a.name.clone()))
             .chain(order.iter().map(|&i| s.agreements[i].name.clone()))
             .collect();
+        for &i in &order {
+            let Some(name) = &s.agreements[i].name else {
+                continue;
+            };
+            let field = format!("agreements[{i}].name");
+            // A name is looked up before ids and M/G would be shadowed: keep them apart.
+            if name.parse::<u64>().is_ok() || name == "M" || name == "G" {
+                self.bad(
+                    field,
+                    format!("`{name}` would be read as an agreement id or as M/G: give a name with a letter in it, such as `{name}a`"),
+                );
+            } else if self
+                .agreement_names
+                .iter()
+                .filter(|n| n.as_deref() == Some(name.as_str()))
+                .count()
+                > 1
+                && self
+                    .agreement_names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(name.as_str()))
+                    != Some(base as usize + order.iter().position(|&j| j == i).unwrap_or(0))
+            {
+                self.bad(
+                    field,
+                    format!("`{name}` is the name of an earlier agreement: names must be unique"),
+                );
+            }
+        }
         let mut in_cu: Vec<Option<String>> = vec![None; self.n as usize];
         for a in data.iter().filter(|a| a.kind == Kind::CustomsUnion) {
             for &m in &a.members {

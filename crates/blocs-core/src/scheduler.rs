@@ -364,6 +364,9 @@ impl Sim {
 
     /// Runs one tick; returns false once the world has stopped.
     pub fn step(&mut self) -> bool {
+        if self.stop.is_none() && self.world.tick == 0 && self.solver_failed() {
+            self.stop = Some(StopReason::SolverFailed);
+        }
         if self.stop.is_some() {
             return false;
         }
@@ -383,13 +386,20 @@ impl Sim {
         self.stop.is_none()
     }
 
+    /// A trade module that cannot solve a state reports NaN payoffs (the gravity module
+    /// never does): the world must not go on choosing by them.
+    fn solver_failed(&self) -> bool {
+        self.engine.utilities().iter().any(|u| u.is_nan())
+    }
+
     /// Runs to the end and returns what is left.
     pub fn run(mut self) -> WorldResult {
         while self.step() {}
         self.finish()
     }
 
-    fn finish(self) -> WorldResult {
+    /// What is left of a stopped world (call after [`Sim::step`] has returned false).
+    pub fn finish(self) -> WorldResult {
         let last = self.series.last().expect("tick 0 recorded");
         let outcome = Outcome::classify(last, &self.spec.params.outcome, self.spec.params.t_n);
         WorldResult {
@@ -433,6 +443,10 @@ impl Sim {
     }
 
     fn check_stop(&mut self) {
+        if self.solver_failed() {
+            self.stop = Some(StopReason::SolverFailed);
+            return;
+        }
         let tick = self.world.tick;
         let moved = self.counters.moves > 0;
         self.quiet = if moved { 0 } else { self.quiet + 1 };

@@ -81,6 +81,9 @@ pub enum StopReason {
     Cycling,
     /// The tick limit was reached.
     MaxTicks,
+    /// The trade module could not compute payoffs (the KrugmanCes Nash-tariff solver did
+    /// not converge): the world stops at that tick, and the run reports it as an error.
+    SolverFailed,
 }
 
 impl StopReason {
@@ -90,6 +93,7 @@ impl StopReason {
             StopReason::Converged => "Converged",
             StopReason::Cycling => "Cycling",
             StopReason::MaxTicks => "MaxTicks",
+            StopReason::SolverFailed => "SolverFailed",
         }
     }
 }

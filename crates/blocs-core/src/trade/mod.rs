@@ -72,7 +72,15 @@ impl TradeModel for KrugmanCes {
         let classes = if sizes.len() == 1 {
             Vec::new()
         } else {
-            self.nash_by_size(&sizes).unwrap_or_default()
+            match self.nash_by_size(&sizes) {
+                Ok(classes) => classes,
+                Err(_) => {
+                    // No equilibrium, no payoff: NaN stops the world as SolverFailed
+                    // (scheduler) instead of letting every province look equally well off.
+                    out.iter_mut().take(n).for_each(|w| *w = f64::NAN);
+                    return;
+                }
+            }
         };
         for (i, w) in out.iter_mut().enumerate().take(n) {
             *w = classes
