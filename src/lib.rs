@@ -19,4 +19,5 @@ pub mod output;
 pub mod plot;
 pub mod reproduce;
 pub mod runner;
+pub mod schema;
 pub mod sweep;

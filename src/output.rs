@@ -14,6 +14,7 @@ use crate::config::Scenario;
 use crate::metrics::{METRIC_COLUMNS, Metrics, fmt, primary_blocs};
 use crate::model::{InstitutionSel, Kind, MemberRule};
 use crate::scheduler::WorldResult;
+use crate::schema;
 
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -347,7 +348,7 @@ fn strings(cols: &[&str]) -> Vec<String> {
 fn metric_header(with_g: bool) -> Vec<String> {
     let mut h = strings(&METRIC_COLUMNS);
     if with_g {
-        h.push("g_share".into());
+        h.push(schema::G_SHARE.into());
     }
     h
 }
@@ -389,26 +390,20 @@ pub fn summary_row(r: &WorldResult) -> Vec<String> {
 
 /// Header of `summary.csv`.
 pub fn summary_header(with_g: bool) -> Vec<String> {
-    let mut h = strings(&["world", "seed", "outcome", "stop_reason", "stop_tick"]);
+    let mut h = strings(&schema::summary::KEY_COLUMNS);
     h.extend(metric_header(with_g));
     h
 }
 
 /// Header of `timeseries.csv`.
 pub fn timeseries_header(with_g: bool) -> Vec<String> {
-    let mut h = strings(&["world", "seed", "tick"]);
+    let mut h = strings(&schema::timeseries::KEY_COLUMNS);
     h.extend(metric_header(with_g));
     h
 }
 
 /// The five tables of a run, in the order [`run_files`] lists them after the manifest.
-pub const RUN_TABLES: [&str; 5] = [
-    "timeseries.csv",
-    "countries.csv",
-    "agreements.csv",
-    "events.csv",
-    "summary.csv",
-];
+pub use crate::schema::RUN_TABLES;
 
 /// One world's lines of each table of [`RUN_TABLES`], formatted (on a worker thread, so
 /// that the writer only copies bytes and no world's state waits in memory).
@@ -427,49 +422,9 @@ fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
 pub fn run_headers(with_g: bool) -> RunRows {
     RunRows([
         csv_lines([timeseries_header(with_g)]),
-        csv_lines([strings(&[
-            "world",
-            "id",
-            "iso3",
-            "name",
-            "region",
-            "x",
-            "y",
-            "lon",
-            "lat",
-            "gdp",
-            "in_m",
-            "in_g",
-            "locked",
-            "wall",
-            "agreements",
-            "primary_bloc",
-            "utility",
-            "gain",
-        ])]),
-        csv_lines([strings(&[
-            "world",
-            "id",
-            "name",
-            "kind",
-            "depth",
-            "rule",
-            "reach",
-            "founded",
-            "dissolved",
-            "members",
-            "gdp_share",
-        ])]),
-        csv_lines([strings(&[
-            "world",
-            "tick",
-            "country",
-            "iso3",
-            "move",
-            "institution",
-            "cause",
-            "value",
-        ])]),
+        csv_lines([strings(&schema::countries::COLUMNS)]),
+        csv_lines([strings(&schema::agreements::COLUMNS)]),
+        csv_lines([strings(&schema::events::COLUMNS)]),
         csv_lines([summary_header(with_g)]),
     ])
 }
@@ -630,10 +585,10 @@ pub fn run_files(
     let [timeseries, countries, agreements, events, summary] = tables;
     Ok(vec![
         ("manifest.ron", manifest.to_ron().into_bytes()),
-        ("timeseries.csv", timeseries),
-        ("countries.csv", countries),
-        ("agreements.csv", agreements),
-        ("events.csv", events),
-        ("summary.csv", summary),
+        (schema::timeseries::FILE, timeseries),
+        (schema::countries::FILE, countries),
+        (schema::agreements::FILE, agreements),
+        (schema::events::FILE, events),
+        (schema::summary::FILE, summary),
     ])
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::plot::table::{Col, Table};
 use crate::plot::{CLASSES, PlotError};
+use crate::schema::{self, agreements, countries, events, summary, timeseries};
 
 /// Metric columns the module knows, in the order the model writes them.
 ///
@@ -19,7 +20,7 @@ pub const METRICS: [&str; 22] = {
         all[k] = crate::metrics::METRIC_COLUMNS[k];
         k += 1;
     }
-    all[21] = "g_share";
+    all[21] = crate::schema::G_SHARE;
     all
 };
 
@@ -294,10 +295,15 @@ impl Tables {
             let path = dir.join(name);
             path.is_file().then_some(path)
         };
-        let is_run = file("timeseries.csv").is_some() || file("summary.csv").is_some();
-        let is_sweep = ["points.csv", "worlds.csv", "series.csv", "sensitivity.csv"]
-            .iter()
-            .any(|name| file(name).is_some());
+        let is_run = file(timeseries::FILE).is_some() || file(summary::FILE).is_some();
+        let is_sweep = [
+            "points.csv",
+            schema::worlds::FILE,
+            schema::series::FILE,
+            "sensitivity.csv",
+        ]
+        .iter()
+        .any(|name| file(name).is_some());
         let kind = match (is_run, is_sweep) {
             (true, _) => DirKind::Run,
             (false, true) => DirKind::Sweep,
@@ -308,8 +314,8 @@ impl Tables {
             }
         };
         let (series_file, outcomes_file) = match kind {
-            DirKind::Run => ("timeseries.csv", "summary.csv"),
-            DirKind::Sweep => ("series.csv", "worlds.csv"),
+            DirKind::Run => (timeseries::FILE, summary::FILE),
+            DirKind::Sweep => (schema::series::FILE, schema::worlds::FILE),
         };
         let manifest = match file("manifest.ron") {
             Some(path) => {
@@ -336,13 +342,13 @@ impl Tables {
             outcomes: read(outcomes_file)?
                 .map(|t| load_outcomes(&t))
                 .transpose()?,
-            countries: read("countries.csv")?
+            countries: read(countries::FILE)?
                 .map(|t| load_countries(&t))
                 .transpose()?,
-            agreements: read("agreements.csv")?
+            agreements: read(agreements::FILE)?
                 .map(|t| load_agreements(&t))
                 .transpose()?,
-            events: read("events.csv")?.map(|t| load_events(&t)).transpose()?,
+            events: read(events::FILE)?.map(|t| load_events(&t)).transpose()?,
             points: read("points.csv")?.map(|t| load_points(&t)).transpose()?,
             sensitivity: read("sensitivity.csv")?
                 .map(|t| load_sensitivity(&t))
@@ -445,10 +451,10 @@ fn run_key(table: &Table, row: usize, point: Option<Col>, world: Col) -> Result<
 }
 
 fn load_series(table: &Table) -> Result<Series, PlotError> {
-    let world = table.col("world")?;
-    let tick = table.col("tick")?;
-    let seed = table.opt_col("seed");
-    let point = table.opt_col("point");
+    let world = table.col(timeseries::WORLD)?;
+    let tick = table.col(timeseries::TICK)?;
+    let seed = table.opt_col(timeseries::SEED);
+    let point = table.opt_col(schema::POINT);
     let metrics = metric_cols(table);
     // Per world: its seed and its (tick, metric values) rows.
     type Rows = (Option<u64>, Vec<(u64, Vec<f64>)>);
@@ -522,12 +528,12 @@ impl RunSeries {
 }
 
 fn load_outcomes(table: &Table) -> Result<Outcomes, PlotError> {
-    let world = table.col("world")?;
-    let outcome = table.col("outcome")?;
-    let seed = table.opt_col("seed");
-    let point = table.opt_col("point");
-    let stop_reason = table.opt_col("stop_reason");
-    let stop_tick = table.opt_col("stop_tick");
+    let world = table.col(summary::WORLD)?;
+    let outcome = table.col(summary::OUTCOME)?;
+    let seed = table.opt_col(summary::SEED);
+    let point = table.opt_col(schema::POINT);
+    let stop_reason = table.opt_col(summary::STOP_REASON);
+    let stop_tick = table.opt_col(summary::STOP_TICK);
     let metrics = metric_cols(table);
     let mut worlds = Vec::with_capacity(table.len());
     for row in 0..table.len() {
@@ -576,21 +582,21 @@ impl Outcomes {
 }
 
 fn load_countries(table: &Table) -> Result<Vec<Country>, PlotError> {
-    let world = table.col("world")?;
-    let id = table.col("id")?;
-    let iso3 = table.col("iso3")?;
-    let x = table.col("x")?;
-    let y = table.col("y")?;
-    let gdp = table.col("gdp")?;
-    let in_m = table.col("in_m")?;
-    let name = table.opt_col("name");
-    let region = table.opt_col("region");
-    let lon = table.opt_col("lon");
-    let lat = table.opt_col("lat");
-    let in_g = table.opt_col("in_g");
-    let locked = table.opt_col("locked");
-    let wall = table.opt_col("wall");
-    let primary = table.opt_col("primary_bloc");
+    let world = table.col(countries::WORLD)?;
+    let id = table.col(countries::ID)?;
+    let iso3 = table.col(countries::ISO3)?;
+    let x = table.col(countries::X)?;
+    let y = table.col(countries::Y)?;
+    let gdp = table.col(countries::GDP)?;
+    let in_m = table.col(countries::IN_M)?;
+    let name = table.opt_col(countries::NAME);
+    let region = table.opt_col(countries::REGION);
+    let lon = table.opt_col(countries::LON);
+    let lat = table.opt_col(countries::LAT);
+    let in_g = table.opt_col(countries::IN_G);
+    let locked = table.opt_col(countries::LOCKED);
+    let wall = table.opt_col(countries::WALL);
+    let primary = table.opt_col(countries::PRIMARY_BLOC);
     let text = |row, col: Option<Col>| {
         col.map(|c| table.text(row, c).to_owned())
             .unwrap_or_default()
@@ -636,13 +642,13 @@ fn load_countries(table: &Table) -> Result<Vec<Country>, PlotError> {
 }
 
 fn load_agreements(table: &Table) -> Result<Vec<Agreement>, PlotError> {
-    let world = table.col("world")?;
-    let id = table.col("id")?;
-    let name = table.opt_col("name");
-    let kind = table.opt_col("kind");
-    let founded = table.opt_col("founded");
-    let dissolved = table.opt_col("dissolved");
-    let members = table.opt_col("members");
+    let world = table.col(agreements::WORLD)?;
+    let id = table.col(agreements::ID)?;
+    let name = table.opt_col(agreements::NAME);
+    let kind = table.opt_col(agreements::KIND);
+    let founded = table.opt_col(agreements::FOUNDED);
+    let dissolved = table.opt_col(agreements::DISSOLVED);
+    let members = table.opt_col(agreements::MEMBERS);
     (0..table.len())
         .map(|row| {
             let id_value = table.u64(row, id)?;
@@ -684,13 +690,13 @@ fn load_agreements(table: &Table) -> Result<Vec<Agreement>, PlotError> {
 }
 
 fn load_events(table: &Table) -> Result<Vec<Event>, PlotError> {
-    let world = table.col("world")?;
-    let tick = table.col("tick")?;
-    let country = table.col("country")?;
-    let kind = table.col("move")?;
-    let institution = table.col("institution")?;
-    let cause = table.opt_col("cause");
-    let value = table.opt_col("value");
+    let world = table.col(events::WORLD)?;
+    let tick = table.col(events::TICK)?;
+    let country = table.col(events::COUNTRY)?;
+    let kind = table.col(events::MOVE)?;
+    let institution = table.col(events::INSTITUTION)?;
+    let cause = table.opt_col(events::CAUSE);
+    let value = table.opt_col(events::VALUE);
     let mut events = (0..table.len())
         .map(|row| {
             let institution = match table.text(row, institution) {
@@ -743,11 +749,11 @@ fn parse_move(text: &str) -> Move {
 }
 
 fn load_points(table: &Table) -> Result<Points, PlotError> {
-    let point = table.col("point")?;
+    let point = table.col(schema::POINT)?;
     let n = table.col("n")?;
     let headers = table.headers();
     let (point_at, n_at) = (
-        headers.iter().position(|h| h == "point").unwrap_or(0),
+        headers.iter().position(|h| h == schema::POINT).unwrap_or(0),
         headers.iter().position(|h| h == "n").unwrap_or(0),
     );
     if n_at < point_at {

@@ -22,6 +22,7 @@ use crate::metrics::{METRIC_COLUMNS, Outcome, fmt};
 use crate::output::{summary_header, summary_row, timeseries_header, timeseries_rows};
 use crate::rng::{RNG_ALGORITHM, WorldRng};
 use crate::scheduler::WorldResult;
+use crate::schema;
 use crate::sweep::design::BOOTSTRAP_STREAM;
 use crate::sweep::experiment::{Experiment, ExperimentError, Method, Plan};
 use crate::sweep::sensitivity;
@@ -281,7 +282,7 @@ pub fn partial_dir(out: &Path) -> PathBuf {
 /// varied fields.
 pub fn worlds_header(plan: &Plan) -> Vec<String> {
     let mut h = summary_header(plan.with_g);
-    h.push("point".into());
+    h.push(schema::POINT.into());
     h.push("replicate".into());
     h.extend(plan.fields.iter().cloned());
     h
@@ -290,7 +291,7 @@ pub fn worlds_header(plan: &Plan) -> Vec<String> {
 /// Header of `series.csv`: `timeseries.csv`'s columns, then `point` and `replicate`.
 pub fn series_header(plan: &Plan) -> Vec<String> {
     let mut h = timeseries_header(plan.with_g);
-    h.push("point".into());
+    h.push(schema::POINT.into());
     h.push("replicate".into());
     h
 }
@@ -406,9 +407,9 @@ pub fn open(
     }
     fs::create_dir_all(&partial).map_err(io(&partial))?;
     manifest.write(&partial)?;
-    let worlds = partial.join("worlds.csv");
+    let worlds = partial.join(schema::worlds::FILE);
     fs::write(&worlds, csv_line([worlds_header(plan)])).map_err(io(&worlds))?;
-    let series = partial.join("series.csv");
+    let series = partial.join(schema::series::FILE);
     fs::write(&series, csv_line([series_header(plan)])).map_err(io(&series))?;
     SweepWriter::append(&partial, range.start)
 }
@@ -417,7 +418,7 @@ pub fn open(
 /// held by the writer until the sweep is published, so that a second `--resume` (or a
 /// `--force` start) on the same directory is refused instead of interleaving rows.
 fn lock_partial(dir: &Path) -> Result<File, SweepError> {
-    let path = dir.join("worlds.csv");
+    let path = dir.join(schema::worlds::FILE);
     let file = match OpenOptions::new().append(true).open(&path) {
         Ok(file) => file,
         // Killed before worlds.csv existed: nobody writes here.
@@ -446,7 +447,7 @@ impl SweepWriter {
         Ok(SweepWriter {
             dir: dir.to_path_buf(),
             worlds,
-            series: BufWriter::with_capacity(1 << 16, open("series.csv")?),
+            series: BufWriter::with_capacity(1 << 16, open(schema::series::FILE)?),
             next,
         })
     }
@@ -455,12 +456,12 @@ impl SweepWriter {
     pub fn push(&mut self, index: u64, rows: &WorldRows) -> Result<(), SweepError> {
         assert_eq!(index, self.next, "worlds reach the writer in order");
         if !rows.series.is_empty() {
-            let path = self.dir.join("series.csv");
+            let path = self.dir.join(schema::series::FILE);
             self.series.write_all(&rows.series).map_err(io(&path))?;
             // Its series must be on disk before the world's line says it is done.
             self.series.flush().map_err(io(&path))?;
         }
-        let path = self.dir.join("worlds.csv");
+        let path = self.dir.join(schema::worlds::FILE);
         self.worlds.write_all(&rows.world).map_err(io(&path))?;
         self.next += 1;
         Ok(())
@@ -468,10 +469,10 @@ impl SweepWriter {
 
     /// Syncs the files; returns the directory and its lock, to hold until it is published.
     pub fn close(mut self) -> Result<(PathBuf, File), SweepError> {
-        let path = self.dir.join("series.csv");
+        let path = self.dir.join(schema::series::FILE);
         self.series.flush().map_err(io(&path))?;
         self.series.get_ref().sync_all().map_err(io(&path))?;
-        let path = self.dir.join("worlds.csv");
+        let path = self.dir.join(schema::worlds::FILE);
         self.worlds.sync_all().map_err(io(&path))?;
         Ok((self.dir, self.worlds))
     }
@@ -480,7 +481,7 @@ impl SweepWriter {
 /// Cuts an unfinished directory back to its last whole world; returns how many worlds
 /// it holds.
 fn recover(plan: &Plan, dir: &Path, first: u64) -> Result<u64, SweepError> {
-    let worlds_path = dir.join("worlds.csv");
+    let worlds_path = dir.join(schema::worlds::FILE);
     let header = csv_line([worlds_header(plan)]);
     let lines = cut_to_whole_lines(&worlds_path)?;
     if lines == 0 {
@@ -514,7 +515,7 @@ fn recover(plan: &Plan, dir: &Path, first: u64) -> Result<u64, SweepError> {
         }
     }
     // Series rows of worlds past the last whole one were written before it was killed.
-    let series_path = dir.join("series.csv");
+    let series_path = dir.join(schema::series::FILE);
     let series_lines = cut_to_whole_lines(&series_path)?;
     if series_lines == 0 {
         fs::write(&series_path, csv_line([series_header(plan)])).map_err(io(&series_path))?;
@@ -621,7 +622,7 @@ fn last_line(path: &Path) -> Result<Vec<u8>, SweepError> {
 /// Writes `points.csv` and, for Sobol and Morris designs, `sensitivity.csv` into `dir`
 /// from its `worlds.csv`.
 pub fn derive_tables(plan: &Plan, dir: &Path) -> Result<(), SweepError> {
-    let worlds_path = dir.join("worlds.csv");
+    let worlds_path = dir.join(schema::worlds::FILE);
     let mut reader = csv::Reader::from_path(&worlds_path).map_err(csv_err(&worlds_path))?;
     let header = reader.headers().map_err(csv_err(&worlds_path))?.clone();
     let col = |name: &str| {
@@ -633,13 +634,13 @@ pub fn derive_tables(plan: &Plan, dir: &Path) -> Result<(), SweepError> {
                 message: format!("no `{name}` column"),
             })
     };
-    let point_col = col("point")?;
-    let outcome_col = col("outcome")?;
+    let point_col = col(schema::POINT)?;
+    let outcome_col = col(schema::summary::OUTCOME)?;
     let first_field = point_col + 2;
     let mut metrics: Vec<String> = vec!["stop_tick".into()];
     metrics.extend(METRIC_COLUMNS.iter().map(|m| m.to_string()));
     if plan.with_g {
-        metrics.push("g_share".into());
+        metrics.push(schema::G_SHARE.into());
     }
     let metric_cols = metrics
         .iter()
@@ -1052,8 +1053,8 @@ fn merge_staged(
     let staging = crate::output::Staging::new(out, force).map_err(SweepError::from)?;
     let tmp = staging.path().to_path_buf();
     for (name, header) in [
-        ("worlds.csv", csv_line([worlds_header(&plan)])),
-        ("series.csv", csv_line([series_header(&plan)])),
+        (schema::worlds::FILE, csv_line([worlds_header(&plan)])),
+        (schema::series::FILE, csv_line([series_header(&plan)])),
     ] {
         let path = tmp.join(name);
         let mut w = BufWriter::new(File::create(&path).map_err(io(&path))?);
