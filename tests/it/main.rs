@@ -13,6 +13,7 @@ mod payoffs;
 mod properties;
 mod reproduce;
 mod salib;
+mod schema;
 mod sweep;
 mod sweep_analysis;
 mod tidy;
