@@ -1,8 +1,8 @@
 //! The result tables' file names and columns, declared once: the writers (`output`,
 //! `sweep::files`) build their headers from these constants and `plot::data` looks columns up
-//! by them, so a renamed or reordered column cannot drift between writer and reader. Only the
-//! columns the plots read are shared this way; the sweep's `replicate`, `points.csv` and
-//! `sensitivity.csv` columns other than [`POINT`] are still spelled by their writer and reader.
+//! by them, so a renamed or reordered column cannot drift between writer and reader. The
+//! sweep's `points.csv` columns depend on the experiment (its varied fields, metrics and the
+//! outcome classes), so [`points`] declares how they are named rather than listing them.
 //!
 //! `timeseries.csv` and `summary.csv` carry [`crate::metrics::METRIC_COLUMNS`] after their
 //! `KEY_COLUMNS`, then [`G_SHARE`] when the scenario has public goods; the sweep's
@@ -90,4 +90,51 @@ pub mod series {
 pub mod worlds {
     /// `worlds.csv`.
     pub const FILE: &str = "worlds.csv";
+}
+
+/// A sweep's per-point aggregates: [`POINT`](super::POINT), the varied fields, [`N`], then
+/// for each recorded metric its [`METRIC_STATS`] columns ([`metric_column`]) and for each
+/// outcome class its share with the interval's ends ([`share_columns`]).
+pub mod points {
+    /// `points.csv`.
+    pub const FILE: &str = "points.csv";
+    /// Column `n`: the worlds at the point; the varied fields stand between `point` and it.
+    pub const N: &str = "n";
+    /// The statistics written for each metric, in order.
+    pub const METRIC_STATS: [&str; 4] = ["mean", "sd", "lo", "hi"];
+    /// The prefix of a class-share column.
+    pub const SHARE_PREFIX: &str = "p_";
+
+    /// The column of statistic `stat` (one of [`METRIC_STATS`]) of `metric`.
+    pub fn metric_column(metric: &str, stat: &str) -> String {
+        format!("{metric}_{stat}")
+    }
+
+    /// A class's share column and its interval's low and high ends.
+    pub fn share_columns(class: &str) -> [String; 3] {
+        let p = format!("{SHARE_PREFIX}{class}");
+        [p.clone(), format!("{p}_lo"), format!("{p}_hi")]
+    }
+}
+
+table! {
+    /// First-order, total and Morris indices of each output and swept field.
+    sensitivity = "sensitivity.csv", COLUMNS:
+    METHOD = "method", OUTPUT = "output", PARAMETER = "parameter", S1 = "s1", S1_LO = "s1_lo",
+    S1_HI = "s1_hi", ST = "st", ST_LO = "st_lo", ST_HI = "st_hi", MU_STAR = "mu_star",
+    SIGMA = "sigma", MU = "mu",
+}
+
+table! {
+    /// Second-order Sobol indices of each pair of swept fields.
+    sensitivity_s2 = "sensitivity_s2.csv", COLUMNS:
+    OUTPUT = "output", PARAMETER_A = "parameter_a", PARAMETER_B = "parameter_b", S2 = "s2",
+    S2_LO = "s2_lo", S2_HI = "s2_hi",
+}
+
+table! {
+    /// Sobol indices estimated from the first base samples, for growing sample counts.
+    sensitivity_convergence = "sensitivity_convergence.csv", COLUMNS:
+    OUTPUT = "output", PARAMETER = "parameter", BASE_SAMPLES = "base_samples", S1 = "s1",
+    ST = "st",
 }

@@ -297,10 +297,10 @@ impl Tables {
         };
         let is_run = file(timeseries::FILE).is_some() || file(summary::FILE).is_some();
         let is_sweep = [
-            "points.csv",
+            schema::points::FILE,
             schema::worlds::FILE,
             schema::series::FILE,
-            "sensitivity.csv",
+            schema::sensitivity::FILE,
         ]
         .iter()
         .any(|name| file(name).is_some());
@@ -349,8 +349,10 @@ impl Tables {
                 .map(|t| load_agreements(&t))
                 .transpose()?,
             events: read(events::FILE)?.map(|t| load_events(&t)).transpose()?,
-            points: read("points.csv")?.map(|t| load_points(&t)).transpose()?,
-            sensitivity: read("sensitivity.csv")?
+            points: read(schema::points::FILE)?
+                .map(|t| load_points(&t))
+                .transpose()?,
+            sensitivity: read(schema::sensitivity::FILE)?
                 .map(|t| load_sensitivity(&t))
                 .transpose()?,
             check: read("check.csv")?
@@ -750,11 +752,14 @@ fn parse_move(text: &str) -> Move {
 
 fn load_points(table: &Table) -> Result<Points, PlotError> {
     let point = table.col(schema::POINT)?;
-    let n = table.col("n")?;
+    let n = table.col(schema::points::N)?;
     let headers = table.headers();
     let (point_at, n_at) = (
         headers.iter().position(|h| h == schema::POINT).unwrap_or(0),
-        headers.iter().position(|h| h == "n").unwrap_or(0),
+        headers
+            .iter()
+            .position(|h| h == schema::points::N)
+            .unwrap_or(0),
     );
     if n_at < point_at {
         return Err(PlotError::inconsistent(
@@ -765,11 +770,15 @@ fn load_points(table: &Table) -> Result<Points, PlotError> {
     let fields: Vec<String> = headers[point_at + 1..n_at].to_vec();
     let mut classes: Vec<String> = CLASSES
         .iter()
-        .filter(|c| table.opt_col(&format!("p_{c}")).is_some())
+        .filter(|c| {
+            table
+                .opt_col(&schema::points::share_columns(c)[0])
+                .is_some()
+        })
         .map(|c| (*c).to_owned())
         .collect();
     for h in headers {
-        if let Some(class) = h.strip_prefix("p_")
+        if let Some(class) = h.strip_prefix(schema::points::SHARE_PREFIX)
             && !class.ends_with("_lo")
             && !class.ends_with("_hi")
             && !classes.iter().any(|c| c == class)
@@ -780,12 +789,8 @@ fn load_points(table: &Table) -> Result<Points, PlotError> {
     let class_cols = classes
         .iter()
         .map(|c| {
-            let p = table.col(&format!("p_{c}"))?;
-            Ok((
-                p,
-                table.opt_col(&format!("p_{c}_lo")),
-                table.opt_col(&format!("p_{c}_hi")),
-            ))
+            let [p, lo, hi] = schema::points::share_columns(c);
+            Ok((table.col(&p)?, table.opt_col(&lo), table.opt_col(&hi)))
         })
         .collect::<Result<Vec<_>, PlotError>>()?;
     let rows = (0..table.len())
@@ -860,11 +865,19 @@ impl Points {
 }
 
 fn load_sensitivity(table: &Table) -> Result<Vec<SensitivityRow>, PlotError> {
-    let method = table.col("method")?;
-    let output = table.col("output")?;
-    let parameter = table.col("parameter")?;
+    use schema::sensitivity as s;
+    let method = table.col(s::METHOD)?;
+    let output = table.col(s::OUTPUT)?;
+    let parameter = table.col(s::PARAMETER)?;
     let cols: Vec<Option<Col>> = [
-        "s1", "s1_lo", "s1_hi", "st", "st_lo", "st_hi", "mu_star", "sigma",
+        s::S1,
+        s::S1_LO,
+        s::S1_HI,
+        s::ST,
+        s::ST_LO,
+        s::ST_HI,
+        s::MU_STAR,
+        s::SIGMA,
     ]
     .iter()
     .map(|c| table.opt_col(c))

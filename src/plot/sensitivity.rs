@@ -377,7 +377,8 @@ struct ConvLine {
 }
 
 pub(crate) fn prepare_convergence(tables: &Tables) -> Result<Option<Convergence>, PlotError> {
-    let path = tables.dir.join("sensitivity_convergence.csv");
+    use crate::schema::sensitivity_convergence as conv;
+    let path = tables.dir.join(conv::FILE);
     if !path.is_file() {
         return Ok(None);
     }
@@ -386,10 +387,21 @@ pub(crate) fn prepare_convergence(tables: &Tables) -> Result<Option<Convergence>
         source,
     };
     let mut reader = csv::Reader::from_path(&path).map_err(csv_err)?;
+    // Columns by name, as the writer declared them; a missing one reads as empty (NaN).
+    let headers = reader.headers().map_err(csv_err)?.clone();
+    let at_col = |name: &str| headers.iter().position(|h| h == name);
+    let cols = [
+        conv::OUTPUT,
+        conv::PARAMETER,
+        conv::BASE_SAMPLES,
+        conv::S1,
+        conv::ST,
+    ]
+    .map(at_col);
     let mut panels: Vec<(String, Vec<ConvLine>)> = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(csv_err)?;
-        let get = |i: usize| rec.get(i).unwrap_or("");
+        let get = |i: usize| cols[i].and_then(|c| rec.get(c)).unwrap_or("");
         let num = |i: usize| get(i).parse::<f64>().unwrap_or(f64::NAN);
         let (output, param) = (get(0).to_owned(), get(1).to_owned());
         let at = match panels.iter().position(|p| p.0 == output) {

@@ -647,20 +647,19 @@ pub fn derive_tables(plan: &Plan, dir: &Path) -> Result<(), SweepError> {
         .map(|m| col(m))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let points_path = dir.join("points.csv");
+    let points_path = dir.join(schema::points::FILE);
     let file = File::create(&points_path).map_err(io(&points_path))?;
     let mut out = csv::Writer::from_writer(BufWriter::new(file));
-    let mut head: Vec<String> = vec!["point".into()];
+    let mut head: Vec<String> = vec![schema::POINT.into()];
     head.extend(plan.fields.iter().cloned());
-    head.push("n".into());
+    head.push(schema::points::N.into());
     for m in &metrics {
-        for s in ["mean", "sd", "lo", "hi"] {
-            head.push(format!("{m}_{s}"));
+        for s in schema::points::METRIC_STATS {
+            head.push(schema::points::metric_column(m, s));
         }
     }
     for c in Outcome::ALL {
-        let c = c.as_str();
-        head.extend([format!("p_{c}"), format!("p_{c}_lo"), format!("p_{c}_hi")]);
+        head.extend(schema::points::share_columns(c.as_str()));
     }
     out.write_record(&head).map_err(csv_err(&points_path))?;
 
@@ -808,38 +807,11 @@ pub fn derive_tables(plan: &Plan, dir: &Path) -> Result<(), SweepError> {
 }
 
 fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(), SweepError> {
-    let mut rows: Vec<Vec<String>> = vec![
-        [
-            "method",
-            "output",
-            "parameter",
-            "s1",
-            "s1_lo",
-            "s1_hi",
-            "st",
-            "st_lo",
-            "st_hi",
-            "mu_star",
-            "sigma",
-            "mu",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
-    let mut second: Vec<Vec<String>> = vec![
-        [
-            "output",
-            "parameter_a",
-            "parameter_b",
-            "s2",
-            "s2_lo",
-            "s2_hi",
-        ]
-        .map(String::from)
-        .to_vec(),
-    ];
+    let mut rows: Vec<Vec<String>> = vec![schema::sensitivity::COLUMNS.map(String::from).to_vec()];
+    let mut second: Vec<Vec<String>> =
+        vec![schema::sensitivity_s2::COLUMNS.map(String::from).to_vec()];
     let mut convergence: Vec<Vec<String>> = vec![
-        ["output", "parameter", "base_samples", "s1", "st"]
+        schema::sensitivity_convergence::COLUMNS
             .map(String::from)
             .to_vec(),
     ];
@@ -901,17 +873,17 @@ fn write_sensitivity(plan: &Plan, dir: &Path, values: &[Vec<f64>]) -> Result<(),
             _ => {}
         }
     }
-    let path = dir.join("sensitivity.csv");
+    let path = dir.join(schema::sensitivity::FILE);
     fs::write(&path, csv_line(rows)).map_err(io(&path))?;
     if let Method::Sobol {
         second_order: true, ..
     } = plan.method
     {
-        let path = dir.join("sensitivity_s2.csv");
+        let path = dir.join(schema::sensitivity_s2::FILE);
         fs::write(&path, csv_line(second)).map_err(io(&path))?;
     }
     if let Method::Sobol { .. } = plan.method {
-        let path = dir.join("sensitivity_convergence.csv");
+        let path = dir.join(schema::sensitivity_convergence::FILE);
         fs::write(&path, csv_line(convergence)).map_err(io(&path))?;
     }
     Ok(())

@@ -607,3 +607,38 @@ fn sobol_sequence_designs_are_checked_and_old_files_keep_their_hash() {
     assert_eq!(mc.points, 16);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The sweep tables' headers are what `blocs::schema` declares (and what the published format
+/// says, spelled out here), and the plot reader finds the sensitivity rows by those names.
+#[test]
+fn sweep_table_headers_follow_the_schema() {
+    use blocs::schema::{self, points, sensitivity, sensitivity_convergence};
+    let dir = temp_dir("sweep-schema");
+    let exp = write(&dir, "sens.ron", &sobol_experiment(2));
+    let out = dir.join("sens");
+    ok(&["sweep", s(&exp), "--out", s(&out), "-q", "--no-plots"]);
+    let header = |name: &str| {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        text.lines().next().unwrap().to_owned()
+    };
+    assert_eq!(header(sensitivity::FILE), sensitivity::COLUMNS.join(","));
+    assert_eq!(
+        sensitivity::COLUMNS.join(","),
+        "method,output,parameter,s1,s1_lo,s1_hi,st,st_lo,st_hi,mu_star,sigma,mu"
+    );
+    assert_eq!(
+        header(sensitivity_convergence::FILE),
+        "output,parameter,base_samples,s1,st"
+    );
+    let points_header = header(points::FILE);
+    let cols: Vec<&str> = points_header.split(',').collect();
+    assert_eq!(
+        &cols[..4],
+        [schema::POINT, "cu_market_power", "patience", points::N]
+    );
+    assert!(cols.contains(&"m_share_mean") && cols.contains(&"m_share_hi"));
+    assert!(cols.ends_with(&["p_Fragmented", "p_Fragmented_lo", "p_Fragmented_hi"]));
+    let tables = blocs::plot::Tables::load(&out).unwrap();
+    let rows = tables.sensitivity.expect("sensitivity rows");
+    assert!(rows.iter().any(|r| r.method == "Sobol" && r.s1.is_some()));
+}
