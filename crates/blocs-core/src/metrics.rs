@@ -293,39 +293,8 @@ pub fn measure(
         .filter(|x| x.is_finite())
         .sum();
 
-    // Components of the agreement graph over covered countries (union-find, by id).
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut x: usize) -> usize {
-        while p[x] != x {
-            p[x] = p[p[x]];
-            x = p[x];
-        }
-        x
-    }
-    for &k in &live {
-        let m = world.agreements[k as usize].members();
-        for w in m.windows(2) {
-            let (a, b) = (
-                find(&mut parent, w[0] as usize),
-                find(&mut parent, w[1] as usize),
-            );
-            if a != b {
-                parent[a.max(b)] = a.min(b);
-            }
-        }
-    }
-    let mut comp_gdp = vec![0.0; n];
-    let mut components = 0;
-    for (i, &gdp) in y.iter().enumerate() {
-        if covered(i) {
-            let r = find(&mut parent, i);
-            if r == i {
-                components += 1;
-            }
-            comp_gdp[r] += gdp;
-        }
-    }
-    let giant = comp_gdp.iter().copied().fold(0.0, f64::max) / total;
+    let (components, largest_component_gdp) = agreement_components(world, &live, &y);
+    let giant = largest_component_gdp / total;
 
     let cross = live
         .iter()
@@ -374,6 +343,44 @@ pub fn measure(
         moves: counters.moves,
         g_share: with_g.then(|| share(&|i| world.in_g[i])),
     }
+}
+
+/// Connected components of the agreement graph over covered countries (union-find, by id):
+/// how many there are, and the GDP of the largest.
+fn agreement_components(world: &World, live: &[u32], y: &[f64]) -> (u32, f64) {
+    let n = world.n();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for &k in live {
+        let m = world.agreements[k as usize].members();
+        for w in m.windows(2) {
+            let (a, b) = (
+                find(&mut parent, w[0] as usize),
+                find(&mut parent, w[1] as usize),
+            );
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut comp_gdp = vec![0.0; n];
+    let mut components = 0;
+    for (i, &gdp) in y.iter().enumerate() {
+        if !world.memberships(i as u32).is_empty() {
+            let r = find(&mut parent, i);
+            if r == i {
+                components += 1;
+            }
+            comp_gdp[r] += gdp;
+        }
+    }
+    (components, comp_gdp.iter().copied().fold(0.0, f64::max))
 }
 
 #[cfg(test)]
