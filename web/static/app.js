@@ -21,6 +21,7 @@ const SPEEDS = [[1 / 8, '1 tick / 8 frames'], [1 / 3, '1 tick / 3 frames'], [1, 
 
 const page = {
   app: null, appB: null, layout: null, frame: null, frameB: null, palette: null,
+  coloursA: new Map(), coloursB: new Map(),
   series: [], seriesB: [], presets: [], playing: false, carry: 0, compare: null,
   hover: -1, selected: -1, module: null, glue: null, origin: '', fps: { frames: 0, since: 0, value: 0 },
 };
@@ -116,11 +117,13 @@ function restart() {
 function pull() {
   const app = page.app;
   page.frame = JSON.parse(app.frame());
+  assignColours(page.frame, page.coloursA);
   const from = page.series.length;
   for (const p of JSON.parse(app.series_since(from))) page.series.push(p);
   for (const line of JSON.parse(app.narrate())) addLog(line);
   if (page.appB) {
     page.frameB = JSON.parse(page.appB.frame());
+    assignColours(page.frameB, page.coloursB);
     for (const p of JSON.parse(page.appB.series_since(page.seriesB.length))) page.seriesB.push(p);
     page.appB.narrate();
   }
@@ -278,6 +281,32 @@ function blocColour(b) {
   return b < 0 ? '#BBBBBB' : page.palette.blocs[b % page.palette.blocs.length];
 }
 
+// The colour of blocs beyond the palette, as the CLI's maps draw "other agreements".
+const OTHER_BLOC = '#6B5B4B';
+
+// A bloc keeps its colour while it lives, and a new bloc takes the first palette colour that
+// no live bloc holds; when all twelve are held, it is drawn in OTHER_BLOC until one frees up.
+// So no two blocs ever share a palette colour. (The CLI's maps colour by rank, which in a
+// live view would make colours jump between ticks.)
+function assignColours(frame, memo) {
+  const n = page.palette.blocs.length;
+  const live = new Set(frame.blocs.map((b) => b.id));
+  for (const [id, k] of [...memo]) if (!live.has(id) || k < 0) memo.delete(id);
+  const used = new Set(memo.values());
+  for (const b of frame.blocs) {
+    if (memo.has(b.id)) continue;
+    let k = 0;
+    while (k < n && used.has(k)) k++;
+    memo.set(b.id, k < n ? k : -1);
+    used.add(k);
+  }
+  frame.colour = (id) => {
+    if (id < 0) return blocColour(id);
+    const k = memo.get(id);
+    return k === undefined || k < 0 ? OTHER_BLOC : page.palette.blocs[k];
+  };
+}
+
 function classColour(name) {
   const c = page.palette.classes.find((x) => x.class === name);
   return c ? c.colour : '#333333';
@@ -314,7 +343,7 @@ function drawWorld(canvas, frame) {
   for (let k = 0; k < L.length; k += 3) {
     const [x1, y1] = at(L[k]);
     const [x2, y2] = at(L[k + 1]);
-    ctx.strokeStyle = blocColour(L[k + 2]);
+    ctx.strokeStyle = frame.colour(L[k + 2]);
     ctx.globalAlpha = 0.4;
     ctx.beginPath(); ctx.moveTo(x1, y1); ctx.lineTo(x2, y2); ctx.stroke();
   }
@@ -323,7 +352,7 @@ function drawWorld(canvas, frame) {
   const order = frame.gdp.map((g, i) => i).sort((a, b) => frame.gdp[b] - frame.gdp[a]);
   for (const i of order) {
     const [x, y] = at(i);
-    const c = blocColour(frame.bloc[i]);
+    const c = frame.colour(frame.bloc[i]);
     ctx.beginPath();
     ctx.arc(x, y, r[i], 0, 2 * Math.PI);
     if (frame.in_m[i]) {
@@ -411,7 +440,7 @@ function draw() {
   legend.textContent = '';
   for (const b of f.blocs.slice(0, 24)) {
     const s = document.createElement('span');
-    s.style.setProperty('--c', blocColour(b.id));
+    s.style.setProperty('--c', f.colour(b.id));
     s.textContent = `${b.name} (${b.kind}, ${b.members})`;
     legend.append(s);
   }

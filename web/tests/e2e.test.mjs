@@ -92,6 +92,13 @@ test('the default world plays to convergence and equals blocs run', async () => 
   assert.equal(summary, cli);
   assert.equal(await page.textContent('#outcome'), cli.split(',')[2]);
   assert.match(await page.textContent('#log'), /tick \d+: .* (joins|found|leaves)/);
+  // No two live blocs in the legend share a palette colour; blocs beyond the twelve colours
+  // are drawn as "other" (#6B5B4B), as on the CLI's maps.
+  const swatches = await page.$$eval('#legend span', (spans) => spans.map((s) => s.style.getPropertyValue('--c')));
+  assert.ok(swatches.length > 12, 'the default world ends with more blocs than colours');
+  const palette = swatches.filter((c) => c !== '#6B5B4B');
+  assert.equal(palette.length, 12);
+  assert.equal(new Set(palette).size, palette.length);
   await shot(page, '03-default-converged');
 });
 

@@ -22,8 +22,8 @@ use wasm_bindgen::prelude::*;
 use crate::controls::Value;
 use crate::session::{Session, Shock};
 
-/// The bloc palette of the CLI's figures (Paul Tol's qualitative colours, cycled by
-/// agreement id), as in `src/plot/style.rs`.
+/// The bloc palette of the CLI's figures (Paul Tol's qualitative colours), as in
+/// `src/plot/style.rs`; the page gives each live bloc a colour no other live bloc holds.
 pub const BLOC_PALETTE: [&str; 12] = [
     "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#EE8866", "#332288",
     "#999933", "#882255", "#44AA99", "#FFAABB",

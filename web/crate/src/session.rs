@@ -408,7 +408,7 @@ pub struct Layout {
 /// A live agreement in the legend.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct BlocInfo {
-    /// Id (its colour is the palette entry id mod 12).
+    /// Id (the page keeps its colour while it lives).
     pub id: u32,
     /// Name.
     pub name: String,
