@@ -14,6 +14,10 @@ pub const G_SHARE: &str = "g_share";
 /// The column that numbers a sweep's design point (`series.csv`, `worlds.csv`, `points.csv`).
 pub const POINT: &str = "point";
 
+/// The column that numbers a world's replicate at its design point (`series.csv`,
+/// `worlds.csv`).
+pub const REPLICATE: &str = "replicate";
+
 /// The run tables, in the order `output::run_files` lists them after the manifest.
 pub const RUN_TABLES: [&str; 5] = [
     timeseries::FILE,

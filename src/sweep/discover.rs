@@ -492,8 +492,8 @@ pub fn read_sweep(dir: &Path, class: &str) -> Result<(Data, Vec<String>), Discov
             .position(|h| h == name)
             .ok_or_else(|| table(format!("no `{name}` column: not a sweep's worlds.csv")))
     };
-    let outcome = find("outcome")?;
-    let first = find("replicate")? + 1;
+    let outcome = find(crate::schema::summary::OUTCOME)?;
+    let first = find(crate::schema::REPLICATE)? + 1;
     let names: Vec<String> = header.iter().skip(first).map(String::from).collect();
     if names.is_empty() {
         return Err(table("no swept fields after `replicate`".into()));

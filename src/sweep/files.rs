@@ -283,7 +283,7 @@ pub fn partial_dir(out: &Path) -> PathBuf {
 pub fn worlds_header(plan: &Plan) -> Vec<String> {
     let mut h = summary_header(plan.with_g);
     h.push(schema::POINT.into());
-    h.push("replicate".into());
+    h.push(schema::REPLICATE.into());
     h.extend(plan.fields.iter().cloned());
     h
 }
@@ -292,7 +292,7 @@ pub fn worlds_header(plan: &Plan) -> Vec<String> {
 pub fn series_header(plan: &Plan) -> Vec<String> {
     let mut h = timeseries_header(plan.with_g);
     h.push(schema::POINT.into());
-    h.push("replicate".into());
+    h.push(schema::REPLICATE.into());
     h
 }
 
