@@ -1,10 +1,7 @@
 //! A golden test of a short fixed run: any change to these files changes results.
 //! Bless a deliberate change with `UPDATE_GOLDEN=1 cargo test golden`, and review the diff.
 
-use blocs::output::{Manifest, run_files};
-use blocs::runner::run_worlds;
-
-use crate::repo;
+use crate::{repo, run_files_of};
 
 const SCENARIO: &str = "(name: \"golden\", seed: 7, worlds: 2, countries: Synthetic((countries: 12, regions: 3)),
     max_ticks: 40, activation_rate: 0.25, multilateral: (round_every: 5),
@@ -14,21 +11,7 @@ const SCENARIO: &str = "(name: \"golden\", seed: 7, worlds: 2, countries: Synthe
 fn short_fixed_run_matches_golden_files() {
     let scenario =
         blocs::config::Scenario::parse(SCENARIO, std::path::Path::new("golden")).unwrap();
-    let spec = scenario.validate(std::path::Path::new("golden")).unwrap();
-    let results = run_worlds(&spec, scenario.seed, 2, 1, &|| {}).unwrap();
-    let manifest = Manifest {
-        blocs_version: String::new(),
-        scenario_file: String::new(),
-        master_seed: scenario.seed,
-        worlds: 2,
-        rng: String::new(),
-        trade_model: String::new(),
-        threads: 1,
-        command_line: Vec::new(),
-        created_unix: 0,
-        scenario,
-    };
-    let files = run_files(&manifest, &results).unwrap();
+    let files = run_files_of(scenario, 2);
     let dir = repo("tests/data/golden");
     for (name, bytes) in files.iter().filter(|f| f.0.ends_with(".csv")) {
         let path = dir.join(name);

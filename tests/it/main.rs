@@ -33,6 +33,26 @@ pub fn spec(ron: &str) -> WorldSpec {
         .expect("valid")
 }
 
+/// The bytes of the run files of `worlds` worlds of `scenario` on one thread, with a manifest
+/// whose machine-dependent fields are empty, so that its bytes depend on the scenario alone.
+pub fn run_files_of(scenario: Scenario, worlds: u64) -> Vec<(&'static str, Vec<u8>)> {
+    let spec = scenario.validate(Path::new("test")).expect("valid");
+    let results = blocs::runner::run_worlds(&spec, scenario.seed, worlds, 1, &|| {}).unwrap();
+    let manifest = blocs::output::Manifest {
+        blocs_version: String::new(),
+        scenario_file: String::new(),
+        master_seed: scenario.seed,
+        worlds,
+        rng: String::new(),
+        trade_model: String::new(),
+        threads: 1,
+        command_line: Vec::new(),
+        created_unix: 0,
+        scenario,
+    };
+    blocs::output::run_files(&manifest, &results).unwrap()
+}
+
 /// A fresh, empty temporary directory for one test.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("blocs-test-{}-{name}", std::process::id()));

@@ -2,12 +2,10 @@
 //! finds every one of them: a column renamed or moved on one side only fails here.
 
 use blocs::metrics::METRIC_COLUMNS;
-use blocs::output::{Manifest, run_files};
 use blocs::plot::Tables;
-use blocs::runner::run_worlds;
 use blocs::schema::{self, agreements, countries, events, summary, timeseries};
 
-use crate::temp_dir;
+use crate::{run_files_of, temp_dir};
 
 /// A tiny run, with or without the public-goods institution (which adds `g_share`).
 fn tiny_run(with_g: bool) -> Vec<(&'static str, Vec<u8>)> {
@@ -18,21 +16,7 @@ fn tiny_run(with_g: bool) -> Vec<(&'static str, Vec<u8>)> {
         if with_g { ", public_goods: ()" } else { "" }
     );
     let scenario = blocs::config::Scenario::parse(&ron, std::path::Path::new("schema")).unwrap();
-    let spec = scenario.validate(std::path::Path::new("schema")).unwrap();
-    let results = run_worlds(&spec, scenario.seed, 2, 1, &|| {}).unwrap();
-    let manifest = Manifest {
-        blocs_version: String::new(),
-        scenario_file: String::new(),
-        master_seed: scenario.seed,
-        worlds: 2,
-        rng: String::new(),
-        trade_model: String::new(),
-        threads: 1,
-        command_line: Vec::new(),
-        created_unix: 0,
-        scenario,
-    };
-    run_files(&manifest, &results).unwrap()
+    run_files_of(scenario, 2)
 }
 
 fn header(files: &[(&str, Vec<u8>)], name: &str) -> Vec<String> {
