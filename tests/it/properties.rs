@@ -152,15 +152,24 @@ proptest! {
 
     /// Entering or leaving M once a walled hegemon has pulled e_M below 1 moves t_eff for
     /// every member: each country's trial ΔU (the mover's and the other members') matches
-    /// the from-scratch value, with and without customs unions and Article XXIV.
+    /// the from-scratch value, with and without customs unions and Article XXIV, and with
+    /// and without retaliation, where a second wall at a rate between t_M and t_N gives
+    /// members three compliances (1, the second wall's and 0) and so three lone classes.
     #[test]
-    fn m_moves_that_shift_e_m_match_from_scratch(seed in 0u64..200, xxiv in any::<bool>(), cu in any::<bool>()) {
+    fn m_moves_that_shift_e_m_match_from_scratch(
+        seed in 0u64..200,
+        xxiv in any::<bool>(),
+        cu in any::<bool>(),
+        retaliation in any::<bool>(),
+        second_wall in 0.12f64..0.28,
+    ) {
         let kind = if cu { "CustomsUnion" } else { "Fta" };
         let spec = spec(&format!(
             "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, cu_market_power: 0.6,
               regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
-              multilateral: (enforcement_threshold: 0.95),
-              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3)])"
+              multilateral: (enforcement_threshold: 0.95, retaliation: {retaliation}),
+              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3),
+                       TariffWall(tick: 1, country: \"rank:3\", rate: {second_wall})])"
         ));
         let mut sim = Sim::new(&spec, seed, 0);
         for _ in 0..4 {

@@ -76,9 +76,18 @@ pub struct Engine {
     /// The row sums and other terms of the exit from M whose bound was computed last,
     /// for the exact evaluation that may follow it at once.
     pub(super) exit_row: Option<(u32, (f64, f64, f64), f64)>,
-    /// Per importer, Σ g over the members of M it shares no agreement with (itself
-    /// excluded), in the committed state; computed when first needed after a commit.
+    /// Per importer and lone class, Σ g over the members of M of that class it shares no
+    /// agreement with (itself excluded), in the committed state, `lone_classes.len()`
+    /// values per importer; computed when first needed after a commit.
     pub(super) lone_gravity: Vec<f64>,
+    /// The lone classes: the distinct committed compliances (their bits) of M's members.
+    /// A plain member charges every member it shares nothing with one cost per class:
+    /// without retaliation the cost does not depend on the exporter, so there is one
+    /// class; under retaliation it depends on the exporter's compliance alone.
+    pub(super) lone_classes: Vec<u64>,
+    /// Per country, its lone class if it is a member of M in the committed state, else
+    /// `NONE`.
+    pub(super) lone_class_of: Vec<u32>,
     /// Whether `lone_gravity` holds the committed state.
     pub(super) lone_gravity_valid: bool,
     /// A docking trade module, evaluated from scratch instead of the gravity caches.
@@ -207,6 +216,8 @@ pub(super) struct Scratch {
     pub(super) m_row_weight: Vec<f64>,
     /// Every importer's new export weight on the mover.
     pub(super) m_col_weight: Vec<f64>,
+    /// How each lone class's entries change, or None where its cost stays.
+    pub(super) class_change: Vec<Option<super::trial_general::ClassChange>>,
     // Commit: committed entries that changed, with their old export weight.
     /// Committed entries a commit changed, with their old export weight.
     pub(super) changed: Vec<(usize, f64)>,
@@ -255,6 +266,8 @@ impl Engine {
             staged_entry: None,
             exit_row: None,
             lone_gravity: vec![0.0; n],
+            lone_classes: Vec::new(),
+            lone_class_of: vec![NONE; n],
             lone_gravity_valid: false,
             custom_model: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],

@@ -108,7 +108,6 @@ impl Engine {
             self.deltas_pairwise(world, params, ops, &pairs, queried, out);
         } else if let [Op::SetM(i, on)] = *ops
             && params.security.is_none()
-            && !params.retaliation
             && self.deltas_m_policy(world, params, i, on, queried, out)
         {
         } else {

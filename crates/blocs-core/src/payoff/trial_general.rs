@@ -380,14 +380,16 @@ impl Engine {
         true
     }
 
-    /// Entering or leaving M when that moves e_M (so t_eff) and nobody retaliates: besides
-    /// the mover's row and column, only the entries of plain members (no wall, no customs
-    /// union outside Article XXIV) on the members they share nothing with change, all
-    /// from one cost to one other. Each such row moves by its cached gravity sum over
-    /// those partners times the change of the factors; the mover's row and the rows of
-    /// members of customs unions outside Article XXIV (whose tariff is max(t_eff, T_k))
-    /// are summed in full. The world has the op applied. Returns false, having done
-    /// nothing, when customs-union tariffs would move too.
+    /// Entering or leaving M when that moves e_M (so t_eff): besides the mover's row and
+    /// column, only the entries of plain members (no wall, no customs union outside
+    /// Article XXIV) on the members they share nothing with change, each from the old to
+    /// the new cost of its lone class (one class without retaliation; under retaliation
+    /// one per compliance of the exporter, which the move leaves as it is for everyone
+    /// but the mover). Each such row moves by its cached gravity sum per class times the
+    /// change of the class's factors; the mover's row and the rows of members of customs
+    /// unions outside Article XXIV (whose tariff is max(t_eff, T_k)) are summed in full.
+    /// The world has the op applied. Returns false, having done nothing, when
+    /// customs-union tariffs would move too.
     pub(super) fn deltas_m_policy(
         &mut self,
         world: &World,
@@ -409,9 +411,7 @@ impl Engine {
             return false;
         }
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
-        // M's membership in the committed state (the world has i's new status).
-        let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
-        self.refresh_lone_gravity(world, i, on);
+        self.refresh_lone_gravity(world, params, i, on);
         let old = &self.policy;
         let xxiv = params.article_xxiv;
         let plain = |r: usize| plain_member(world, xxiv, r);
@@ -422,16 +422,34 @@ impl Engine {
                     && !xxiv
                     && world.customs_union_of(r as u32).is_some()
         };
-        let lone = (false, 0.0);
-        let plain_importer = Importer {
-            in_m: true,
-            wall: None,
-            customs_tariff: None,
-        };
-        let (tau0, phi0) = plain_importer.cost(params, old, 0, true, lone);
-        let (tau1, phi1) = plain_importer.cost(params, &new, 0, true, lone);
-        let (a0, b0) = self.attenuations.get(phi0, eps);
-        let (a1, b1) = self.attenuations.get(phi1, eps);
+        // Each lone class's cost before and after, from a member of the class other than
+        // the mover (whose compliance is the one that changes); a class of the mover
+        // alone has no entries left to move.
+        let mut class_change = std::mem::take(&mut self.scratch.class_change);
+        class_change.clear();
+        for k in 0..self.lone_classes.len() as u32 {
+            let member = (0..n).find(|&j| j != iu && self.lone_class_of[j] == k);
+            let change = member.and_then(|j| {
+                let plain_importer = Importer {
+                    in_m: true,
+                    wall: None,
+                    customs_tariff: None,
+                };
+                let lone = (false, 0.0);
+                let (tau0, phi0) = plain_importer.cost(params, old, j as u32, true, lone);
+                let (tau1, phi1) = plain_importer.cost(params, &new, j as u32, true, lone);
+                let (a0, b0) = self.attenuations.get(phi0, eps);
+                let (a1, b1) = self.attenuations.get(phi1, eps);
+                (phi1.to_bits() != phi0.to_bits()).then_some(ClassChange {
+                    attraction: a1 - a0,
+                    revenue: b1 * tau1 - b0 * tau0,
+                    weight: b1,
+                })
+            });
+            class_change.push(change);
+        }
+        let classes = class_change.len();
+        let mover_class = self.lone_class_of[iu];
         let (count_i, depth_i) = world.pair_row(i);
         let s = &mut self.scratch;
         s.rows.clear();
@@ -473,15 +491,21 @@ impl Engine {
                     ls += att;
                 }
             } else {
-                if plain(r) && phi1.to_bits() != phi0.to_bits() {
-                    // The lone class, less the mover (its entry is handled below).
-                    let mut sum = self.lone_gravity[r];
-                    if was_in_m(iu) && count_i[r] == 0 {
-                        sum -= self.gravity[r * n + iu];
+                if plain(r) {
+                    let sums = &self.lone_gravity[r * classes..(r + 1) * classes];
+                    for (k, (change, &sum)) in class_change.iter().zip(sums).enumerate() {
+                        let Some(change) = change else {
+                            continue;
+                        };
+                        // The class, less the mover (its entry is handled below).
+                        let mut sum = sum;
+                        if mover_class == k as u32 && count_i[r] == 0 {
+                            sum -= self.gravity[r * n + iu];
+                        }
+                        d += sum * change.attraction;
+                        rs += sum * change.revenue;
+                        ls += sum * change.attraction;
                     }
-                    d += sum * (a1 - a0);
-                    rs += sum * (b1 * tau1 - b0 * tau0);
-                    ls += sum * (a1 - a0);
                 }
                 let idx = r * n + iu;
                 let pair = (count_i[r] > 0, depth_i[r]);
@@ -503,7 +527,8 @@ impl Engine {
             s.trial_lobby_sum[r] = ls;
             s.market[r] = self.gdp[r] / d;
         }
-        self.m_policy_answers(world, params, i, b1, queried, out);
+        self.scratch.class_change = class_change;
+        self.m_policy_answers(world, params, i, queried, out);
         let rows = std::mem::take(&mut self.scratch.rows);
         for &r in &rows {
             self.scratch.row_slot[r as usize] = NONE;
@@ -515,13 +540,12 @@ impl Engine {
     /// The queried countries' ΔU under [`Engine::deltas_m_policy`]'s trial sums: in a
     /// column, the fully summed rows give their staged weights, the mover's column its
     /// new ones, and a plain member's entry on another member it shares nothing with
-    /// takes the new lone factor `b1`.
+    /// takes the new factor of that member's lone class.
     fn m_policy_answers(
         &mut self,
         world: &World,
         params: &Params,
         i: u32,
-        b1: f64,
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
@@ -531,7 +555,13 @@ impl Engine {
             let cu = c as usize;
             let s = &self.scratch;
             let (count_c, _) = world.pair_row(c);
-            let c_lone = world.in_m[cu] && cu != iu;
+            // The new factor of c's lone class, if c is a member other than the mover
+            // and its class's cost moves.
+            let c_lone = if world.in_m[cu] && cu != iu {
+                s.class_change[self.lone_class_of[cu] as usize].map(|change| change.weight)
+            } else {
+                None
+            };
             let mut x = 0.0;
             for (a, &shared_with_c) in count_c.iter().enumerate() {
                 if a == cu {
@@ -542,7 +572,7 @@ impl Engine {
                     s.m_row_weight[s.row_slot[a] as usize * n + cu]
                 } else if cu == iu {
                     s.m_col_weight[a]
-                } else if c_lone
+                } else if let Some(b1) = c_lone
                     && shared_with_c == 0
                     && plain_member(world, params.article_xxiv, a)
                 {
@@ -575,28 +605,59 @@ impl Engine {
         }
     }
 
-    /// Brings `lone_gravity` to the committed state if a commit made it stale. The world
-    /// has i's new M status `on`, so i counts as it was before.
-    fn refresh_lone_gravity(&mut self, world: &World, i: u32, on: bool) {
+    /// Brings the lone classes and `lone_gravity` to the committed state if a commit made
+    /// them stale. The world has i's new M status `on`, so i counts as it was before.
+    fn refresh_lone_gravity(&mut self, world: &World, params: &Params, i: u32, on: bool) {
         if self.lone_gravity_valid {
             return;
         }
         let (n, iu) = (self.n, i as usize);
         // M's membership in the committed state.
         let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
+        self.lone_classes.clear();
+        for j in 0..n {
+            self.lone_class_of[j] = if !was_in_m(j) {
+                NONE
+            } else {
+                let key = if params.retaliation {
+                    self.policy.compliance[j].to_bits()
+                } else {
+                    0
+                };
+                match self.lone_classes.iter().position(|&c| c == key) {
+                    Some(k) => k as u32,
+                    None => {
+                        self.lone_classes.push(key);
+                        self.lone_classes.len() as u32 - 1
+                    }
+                }
+            };
+        }
+        let classes = self.lone_classes.len();
+        self.lone_gravity.clear();
+        self.lone_gravity.resize(n * classes, 0.0);
         for r in 0..n {
             let (count, _) = world.pair_row(r as u32);
             let g = &self.gravity[r * n..(r + 1) * n];
-            let mut sum = 0.0;
+            let sums = &mut self.lone_gravity[r * classes..(r + 1) * classes];
             for j in 0..n {
-                if j != r && was_in_m(j) && count[j] == 0 {
-                    sum += g[j];
+                let k = self.lone_class_of[j];
+                if j != r && k != NONE && count[j] == 0 {
+                    sums[k as usize] += g[j];
                 }
             }
-            self.lone_gravity[r] = sum;
         }
         self.lone_gravity_valid = true;
     }
+}
+
+/// How a lone class's entries change in a trial of [`Engine::deltas_m_policy`]: the
+/// changes of the attraction and revenue factors, and the new export-weight factor.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ClassChange {
+    attraction: f64,
+    revenue: f64,
+    weight: f64,
 }
 
 /// Whether importer r is a plain member of M: no wall, and no customs union outside
