@@ -198,6 +198,62 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Under Article XXIV a customs union's tariff never binds, so joining or leaving one
+    /// takes the pairwise trial (an overlay of the mover's pairs) instead of rebuilding
+    /// the union's rows: every country's trial ΔU matches the from-scratch value, with
+    /// and without a walled hegemon and retaliation.
+    #[test]
+    fn customs_union_moves_under_article_xxiv_match_from_scratch(
+        seed in 0u64..200,
+        wall in any::<bool>(),
+        retaliation in any::<bool>(),
+    ) {
+        let events = if wall { "events: [TariffWall(tick: 2, country: \"hegemon\", rate: 0.3)]," } else { "" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 12)), article_xxiv: true, cu_market_power: 0.6,
+              regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5,
+              multilateral: (retaliation: {retaliation}), {events})"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..5 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let everyone: Vec<u32> = (0..sim.world.n() as u32).collect();
+        for k in 0..sim.world.agreements.len() as u32 {
+            let members = sim.world.agreements[k as usize].members().to_vec();
+            if !sim.world.agreements[k as usize].is_live() || members.len() < 3 {
+                continue;
+            }
+            for i in 0..sim.world.n() as u32 {
+                let member = members.binary_search(&i).is_ok();
+                let op = if member {
+                    Op::RemoveMember(k, i)
+                } else if sim.world.customs_union_of(i).is_none() {
+                    Op::AddMember(k, i)
+                } else {
+                    continue;
+                };
+                let mut queried = vec![i];
+                queried.extend(everyone.iter().copied().filter(|&c| c != i));
+                let mut out = Vec::new();
+                sim.engine.deltas(&mut sim.world, &params, &[op], &queried, &mut out);
+                let mut trial = sim.world.clone();
+                trial.apply(op);
+                let after = payoffs_from_scratch(&trial, &params);
+                for (q, &c) in queried.iter().enumerate() {
+                    let exact = after[c as usize].total() - before[c as usize].total();
+                    prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}, country {c}: {} vs {exact}", out[q]);
+                }
+            }
+        }
+    }
+}
+
 /// The ops of events (rules, locks, GDP, the tick) are undone exactly by their inverses,
 /// like every membership op.
 #[test]

@@ -167,16 +167,12 @@ pub(super) struct Scratch {
     pub(super) row_slot: Vec<u32>,
     /// Dirty importer rows, recomputed in full.
     pub(super) rows: Vec<u32>,
-    /// The dirty rows' new attractions, N per slot.
-    pub(super) row_attraction: Vec<f64>,
     /// The dirty rows' new export weights, N per slot.
     pub(super) row_weight: Vec<f64>,
     /// Per country, its slot in `cols` if its column is touched, else `NONE`.
     pub(super) col_slot: Vec<u32>,
     /// Touched exporter columns (the movers), recomputed in every clean row.
     pub(super) cols: Vec<u32>,
-    /// The touched columns' new attractions, N per slot.
-    pub(super) col_attraction: Vec<f64>,
     /// The touched columns' new export weights, N per slot.
     pub(super) col_weight: Vec<f64>,
     /// Per importer, the trial's market weight y_a / D_a.
@@ -385,16 +381,21 @@ impl Engine {
         // The metrics' GDP-weighted tariff sums ride along: rows are summed only when
         // they change, so observing a tick needs no pass over all pairs for them.
         // [D, Σ w τ, Σ a, Σ y τ, Σ_{τ=0} y], summed in partner order; D alone takes the
-        // diagonal, so the loop runs on both sides of it.
+        // diagonal, so the loop runs on both sides of it (zipped slices: no bounds checks).
         let mut sums = [0.0; 5];
         let add = |range: std::ops::Range<usize>, sums: &mut [f64; 5]| {
-            for j in range {
-                sums[0] += att[j];
-                sums[1] += w[j] * tau[j];
-                sums[2] += att[j];
-                sums[3] += y[j] * tau[j];
+            let entries = att[range.clone()]
+                .iter()
+                .zip(&w[range.clone()])
+                .zip(&tau[range.clone()])
+                .zip(&y[range]);
+            for (((&a, &w), &t), &y) in entries {
+                sums[0] += a;
+                sums[1] += w * t;
+                sums[2] += a;
+                sums[3] += y * t;
                 // Adding +0.0 leaves a sum of non-negative terms as it is.
-                sums[4] += if tau[j] == 0.0 { y[j] } else { 0.0 };
+                sums[4] += if t == 0.0 { y } else { 0.0 };
             }
         };
         add(0..iu, &mut sums);

@@ -97,7 +97,7 @@ impl Engine {
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_agreements);
         let mut pairs = std::mem::take(&mut self.scratch.pairs);
-        let pairwise = self.pairwise(world, params, ops);
+        let pairwise = self.pairwise_trial(world, params, ops);
         Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
         for &op in ops {
             undo.push(world.apply(op));

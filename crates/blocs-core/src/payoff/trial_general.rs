@@ -42,8 +42,7 @@ impl Engine {
         let s = &mut self.scratch;
         let memo = &mut self.attenuations;
         let policy = &self.policy;
-        s.row_attraction.resize(rows.len() * n, 0.0);
-        s.row_weight.resize(rows.len() * n, 0.0);
+        grow(&mut s.row_weight, rows.len() * n);
         // The cost of a member importer without wall (and without customs union, or under
         // Article XXIV) on a member it shares no agreement with: t_eff plus M's NTB.
         let plain = Importer {
@@ -57,7 +56,6 @@ impl Engine {
             let base = i as usize * n;
             let sb = slot * n;
             let (mut d, mut rs, mut ls) = (self.attraction[base + i as usize], 0.0, 0.0);
-            s.row_attraction[sb + i as usize] = self.attraction[base + i as usize];
             s.row_weight[sb + i as usize] = 0.0;
             // What `trade_cost` reads per pair, read once for the row.
             let importer = Importer::of(world, policy, i);
@@ -106,7 +104,6 @@ impl Engine {
                         };
                         (tau, att, w)
                     };
-                s.row_attraction[sb + j as usize] = att;
                 s.row_weight[sb + j as usize] = w;
                 d += att;
                 rs += w * tau;
@@ -130,8 +127,7 @@ impl Engine {
         let s = &mut self.scratch;
         let memo = &mut self.attenuations;
         let policy = &self.policy;
-        s.col_attraction.resize(cols.len() * n, 0.0);
-        s.col_weight.resize(cols.len() * n, 0.0);
+        grow(&mut s.col_weight, cols.len() * n);
         for a in 0..n {
             if s.row_slot[a] != NONE {
                 continue;
@@ -156,7 +152,6 @@ impl Engine {
                     let (a, b) = memo.get(phi, eps);
                     (self.gravity[idx] * a, self.gravity[idx] * b)
                 };
-                s.col_attraction[slot * n + a] = att;
                 s.col_weight[slot * n + a] = w;
                 d += att - self.attraction[idx];
                 rs += w * tau - self.weight[idx] * self.tariff[idx];
@@ -454,8 +449,8 @@ impl Engine {
         let s = &mut self.scratch;
         s.rows.clear();
         // Full rows' new export weights by slot, and everyone's new weight on the mover.
-        s.m_row_weight.resize(n * n, 0.0);
-        s.m_col_weight.resize(n, 0.0);
+        grow(&mut s.m_row_weight, n * n);
+        grow(&mut s.m_col_weight, n);
         for r in 0..n {
             let (mut d, mut rs, mut ls) = (
                 self.attraction_sum[r],
@@ -658,6 +653,14 @@ pub(super) struct ClassChange {
     attraction: f64,
     revenue: f64,
     weight: f64,
+}
+
+/// Makes a buffer at least `len` long; it never shrinks, so a trial that needs fewer
+/// slots than the last one does not refill the rest.
+fn grow(buffer: &mut Vec<f64>, len: usize) {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
+    }
 }
 
 /// Whether importer r is a plain member of M: no wall, and no customs union outside

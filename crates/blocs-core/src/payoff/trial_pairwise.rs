@@ -1,7 +1,8 @@
 //! Trials of moves that change only the pairs between the movers and their partners
-//! (FTA membership; entering or leaving M while M stays fully effective and nobody
-//! retaliates): `deltas_pairwise` stages the changed entries in an overlay and reads the
-//! queried countries' payoffs off it.
+//! (FTA membership; customs-union membership under Article XXIV, where T_k never binds;
+//! entering or leaving M while M stays fully effective and nobody retaliates):
+//! `deltas_pairwise` stages the changed entries in an overlay and reads the queried
+//! countries' payoffs off it.
 //!
 //! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
 //! founding an FTA stages only the mover's pairs with the partners, without touching the
