@@ -104,16 +104,17 @@ pub struct Engine {
 /// depend on it.
 #[derive(Clone, Debug)]
 pub(super) struct Memo {
-    keys: Vec<u64>,
-    values: Vec<(f64, f64)>,
+    // Fixed-size tables indexed through `Memo::MASK`: no bounds checks on the hot path.
+    keys: Box<[u64; Memo::SLOTS]>,
+    values: Box<[(f64, f64); Memo::SLOTS]>,
     last: (u64, (f64, f64)),
 }
 
 impl Default for Memo {
     fn default() -> Memo {
         Memo {
-            keys: vec![Memo::EMPTY; Memo::SLOTS],
-            values: vec![(0.0, 0.0); Memo::SLOTS],
+            keys: Box::new([Memo::EMPTY; Memo::SLOTS]),
+            values: Box::new([(0.0, 0.0); Memo::SLOTS]),
             last: (Memo::EMPTY, (0.0, 0.0)),
         }
     }
@@ -121,6 +122,7 @@ impl Default for Memo {
 
 impl Memo {
     const SLOTS: usize = 256;
+    const MASK: usize = Memo::SLOTS - 1;
     // The bits of a NaN trade cost, which never occurs.
     const EMPTY: u64 = u64::MAX;
 
@@ -139,7 +141,7 @@ impl Memo {
     }
 
     fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> (f64, f64) {
-        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize & Memo::MASK;
         for _ in 0..8 {
             if self.keys[slot] == key {
                 return self.values[slot];
@@ -150,7 +152,7 @@ impl Memo {
                 self.values[slot] = (a, a / (1.0 + phi));
                 return self.values[slot];
             }
-            slot = (slot + 1) % Memo::SLOTS;
+            slot = (slot + 1) & Memo::MASK;
         }
         let a = attenuation(phi, elasticity);
         (a, a / (1.0 + phi))
@@ -324,15 +326,32 @@ impl Engine {
     pub(super) fn recompute_row(&mut self, world: &World, params: &Params, i: u32) {
         // The importer's inputs are read once for the row (what `trade_cost` reads per pair).
         let importer = Importer::of(world, &self.policy, i);
-        let (count, depth) = world.pair_row(i);
-        let base = i as usize * self.n;
-        for j in 0..self.n as u32 {
-            if j != i {
-                let ju = j as usize;
-                let pair = (count[ju] > 0, depth[ju]);
-                let cost = importer.cost(params, &self.policy, j, world.in_m[ju], pair);
-                self.store_entry(params, base + ju, cost);
+        let (n, iu) = (self.n, i as usize);
+        let (count, depth, in_m) = {
+            let (count, depth) = world.pair_row(i);
+            (&count[..n], &depth[..n], &world.in_m[..n])
+        };
+        // `store_entry` on each entry, with the row's slices taken once.
+        let row = iu * n..(iu + 1) * n;
+        let g = &self.gravity[row.clone()];
+        let tariff = &mut self.tariff[row.clone()];
+        let cost = &mut self.cost[row.clone()];
+        let attraction = &mut self.attraction[row.clone()];
+        let weight = &mut self.weight[row];
+        let (memo, policy) = (&mut self.attenuations, &self.policy);
+        for j in 0..n {
+            if j == iu {
+                continue;
             }
+            let pair = (count[j] > 0, depth[j]);
+            let (tau, phi) = importer.cost(params, policy, j as u32, in_m[j], pair);
+            if phi.to_bits() != cost[j].to_bits() {
+                let (a, b) = memo.get(phi, params.elasticity);
+                attraction[j] = g[j] * a;
+                weight[j] = g[j] * b;
+                cost[j] = phi;
+            }
+            tariff[j] = tau;
         }
         self.sum_row(i);
     }
