@@ -214,6 +214,8 @@ pub(super) struct Scratch {
     pub(super) m_row_weight: Vec<f64>,
     /// Every importer's new export weight on the mover.
     pub(super) m_col_weight: Vec<f64>,
+    /// The policy of an M trial's world (`Policy::after_m_move`), kept for its buffers.
+    pub(super) m_policy: super::Policy,
     /// How each lone class's entries change, or None where its cost stays.
     pub(super) class_change: Vec<Option<super::trial_general::ClassChange>>,
     // Commit: committed entries that changed, with their old export weight.

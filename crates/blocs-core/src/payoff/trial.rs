@@ -108,8 +108,8 @@ impl Engine {
             self.deltas_pairwise(world, params, ops, &pairs, queried, out);
         } else if let [Op::SetM(i, on)] = *ops
             && params.security.is_none()
-            && self.deltas_m_policy(world, params, i, on, queried, out)
         {
+            self.deltas_m_policy(world, params, i, on, queried, out);
         } else {
             self.deltas_general(world, params, ops, queried, out);
         }

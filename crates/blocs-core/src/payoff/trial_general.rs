@@ -383,8 +383,7 @@ impl Engine {
     /// but the mover). Each such row moves by its cached gravity sum per class times the
     /// change of the class's factors; the mover's row and the rows of members of customs
     /// unions outside Article XXIV (whose tariff is max(t_eff, T_k)) are summed in full.
-    /// The world has the op applied. Returns false, having done nothing, when
-    /// customs-union tariffs would move too.
+    /// The world has the op applied.
     pub(super) fn deltas_m_policy(
         &mut self,
         world: &World,
@@ -393,18 +392,9 @@ impl Engine {
         on: bool,
         queried: &[u32],
         out: &mut Vec<f64>,
-    ) -> bool {
-        let new = Policy::of(world, params);
-        let old = &self.policy;
-        if new.t_cu.len() != old.t_cu.len()
-            || new
-                .t_cu
-                .iter()
-                .zip(&old.t_cu)
-                .any(|(a, b)| a.to_bits() != b.to_bits())
-        {
-            return false;
-        }
+    ) {
+        let mut new = std::mem::replace(&mut self.scratch.m_policy, Policy::empty());
+        self.policy.after_m_move(world, params, i, &mut new);
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
         self.refresh_lone_gravity(world, params, i, on);
         let old = &self.policy;
@@ -523,13 +513,13 @@ impl Engine {
             s.market[r] = self.gdp[r] / d;
         }
         self.scratch.class_change = class_change;
+        self.scratch.m_policy = new;
         self.m_policy_answers(world, params, i, queried, out);
         let rows = std::mem::take(&mut self.scratch.rows);
         for &r in &rows {
             self.scratch.row_slot[r as usize] = NONE;
         }
         self.scratch.rows = rows;
-        true
     }
 
     /// The queried countries' ΔU under [`Engine::deltas_m_policy`]'s trial sums: in a
