@@ -435,6 +435,14 @@ impl Engine {
         }
         let classes = class_change.len();
         let mover_class = self.lone_class_of[iu];
+        // A plain member's cost on the mover when they share nothing: one value for all
+        // (a union's T_k does not bind a plain member, see `Engine::pairwise_trial`).
+        let plain_importer = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let mover_lone = plain_importer.cost(params, &new, i, on, (false, 0.0));
         let (count_i, depth_i) = world.pair_row(i);
         let s = &mut self.scratch;
         s.rows.clear();
@@ -493,19 +501,29 @@ impl Engine {
                     }
                 }
                 let idx = r * n + iu;
-                let pair = (count_i[r] > 0, depth_i[r]);
-                let importer = Importer::of(world, &new, r as u32);
-                let (tau, phi) = importer.cost(params, &new, i, on, pair);
-                let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
-                    (self.attraction[idx], self.weight[idx])
+                if !world.in_m[r] {
+                    // A non-member's entry on the mover: both-in-M is false before and
+                    // after, so it keeps its cost, and adding its zero change would leave
+                    // the sums as they are.
+                    s.m_col_weight[r] = self.weight[idx];
                 } else {
-                    let (a, b) = self.attenuations.get(phi, eps);
-                    (self.gravity[idx] * a, self.gravity[idx] * b)
-                };
-                d += att - self.attraction[idx];
-                rs += w * tau - self.weight[idx] * self.tariff[idx];
-                ls += att - self.attraction[idx];
-                s.m_col_weight[r] = w;
+                    let (tau, phi) = if plain(r) && count_i[r] == 0 && depth_i[r] == 0.0 {
+                        mover_lone
+                    } else {
+                        let pair = (count_i[r] > 0, depth_i[r]);
+                        Importer::of(world, &new, r as u32).cost(params, &new, i, on, pair)
+                    };
+                    let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                        (self.attraction[idx], self.weight[idx])
+                    } else {
+                        let (a, b) = self.attenuations.get(phi, eps);
+                        (self.gravity[idx] * a, self.gravity[idx] * b)
+                    };
+                    d += att - self.attraction[idx];
+                    rs += w * tau - self.weight[idx] * self.tariff[idx];
+                    ls += att - self.attraction[idx];
+                    s.m_col_weight[r] = w;
+                }
             }
             s.trial_attraction_sum[r] = d;
             s.trial_revenue_sum[r] = rs;
