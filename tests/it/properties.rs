@@ -254,6 +254,54 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The mover-alone shortcuts (joining an FTA, founding one, leaving one) give the
+    /// mover's ΔU bit for bit as the trial that also asks a second country (the staged
+    /// overlay), and that value matches the from-scratch one.
+    #[test]
+    fn mover_alone_fta_trials_equal_the_staged_trial_to_the_bit(seed in 0u64..300) {
+        let spec = spec("(countries: Synthetic((countries: 12)), regional: (new_reach: inf), activation_rate: 0.5)");
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..5 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let n = sim.world.n() as u32;
+        let mut moves = Vec::new();
+        for i in 0..n {
+            moves.push(Op::Found(i, (i + 1) % n));
+            for k in 0..sim.world.agreements.len() as u32 {
+                let a = &sim.world.agreements[k as usize];
+                if !a.is_live() {
+                    continue;
+                }
+                if a.members().binary_search(&i).is_err() {
+                    moves.push(Op::AddMember(k, i));
+                } else if a.members().len() > 2 {
+                    moves.push(Op::RemoveMember(k, i));
+                }
+            }
+        }
+        for op in moves {
+            let (Op::Found(i, _) | Op::AddMember(_, i) | Op::RemoveMember(_, i)) = op else {
+                unreachable!()
+            };
+            let other = (i + 1) % n;
+            let (mut alone, mut staged) = (Vec::new(), Vec::new());
+            sim.engine.deltas(&mut sim.world, &params, &[op], &[i], &mut alone);
+            sim.engine.deltas(&mut sim.world, &params, &[op], &[i, other], &mut staged);
+            prop_assert_eq!(alone[0].to_bits(), staged[0].to_bits(), "{:?}: {} vs {}", op, alone[0], staged[0]);
+            let mut trial = sim.world.clone();
+            trial.apply(op);
+            let exact = payoffs_from_scratch(&trial, &params)[i as usize].total() - before[i as usize].total();
+            prop_assert!((exact - alone[0]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}: {} vs {exact}", alone[0]);
+        }
+    }
+}
+
 /// The ops of events (rules, locks, GDP, the tick) are undone exactly by their inverses,
 /// like every membership op.
 #[test]

@@ -60,6 +60,13 @@ impl Engine {
                 self.record(out, delta);
                 return;
             }
+            if let (Op::AddMember(k, i), [c]) = (*op, queried)
+                && *c == i
+            {
+                let delta = self.delta_join_mover(world, params, k, i);
+                self.record(out, delta);
+                return;
+            }
             self.deltas_fta_entry(world, params, *op, staged == Some(*op), queried, out);
             self.staged_entry = Some(*op);
             return;
