@@ -120,13 +120,19 @@ proptest! {
         }
     }
 
-    /// A round that keeps M fully effective takes the one-cost-class paths: every
-    /// member's trial ΔU matches the from-scratch value, and the committed engine is bit
-    /// for bit the engine rebuilt on the new world.
+    /// A round takes the one-cost-class paths when nobody retaliates, whether M stays
+    /// fully effective or a walled member keeps e_M below 1: every member's trial ΔU
+    /// matches the from-scratch value, and the committed engine is bit for bit the engine
+    /// rebuilt on the new world.
     #[test]
-    fn rounds_match_from_scratch_and_a_rebuilt_engine(seed in 0u64..300, cut in 0.005f64..0.05, xxiv in any::<bool>()) {
+    fn rounds_match_from_scratch_and_a_rebuilt_engine(seed in 0u64..300, cut in 0.005f64..0.05, xxiv in any::<bool>(), wall in any::<bool>()) {
+        let events = if wall {
+            "multilateral: (enforcement_threshold: 0.95), events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.2)],"
+        } else {
+            ""
+        };
         let spec = spec(&format!(
-            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5)"
+            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5, {events})"
         ));
         let mut sim = Sim::new(&spec, seed, 0);
         for _ in 0..6 {

@@ -1,6 +1,6 @@
 //! Committing a move: the world changes for good and the caches follow.
 //!
-//! Three paths, chosen like the trials': a round that keeps M fully effective sets one
+//! Three paths, chosen like the trials': a round nobody retaliates in sets one
 //! cost class directly (`commit_round`, the twin of `deltas_round`); moves that change
 //! only the movers' pairs recompute those entries and let exports follow the changed rows
 //! (`commit_pairwise`); anything else recomputes the dirty rows and the movers' columns
@@ -259,16 +259,15 @@ impl Engine {
     /// (exactly what rebuilding it would give). Returns false, having done nothing, when
     /// the conditions do not hold.
     pub(super) fn commit_round(&mut self, world: &mut World, params: &Params, t_new: f64) -> bool {
-        if params.retaliation || self.policy.e_m != 1.0 {
+        if params.retaliation {
             return false;
         }
         let n = self.n;
         let undo = world.apply(Op::SetTm(t_new));
         let policy = Policy::of(world, params);
         let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
-        if policy.e_m != 1.0
-            || !params.article_xxiv
-                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        if !params.article_xxiv
+            && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
         {
             world.apply(undo);
             return false;

@@ -20,8 +20,8 @@
 //! - `trial.rs`: [`Engine::deltas_until`], which sends each move to the cheapest exact
 //!   path below, and the path for docking trade modules;
 //! - `trial_general.rs`: the general trial (any ops), and beside it its shortcuts for
-//!   moves that shift one cost class (a round's t_M, entering or leaving M when that
-//!   moves e_M);
+//!   moves that shift one cost class per exporter compliance (a round's t_M, entering or
+//!   leaving M when that moves e_M, with or without retaliation);
 //! - `trial_pairwise.rs`: the trial of moves that change only the movers' pairs, and
 //!   beside it its shortcuts (joining or founding an FTA, leaving one);
 //! - `trial_m.rs`: the mover's own ΔU from entering or leaving M while M stays fully

@@ -1,7 +1,7 @@
 //! Trials of moves that move a policy aggregate (t_M, e_M, a customs union's tariff,
 //! retaliation, walls, G): the general trial, which recomputes every row whose tariff
 //! inputs may change, and beside it its shortcuts for moves that shift a single cost
-//! class: a round that keeps M fully effective (`deltas_round`) and entering or leaving M
+//! class: a round nobody retaliates in (`deltas_round`) and entering or leaving M
 //! when that moves e_M (`deltas_m_policy`), both from cached per-row gravity sums.
 
 use super::state::{Engine, NONE, Scratch, mark_row};
@@ -276,11 +276,12 @@ impl Engine {
         }
     }
 
-    /// A round's new t_M while M stays fully effective before and after, nobody
-    /// retaliates and every member without a wall charges t_eff to the members it shares
-    /// no agreement with (it is in no customs union, or Article XXIV applies). Then the
-    /// only entries that change are those between members sharing no agreement, and they
-    /// all go from one cost to one other: each importer row changes by its gravity sum
+    /// A round's new t_M when nobody retaliates and every member without a wall charges
+    /// t_eff to the members it shares no agreement with (it is in no customs union, or
+    /// Article XXIV applies). Then the only entries that change are those between such
+    /// members and the members they share no agreement with, and they all go from one
+    /// cost to one other, whether e_M stays at 1 or moves with the walled members'
+    /// compliance (which only retaliation reads): each importer row changes by its gravity sum
     /// over those partners times the change of the factors, so the trial is one pass over
     /// the pairs plus one column per voter instead of every row rebuilt. Returns false,
     /// having done nothing, when the conditions do not hold.
@@ -292,7 +293,7 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) -> bool {
-        if params.retaliation || self.policy.e_m != 1.0 {
+        if params.retaliation {
             return false;
         }
         let n = self.n;
@@ -301,9 +302,8 @@ impl Engine {
         world.apply(undo);
         let world: &World = world;
         let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
-        if policy.e_m != 1.0
-            || !params.article_xxiv
-                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        if !params.article_xxiv
+            && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
         {
             return false;
         }
