@@ -8,6 +8,7 @@ mod docking;
 mod fuzz;
 mod golden;
 mod hardening;
+mod hegemon;
 mod patterns;
 mod payoffs;
 mod properties;
