@@ -645,6 +645,7 @@ fn agreements(t: &Tables, cfg: &World2025Config) -> Built {
             rule: over.and_then(|o| o.rule).unwrap_or(terms.rule),
             reach: over.and_then(|o| o.reach).unwrap_or(terms.reach),
             members,
+            bridge: None,
         });
     }
     (out, absent, dropped)

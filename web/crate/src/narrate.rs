@@ -88,6 +88,33 @@ pub fn lines(world: &World, log: &[LogRow], rounds: &[RoundRecord]) -> Vec<Line>
                     inst(row.institution)
                 )
             }
+            LogMove::Bridge => {
+                // A bridge is logged as one row per member: one sentence for them all.
+                let mut members = 1;
+                while log
+                    .get(i + 1)
+                    .is_some_and(|n| n.what == LogMove::Bridge && n.institution == row.institution)
+                {
+                    i += 1;
+                    members += 1;
+                }
+                let parents = match row.institution {
+                    Some(InstitutionSel::Agreement(k)) => world.agreements[k as usize].bridge(),
+                    _ => None,
+                };
+                match parents {
+                    Some([a, b]) => format!(
+                        "tick {t}: {} and {} build a bridge, a free-trade agreement of their {members} members ({}).",
+                        agreement_name(world, a),
+                        agreement_name(world, b),
+                        inst(row.institution)
+                    ),
+                    None => format!(
+                        "tick {t}: {} is founded as a bridge.",
+                        inst(row.institution)
+                    ),
+                }
+            }
             LogMove::Join if row.institution == Some(InstitutionSel::M) => {
                 format!("tick {t}: {who} joins M{by}.")
             }
