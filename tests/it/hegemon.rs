@@ -6,7 +6,7 @@ use std::path::Path;
 use blocs::config::Scenario;
 use blocs::model::{Country, Op};
 use blocs::payoff::payoffs_from_scratch;
-use blocs::scheduler::Sim;
+use blocs::scheduler::{Move, Sim};
 use blocs::setup::give_hegemon_share;
 use blocs::sweep::experiment::Plan;
 
@@ -225,4 +225,62 @@ fn one_voice_changes_nothing_without_customs_unions_and_is_deterministic() {
         "not deterministic"
     );
     assert_eq!(cu.len(), 5);
+}
+
+/// E applies to M (Consensus accession), whose members are A, B, C (a customs union under
+/// `rule`) and D. E sits next to C, the protectionist: E's entry costs C and helps the rest.
+/// Returns what E would do now (JoinM if its accession is accepted, else Stay).
+fn accession(rule: &str, one_voice: bool) -> (Move, Vec<bool>) {
+    let spec = spec(&format!(
+        "(countries: Explicit([
+            (name: \"A\", pos: (0.1, 0.1), gdp: 1.0),
+            (name: \"B\", pos: (0.2, 0.1), gdp: 1.0),
+            (name: \"C\", pos: (0.5, 0.5), gdp: 1.0, protectionism: 1.0),
+            (name: \"D\", pos: (0.9, 0.1), gdp: 1.0),
+            (name: \"E\", pos: (0.55, 0.55), gdp: 4.0),
+        ]),
+        initial_m: Members([\"A\", \"B\", \"C\", \"D\"]),
+        agreements: [(name: \"U\", kind: CustomsUnion, rule: {rule}, members: [\"A\", \"B\", \"C\"])],
+        multilateral: (accession_rule: Consensus, one_voice: {one_voice}),
+        regional: (allow_form: false, allow_join: false),
+        check_incremental: true, max_ticks: 3)"
+    ));
+    let mut sim = Sim::new(&spec, 0, 0);
+    let before = payoffs_from_scratch(&sim.world, &spec.params);
+    let mut entered = sim.world.clone();
+    entered.apply(Op::SetM(4, true));
+    let after = payoffs_from_scratch(&entered, &spec.params);
+    let gains = (0..5)
+        .map(|i| after[i].total() - before[i].total() >= -1e-12)
+        .collect();
+    (sim.preview(4).0, gains)
+}
+
+#[test]
+fn one_voice_outvotes_a_union_minority_in_an_accession_vote() {
+    // E's entry helps A, B, D and E and costs C (from scratch).
+    let (_, gains) = accession("Majority", false);
+    assert_eq!(gains, [true, true, false, true, true]);
+    // Each for itself, C vetoes; as one, the union's majority (A, B) admits E for all
+    // three and D agrees: E's best move is to enter.
+    assert_eq!(accession("Majority", false).0, Move::Stay);
+    assert_eq!(accession("Majority", true).0, Move::JoinM);
+    // A unanimity union keeps C's veto.
+    assert_eq!(accession("Unanimity", true).0, Move::Stay);
+}
+
+#[test]
+fn a_bad_hegemon_share_exits_2_naming_the_file_and_field() {
+    let dir = temp_dir("hegemon-exit-2");
+    let file = dir.join("bad.ron");
+    std::fs::write(&file, "(countries: Synthetic((hegemon_share: 1.2)))").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blocs"))
+        .args(["check", file.to_str().unwrap()])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for needle in ["bad.ron", "countries.hegemon_share", "1.2", "(0, 1)"] {
+        assert!(err.contains(needle), "`{needle}` not in: {err}");
+    }
 }
