@@ -502,3 +502,28 @@ fn a_country_leaving_the_eu_leaves_eu_mercosur() {
     assert!(prt(&sim), "into Mercosur, into EU–Mercosur again");
     assert_eq!(sim.world.check_invariants(), Ok(()));
 }
+
+/// Worlds where bridges do form, so that `check_incremental` prices real bridges (and
+/// their parents' later changes) against the from-scratch payoffs: FTAs on the pairwise
+/// path, and customs unions with the security module on the general path.
+#[test]
+fn bridges_that_form_match_the_from_scratch_payoffs() {
+    for (kind, security, n, seed, world) in [
+        ("Fta", "None", 30, 3, 1),
+        ("CustomsUnion", "(sigma: 0.2, distance: 0.5)", 24, 5, 0),
+    ] {
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: {n}, regions: 3)), max_ticks: 60, initial_m: None,
+              regional: (new_kind: {kind}, new_rule: Majority, bridges: true, bridge_reach: inf),
+              security: {security}, check_incremental: true)"
+        ));
+        let result = blocs::scheduler::run_world(&spec, seed, world);
+        let bridges = result
+            .log
+            .iter()
+            .filter(|r| r.what == blocs::scheduler::LogMove::Bridge)
+            .count();
+        assert!(bridges >= 4, "{kind}: {bridges} Bridge rows");
+        assert_eq!(result.world.check_invariants(), Ok(()));
+    }
+}
