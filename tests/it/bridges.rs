@@ -421,3 +421,109 @@ fn bridging_runs_are_identical_for_1_and_4_threads() {
     let events = String::from_utf8_lossy(&files[0][2]);
     assert!(events.contains(",Bridge,"), "bridges formed in this world");
 }
+
+/// The 2025 world's agreements under the given `World2025` options.
+fn agreements_2025(options: &str) -> Vec<blocs::model::AgreementSpec> {
+    spec(&format!("(countries: World2025(({options})))")).agreements
+}
+
+#[test]
+fn eu_mercosur_is_a_bridge_of_the_eu_and_mercosur_only_when_asked() {
+    let find = |list: &[blocs::model::AgreementSpec], name: &str| {
+        list.iter().position(|a| a.name == name).expect(name)
+    };
+    // Without `bridges`, the table's agreements are plain (and the world as before).
+    let plain = agreements_2025("bilateral: true, in_force: [\"EU-Mercosur\"]");
+    assert!(plain.iter().all(|a| a.bridge.is_none()));
+    let bridged = agreements_2025("bilateral: true, in_force: [\"EU-Mercosur\"], bridges: true");
+    let (eu, me, em) = (
+        find(&bridged, "EU"),
+        find(&bridged, "Mercosur"),
+        find(&bridged, "EU-Mercosur"),
+    );
+    assert_eq!(bridged[em].bridge, Some([eu as u32, me as u32]));
+    let mut union = bridged[eu].members.clone();
+    union.extend_from_slice(&bridged[me].members);
+    union.sort_unstable();
+    assert_eq!(bridged[em].members, union);
+    assert_eq!(
+        bridged[em].members.len(),
+        31,
+        "27 EU members and 4 of Mercosur"
+    );
+    assert_eq!(bridged[em].depth, 0.2);
+    // Everything else is the same world.
+    for (k, (a, b)) in plain.iter().zip(&bridged).enumerate() {
+        if k != em {
+            assert_eq!(a, b);
+        }
+    }
+    // Not in force, it is no agreement (and the bridge move may still form it).
+    let pending = agreements_2025("bilateral: true, bridges: true");
+    assert!(
+        pending
+            .iter()
+            .all(|a| a.name != "EU-Mercosur" && a.bridge.is_none())
+    );
+    // The Pacific Alliance–Singapore FTA counts only when named in `in_force`.
+    assert!(pending.iter().all(|a| a.name != "PA-SGP"));
+    let pa_sgp = agreements_2025("bilateral: true, in_force: [\"PA-SGP\"]");
+    let k = find(&pa_sgp, "PA-SGP");
+    assert_eq!(pa_sgp[k].members.len(), 5);
+    assert_eq!(pa_sgp[k].bridge, None);
+}
+
+#[test]
+fn a_country_leaving_the_eu_leaves_eu_mercosur() {
+    let spec = spec(
+        "(countries: World2025((bilateral: true, in_force: [\"EU-Mercosur\"], bridges: true)),
+          switching_cost: 100.0, max_ticks: 3,
+          events: [Exit(tick: 1, country: \"PRT\", from: \"EU\"), Enter(tick: 2, country: \"PRT\", into: \"Mercosur\")])",
+    );
+    let em = spec
+        .agreements
+        .iter()
+        .position(|a| a.name == "EU-Mercosur")
+        .unwrap();
+    let prt = |sim: &Sim| {
+        let world = &sim.world;
+        let id = world
+            .countries
+            .iter()
+            .position(|c| c.iso3 == "PRT")
+            .unwrap() as u32;
+        world.agreements[em].members().binary_search(&id).is_ok()
+    };
+    let mut sim = Sim::new(&spec, 1, 0);
+    assert!(prt(&sim));
+    sim.step();
+    assert!(!prt(&sim), "out of the EU, out of EU–Mercosur");
+    sim.step();
+    assert!(prt(&sim), "into Mercosur, into EU–Mercosur again");
+    assert_eq!(sim.world.check_invariants(), Ok(()));
+}
+
+/// Worlds where bridges do form, so that `check_incremental` prices real bridges (and
+/// their parents' later changes) against the from-scratch payoffs: FTAs on the pairwise
+/// path, and customs unions with the security module on the general path.
+#[test]
+fn bridges_that_form_match_the_from_scratch_payoffs() {
+    for (kind, security, n, seed, world) in [
+        ("Fta", "None", 30, 3, 1),
+        ("CustomsUnion", "(sigma: 0.2, distance: 0.5)", 24, 5, 0),
+    ] {
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: {n}, regions: 3)), max_ticks: 60, initial_m: None,
+              regional: (new_kind: {kind}, new_rule: Majority, bridges: true, bridge_reach: inf),
+              security: {security}, check_incremental: true)"
+        ));
+        let result = blocs::scheduler::run_world(&spec, seed, world);
+        let bridges = result
+            .log
+            .iter()
+            .filter(|r| r.what == blocs::scheduler::LogMove::Bridge)
+            .count();
+        assert!(bridges >= 4, "{kind}: {bridges} Bridge rows");
+        assert_eq!(result.world.check_invariants(), Ok(()));
+    }
+}
