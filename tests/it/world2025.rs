@@ -347,11 +347,13 @@ fn world2025_scenarios_keep_the_calibration() {
         s.multilateral.retaliation = false;
         s.multilateral.one_voice = false;
         s.regional.bridges = false;
+        s.regional.bridge_reach = blocs::config::RegionalConfig::default().bridge_reach;
         if let CountriesConfig::World2025(w) = &mut s.countries {
             w.depth_scale = 1.0;
             w.in_force.clear();
             w.bilateral = true;
             w.unsure = false;
+            w.bridges = false;
         }
         s
     };
