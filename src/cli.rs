@@ -133,6 +133,16 @@ pub enum Verdict {
     NotReproduced,
 }
 
+impl Verdict {
+    /// The process exit code: 0 done, 1 not reproduced.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Done => 0,
+            Verdict::NotReproduced => 1,
+        }
+    }
+}
+
 /// Runs the command line; returns the process exit code: 0 success, 1 a check ran and did
 /// not reproduce, 2 a usage or input error (README, Command line).
 pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCode {
@@ -146,8 +156,7 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCo
         }
     };
     match dispatch(cli, &args) {
-        Ok(Verdict::Done) => std::process::ExitCode::SUCCESS,
-        Ok(Verdict::NotReproduced) => std::process::ExitCode::from(1),
+        Ok(verdict) => std::process::ExitCode::from(verdict.exit_code()),
         Err(err) => {
             eprintln!("blocs: error: {}", error_text(&err));
             std::process::ExitCode::from(2)
@@ -734,8 +743,12 @@ fn cmd_dock(
         check_target(&root.join(n), force)?;
     }
     let (mut passed, mut failed, mut known) = (0, 0, 0);
+    let mut verdict = Verdict::Done;
     for n in names {
         let mut report = run_docking(n)?;
+        if dock_verdict(&report) == Verdict::NotReproduced {
+            verdict = Verdict::NotReproduced;
+        }
         if n == "krugman1991" {
             report
                 .tables
@@ -784,11 +797,17 @@ fn cmd_dock(
         "blocs dock: {passed} checks passed, {failed} not reproduced, {known} listed as not reproduced (README); results in {}",
         root.display()
     );
-    Ok(if failed == 0 {
+    Ok(verdict)
+}
+
+/// A docking report's verdict: not reproduced (exit code 1) when a claim expected to
+/// reproduce fails.
+fn dock_verdict(report: &blocs::docking::DockReport) -> Verdict {
+    if report.reproduced() {
         Verdict::Done
     } else {
         Verdict::NotReproduced
-    })
+    }
 }
 
 /// What a docking directory's `manifest.ron` records; it also marks the directory as
@@ -821,6 +840,32 @@ fn dock_manifest(name: &str, argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `blocs dock` exits with 1 when a docking claim fails: the Goyal & Joshi checks on a
+    /// wrong model (tariff revenue with the wrong sign) against the model itself.
+    #[test]
+    fn a_failed_docking_claim_is_exit_code_1() {
+        use blocs::docking::ExperimentParams;
+        use blocs::docking::cournot::Cournot;
+        use blocs::docking::experiments::goyal_joshi2006::{fta_welfare, run_with_payoff};
+        use blocs::docking::networks::Graph;
+        let Ok(ExperimentParams::GoyalJoshi2006(p)) =
+            blocs::docking::default_params("goyal_joshi2006")
+        else {
+            panic!("goyal_joshi2006 defaults");
+        };
+        let p = blocs::docking::params::GoyalJoshi2006Params { n_max: 4, ..p };
+        let right = run_with_payoff(&p, &fta_welfare).unwrap();
+        assert_eq!(dock_verdict(&right).exit_code(), 0);
+        let flipped = |m: &Cournot, g: &Graph| -> Vec<f64> {
+            m.accounts(&m.fta_tariff_matrix(g))
+                .iter()
+                .map(|a| a.consumer_surplus + a.profits - a.tariff_revenue)
+                .collect()
+        };
+        let wrong = run_with_payoff(&p, &flipped).unwrap();
+        assert_eq!(dock_verdict(&wrong).exit_code(), 1);
+    }
 
     #[test]
     fn summaries_print_no_negative_zero_and_no_empty_interval() {

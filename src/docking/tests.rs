@@ -8,7 +8,9 @@ use crate::docking::coalitions::{
     DynamicsEnd, MembershipRule, dynamics, from_sizes, integer_partitions, is_stable,
 };
 use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
-use crate::docking::experiments::goyal_joshi2006::{almost_complete, stable_classes};
+use crate::docking::experiments::goyal_joshi2006::{
+    almost_complete, fta_welfare, run_with_payoff, stable_classes,
+};
 use crate::docking::experiments::krishna1998::{closed_form_profit_gains, profit_gains};
 use crate::docking::krugman::{BlocClass, KrugmanCes, MergeRule};
 use crate::docking::networks::{Graph, all_classes, myopic_path, reachable_classes};
@@ -563,19 +565,218 @@ fn yi1996_report() {
 
 #[test]
 fn goyal_joshi2006_report() {
+    // The review's restatement: the complete network is stable but not the only stable
+    // network, and the fixed-tariff threshold is where its uniqueness ends. A correct
+    // model passes every claim.
     let r = run_docking("goyal_joshi2006").expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+    assert!(r.reproduced());
+    assert_eq!(r.rows.len(), 7);
     for prefix in [
         "Goyal & Joshi (2006): with symmetric",
-        "Goyal & Joshi (2006), as summarised",
+        "Goyal & Joshi (2006), as summarised by Iimura, Shichijo & Hokari (2010): every",
+        "Goyal & Joshi (2006), as summarised by Iimura, Shichijo & Hokari (2010): with optimal tariffs the complete network is not the only",
         "Goyal & Joshi (2006): the complete network maximises",
         "Fixed tariffs: at a low tariff",
+        "Fixed tariffs: the complete network is pairwise stable at every tariff",
+        "Fixed tariffs: the threshold tariff is where",
     ] {
         assert!(row(&r, prefix).pass, "{prefix}");
     }
-    // Findings that contradict the brief: the K(N-1)+K1 network is also
-    // pairwise stable, and the complete network never loses stability.
-    assert!(!row(&r, "Brief (Furusawa & Konishi").pass);
-    assert!(!row(&r, "Brief: with fixed tariffs").pass);
+    let ours = &row(&r, "Fixed tariffs: the threshold tariff is where").ours;
+    for (n, closed) in [
+        (3, "0.315789"),
+        (4, "0.212766"),
+        (5, "0.168675"),
+        (6, "0.141732"),
+    ] {
+        assert!(
+            ours.contains(&format!(
+                "N={n}: t* = {closed} by bisection, {closed} by formula"
+            )),
+            "{ours}"
+        );
+    }
+    // The thresholds in their own table, at full precision: 6/19, 10/47, 14/83, 18/127.
+    let table = &r
+        .tables
+        .iter()
+        .find(|t| t.0 == "uniqueness_threshold")
+        .unwrap()
+        .1;
+    assert_eq!(table.len(), 5);
+    for (row, (num, den)) in
+        table[1..]
+            .iter()
+            .zip([(6.0, 19.0), (10.0, 47.0), (14.0, 83.0), (18.0, 127.0)])
+    {
+        let closed: f64 = row[1].parse().unwrap();
+        let found: f64 = row[2].parse().unwrap();
+        assert!(rel_diff(closed, num / den) < 1e-15, "{row:?}");
+        assert!(rel_diff(found, num / den) < 1e-9, "{row:?}");
+        assert_eq!(row[4..], ["true", "true"], "{row:?}");
+    }
+}
+
+/// Welfare of every country in a labeled FTA network, computed here from scratch (one
+/// Cournot market per importer, market size 1, zero cost) so that it shares no code with
+/// `Cournot`: `links[k]` says whether pair `k` of `pairs` is linked. `tariff(n, m)` is the
+/// tariff of an importer with `m` non-partners among `n` countries.
+fn fta_welfare_from_scratch(
+    n: usize,
+    pairs: &[(usize, usize)],
+    links: u32,
+    tariff: &dyn Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    let linked = |i: usize, j: usize| {
+        pairs
+            .iter()
+            .position(|&p| p == (i.min(j), i.max(j)))
+            .is_some_and(|k| links & (1 << k) != 0)
+    };
+    let mut w = vec![0.0; n];
+    for j in 0..n {
+        let free: Vec<usize> = (0..n).filter(|&i| i == j || linked(i, j)).collect();
+        let m = n - free.len();
+        let t = tariff(n, m);
+        // Linear Cournot: q_i = (A + sum of rivals' costs - n c_i) / (n + 1) over the active
+        // firms; outsiders all pay t, so either all of them sell or none does.
+        let (q_free, q_out) = {
+            let q_out = (1.0 - (n as f64 + 1.0 - m as f64) * t) / (n as f64 + 1.0);
+            if m > 0 && q_out > 0.0 {
+                ((1.0 + m as f64 * t) / (n as f64 + 1.0), q_out)
+            } else {
+                (1.0 / (free.len() as f64 + 1.0), 0.0)
+            }
+        };
+        let total = free.len() as f64 * q_free + m as f64 * q_out;
+        w[j] += 0.5 * total * total + m as f64 * t * q_out;
+        for i in 0..n {
+            // Price minus cost equals the quantity, so a firm's profit is its quantity squared.
+            w[i] += if free.contains(&i) {
+                q_free * q_free
+            } else {
+                q_out * q_out
+            };
+        }
+    }
+    w
+}
+
+/// The importer's optimal tariff found by ternary search on its own market's welfare
+/// (consumer surplus + own firm's profit + revenue), not by the closed form.
+fn optimal_tariff_by_search(n: usize, m: usize) -> f64 {
+    let (nf, mf) = (n as f64, m as f64);
+    let home = |t: f64| {
+        let q_out = ((1.0 - (nf + 1.0 - mf) * t) / (nf + 1.0)).max(0.0);
+        let q_free = (1.0 + mf * t) / (nf + 1.0);
+        let total = (nf - mf) * q_free + mf * q_out;
+        0.5 * total * total + q_free * q_free + mf * t * q_out
+    };
+    let (mut lo, mut hi) = (0.0, 1.0 / (nf + 1.0 - mf));
+    for _ in 0..200 {
+        let (a, b) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
+        if home(a) < home(b) {
+            lo = a;
+        } else {
+            hi = b;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Every labeled network on up to 6 countries (2^15 for N = 6), checked for pairwise
+/// stability from scratch: the stable ones are exactly the isomorphism classes the
+/// experiment finds, and with optimal tariffs they are the complete network and the N
+/// almost-complete networks (N + 1 labeled networks).
+#[test]
+fn pairwise_stable_networks_by_exhaustive_enumeration() {
+    let model = |t: Tariffs| Cournot::new(LinearDemand { intercept: 1.0 }, 0.0, t).unwrap();
+    for n in 3..=6 {
+        let pairs: Vec<(usize, usize)> = (0..n)
+            .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+            .collect();
+        let optimal: Vec<f64> = (0..n).map(|m| optimal_tariff_by_search(n, m)).collect();
+        let regimes: [(Tariffs, Box<dyn Fn(usize, usize) -> f64>); 3] = [
+            (Tariffs::Optimal, Box::new(move |_, m| optimal[m])),
+            (Tariffs::Fixed(0.1), Box::new(|_, _| 0.1)),
+            (Tariffs::Fixed(0.3), Box::new(|_, _| 0.3)),
+        ];
+        for (tariffs, tariff) in &regimes {
+            let payoffs: Vec<Vec<f64>> = (0..1u32 << pairs.len())
+                .map(|links| fta_welfare_from_scratch(n, &pairs, links, tariff.as_ref()))
+                .collect();
+            let strictly = |a: f64, b: f64| a > b + 1e-12 * (1.0 + b.abs());
+            let stable: Vec<u32> = (0..1u32 << pairs.len())
+                .filter(|&links| {
+                    let before = &payoffs[links as usize];
+                    pairs.iter().enumerate().all(|(k, &(i, j))| {
+                        let after = &payoffs[(links ^ (1 << k)) as usize];
+                        if links & (1 << k) != 0 {
+                            !strictly(after[i], before[i]) && !strictly(after[j], before[j])
+                        } else {
+                            let gains_i = strictly(after[i], before[i]);
+                            let gains_j = strictly(after[j], before[j]);
+                            let loses_i = strictly(before[i], after[i]);
+                            let loses_j = strictly(before[j], after[j]);
+                            !((gains_i && !loses_j) || (gains_j && !loses_i))
+                        }
+                    })
+                })
+                .collect();
+            let mut classes: Vec<Graph> = stable
+                .iter()
+                .map(|&links| {
+                    pairs
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| links & (1 << k) != 0)
+                        .fold(Graph::empty(n).unwrap(), |g, (_, &(i, j))| {
+                            g.with_edge(i, j, true)
+                        })
+                        .canonical()
+                })
+                .collect();
+            classes.sort();
+            classes.dedup();
+            let found = stable_classes(&model(*tariffs), &all_classes(n));
+            assert_eq!(classes, found, "n = {n}, {tariffs:?}");
+            let complete = Graph::complete(n).unwrap().canonical();
+            let almost = almost_complete(n).unwrap();
+            match tariffs {
+                Tariffs::Optimal => {
+                    assert_eq!(stable.len(), n + 1, "n = {n}");
+                    assert_eq!(classes, [almost, complete], "n = {n}");
+                }
+                // Below every threshold (6/19 for N = 3 down to 18/127 for N = 6).
+                Tariffs::Fixed(t) if *t < 0.2 => assert_eq!(stable, [(1 << pairs.len()) - 1]),
+                // Above the threshold for N >= 4, below it for N = 3 (6/19 = 0.316).
+                Tariffs::Fixed(_) => {
+                    assert!(classes.contains(&complete));
+                    assert_eq!(classes.contains(&almost), n >= 4, "n = {n}");
+                }
+            }
+        }
+    }
+}
+
+/// A wrong model (the importer's tariff revenue counted with the wrong sign) must fail
+/// the Goyal & Joshi checks, so that a PASS means something.
+#[test]
+fn goyal_joshi2006_fails_a_wrong_model() {
+    let Ok(ExperimentParams::GoyalJoshi2006(p)) = default_params("goyal_joshi2006") else {
+        panic!("goyal_joshi2006 defaults");
+    };
+    let flipped = |m: &Cournot, g: &Graph| -> Vec<f64> {
+        m.accounts(&m.fta_tariff_matrix(g))
+            .iter()
+            .map(|a| a.consumer_surplus + a.profits - a.tariff_revenue)
+            .collect()
+    };
+    let wrong = run_with_payoff(&p, &flipped).expect("runs");
+    assert!(!wrong.reproduced(), "{}", wrong.to_markdown());
+    let right = run_with_payoff(&p, &fta_welfare).expect("runs");
+    assert_eq!(right, run_docking("goyal_joshi2006").expect("runs"));
 }
 
 #[test]
