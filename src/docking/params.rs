@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::docking::DockError;
+use crate::docking::coalitions::StabilityConcept;
 use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
 use crate::docking::krugman::MergeRule;
 use crate::docking::networks::MAX_NODES;
@@ -43,6 +44,10 @@ pub struct Yi1996Params {
     pub n_min: usize,
     /// Largest number of countries.
     pub n_max: usize,
+    /// Which changes count when stability is judged and the dynamics move: one country
+    /// at a time (the default) or whole unions merging.
+    #[serde(default)]
+    pub concept: StabilityConcept,
 }
 
 /// Parameters of `goyal_joshi2006`.

@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 
 use crate::docking::coalitions::{
-    DynamicsEnd, MembershipRule, dynamics, from_sizes, integer_partitions, is_stable,
+    DynamicsEnd, MembershipRule, StabilityConcept, dynamics, from_sizes, integer_partitions,
+    is_stable, is_stable_by,
 };
 use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
 use crate::docking::experiments::goyal_joshi2006::{
@@ -310,6 +311,194 @@ fn yi_stable_structures_exact() {
         assert_eq!(open.end, DynamicsEnd::Stable);
         assert_eq!(open.visited.last(), Some(&vec![0; n]));
     }
+}
+
+/// Welfare of a member of each union of a customs-union structure given by its sizes,
+/// from scratch (market size 1, zero cost): each union's external tariff is found by
+/// ternary search on its members' joint welfare in one member market.
+fn cu_welfare_by_sizes(sizes: &[usize]) -> Vec<f64> {
+    let n: usize = sizes.iter().sum();
+    let nf = n as f64;
+    // Quantities in a market of a union of s: members' firms, outsiders' firms.
+    let q = |s: usize, t: f64| {
+        let out = ((1.0 - (s as f64 + 1.0) * t) / (nf + 1.0)).max(0.0);
+        ((1.0 + (n - s) as f64 * t) / (nf + 1.0), out)
+    };
+    let home = |s: usize, t: f64| {
+        let (q_in, q_out) = q(s, t);
+        let total = s as f64 * q_in + (n - s) as f64 * q_out;
+        (
+            0.5 * total * total + (n - s) as f64 * t * q_out,
+            q_in,
+            q_out,
+        )
+    };
+    let tariff = |s: usize| {
+        if s == n {
+            return 0.0;
+        }
+        let joint = |t: f64| {
+            let (w, q_in, _) = home(s, t);
+            w + s as f64 * q_in * q_in
+        };
+        let (mut lo, mut hi) = (0.0, 1.0 / (s as f64 + 1.0));
+        for _ in 0..200 {
+            let (a, b) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
+            if joint(a) < joint(b) {
+                lo = a;
+            } else {
+                hi = b;
+            }
+        }
+        0.5 * (lo + hi)
+    };
+    let tariffs: Vec<f64> = sizes.iter().map(|&s| tariff(s)).collect();
+    (0..sizes.len())
+        .map(|u| {
+            let (own, q_in, _) = home(sizes[u], tariffs[u]);
+            let abroad: f64 = (0..sizes.len())
+                .filter(|&v| v != u)
+                .map(|v| sizes[v] as f64 * q(sizes[v], tariffs[v]).1.powi(2))
+                .sum();
+            own + sizes[u] as f64 * q_in * q_in + abroad
+        })
+        .collect()
+}
+
+/// Stable structures under unanimity by brute force on union sizes, for both concepts:
+/// `mergers` false = one country joins a union whose members do not lose, or stands alone;
+/// true = two whole unions merge if no member of either loses and one gains, or one
+/// country stands alone.
+fn unanimity_stable_from_scratch(n: usize, mergers: bool) -> Vec<Vec<usize>> {
+    let strictly = |a: f64, b: f64| a > b + 1e-12 * (1.0 + b.abs());
+    let sorted = |mut v: Vec<usize>| {
+        v.retain(|&x| x > 0);
+        v.sort_unstable_by(|a, b| b.cmp(a));
+        v
+    };
+    // Welfare of a member of a union of size `size` in the structure `sizes`.
+    let of = |sizes: &[usize], size: usize| {
+        let w = cu_welfare_by_sizes(sizes);
+        w[sizes
+            .iter()
+            .position(|&x| x == size)
+            .expect("a union of that size")]
+    };
+    integer_partitions(n)
+        .into_iter()
+        .filter(|s| {
+            let leave = (0..s.len()).any(|u| {
+                let mut t = s.clone();
+                t[u] -= 1;
+                t.push(1);
+                s[u] > 1 && strictly(of(&sorted(t), 1), of(s, s[u]))
+            });
+            let join = (0..s.len()).any(|u| {
+                (0..s.len()).any(|v| {
+                    if u == v {
+                        return false;
+                    }
+                    let mut t = s.clone();
+                    t[u] -= 1;
+                    t[v] += 1;
+                    let t = sorted(t);
+                    let after = of(&t, s[v] + 1);
+                    if mergers {
+                        return false;
+                    }
+                    strictly(after, of(s, s[u])) && !strictly(of(s, s[v]), after)
+                })
+            });
+            let merge = mergers
+                && (0..s.len()).any(|u| {
+                    (u + 1..s.len()).any(|v| {
+                        let mut t = s.clone();
+                        t[u] += t[v];
+                        t.remove(v);
+                        let after = of(&sorted(t), s[u] + s[v]);
+                        let (wu, wv) = (of(s, s[u]), of(s, s[v]));
+                        !strictly(wu, after)
+                            && !strictly(wv, after)
+                            && (strictly(after, wu) || strictly(after, wv))
+                    })
+                });
+            !(leave || join || merge)
+        })
+        .collect()
+}
+
+/// Yi (1996) under unanimity for N = 9 and 10: individual accession and whole-union
+/// mergers give different stable sets, {N} {N-1,1} against {N} {N-1,1} {N-2,2}. Both keep
+/// a structure short of global free trade stable, which is the published result (the
+/// abstract's "stumbling blocks"); the concepts differ only in which more.
+#[test]
+fn yi_stable_sets_differ_by_concept_for_nine_and_ten() {
+    let m = cournot(Tariffs::Optimal);
+    let welfare = |u: &[usize]| m.cu_welfare(u);
+    for n in [9, 10] {
+        let by = |concept| -> Vec<Vec<usize>> {
+            integer_partitions(n)
+                .into_iter()
+                .filter(|s| {
+                    is_stable_by(&from_sizes(s), &welfare, MembershipRule::Unanimity, concept)
+                })
+                .collect()
+        };
+        let accession = by(StabilityConcept::IndividualAccession);
+        let mergers = by(StabilityConcept::CoalitionMerger);
+        assert_eq!(accession, [vec![n], vec![n - 1, 1]], "n = {n}");
+        assert_eq!(
+            mergers,
+            [vec![n], vec![n - 1, 1], vec![n - 2, 2]],
+            "n = {n}"
+        );
+        assert_eq!(
+            accession,
+            unanimity_stable_from_scratch(n, false),
+            "n = {n}"
+        );
+        assert_eq!(mergers, unanimity_stable_from_scratch(n, true), "n = {n}");
+    }
+    // Why {7,2} (N = 9) differs, in numbers: its 7 members get 4026/8125 = 0.495508, more
+    // than the 99/200 = 0.495 of global free trade, so they refuse a merger with the pair;
+    // but a member of the pair that joins alone makes {8,1}, where all eight get more.
+    let w72 = welfare(&from_sizes(&[7, 2]));
+    let w81 = welfare(&from_sizes(&[8, 1]));
+    let w9 = welfare(&from_sizes(&[9]));
+    assert!((w72[0] - 4026.0 / 8125.0).abs() < 1e-12, "{w72:?}");
+    assert!((w9[0] - 99.0 / 200.0).abs() < 1e-12, "{w9:?}");
+    assert!(w81[0] > w72[0] && w81[0] > w72[8], "{w81:?} vs {w72:?}");
+    // The shipped report names its concept and shows both sets.
+    let r = run_docking("yi1996").expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+    let both = row(
+        &r,
+        "Yi (1996), unanimity as a stumbling block, under either",
+    );
+    assert!(
+        both.ours.contains(
+            "N=9: accession {9} {8,1}, mergers {9} {8,1} {7,2}; N=10: accession {10} {9,1}, mergers {10} {9,1} {8,2}"
+        ),
+        "{}",
+        both.ours
+    );
+    assert!(
+        row(&r, "Yi (1996): under unanimous admission")
+            .claim
+            .contains("individual accession")
+    );
+    // The other concept runs the whole report; open membership still ends in free trade.
+    let Ok(ExperimentParams::Yi1996(p)) = default_params("yi1996") else {
+        panic!("yi1996 defaults");
+    };
+    let p = crate::docking::params::Yi1996Params {
+        concept: StabilityConcept::CoalitionMerger,
+        ..p
+    };
+    let r = run_docking_with(&ExperimentParams::Yi1996(p)).expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+    let stable = &r.tables[0].1;
+    assert_eq!(stable[7][..3], ["9", "{9}", "{9} {8,1} {7,2}"]);
 }
 
 // --------------------------------------------------------------- Krugman
