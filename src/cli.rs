@@ -52,6 +52,10 @@ pub enum Command {
     Dock {
         /// One experiment (krugman1991, yi1996, goyal_joshi2006, krishna1998); all when absent.
         name: Option<String>,
+        /// Run one experiment with the parameters in this file, named like the shipped one
+        /// (an edited copy of experiments/docking/yi1996.ron, say, with `concept: CoalitionMerger`).
+        #[arg(long)]
+        params: Option<PathBuf>,
         /// Result directory (default: output/dock).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -186,7 +190,12 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
     match cli.command {
         Command::Run(run) if run.from_sweep.is_some() => done(sweep::cmd_run_from_sweep(run, args)),
         Command::Run(run) => done(cmd_run(run, args)),
-        Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force, args),
+        Command::Dock {
+            name,
+            params,
+            out,
+            force,
+        } => cmd_dock(name.as_deref(), params.as_deref(), out, force, args),
         Command::Sweep(sweep) => done(sweep::cmd_sweep(sweep, args)),
         Command::Merge(merge) => done(sweep::cmd_merge(merge, args)),
         Command::Discover(d) => done(discover::cmd_discover(d)),
@@ -727,16 +736,24 @@ fn rate_text(per_sec: f64) -> String {
 
 fn cmd_dock(
     name: Option<&str>,
+    params: Option<&Path>,
     out: Option<PathBuf>,
     force: bool,
     argv: &[String],
 ) -> anyhow::Result<Verdict> {
     use blocs::docking::figures::draw_docking;
     use blocs::docking::scheduler::krugman_in_scheduler;
-    use blocs::docking::{EXPERIMENTS, run_docking};
-    let names: Vec<&str> = match name {
-        Some(n) => vec![n],
-        None => EXPERIMENTS.to_vec(),
+    use blocs::docking::{EXPERIMENTS, default_params, load_params_file, run_docking_with};
+    let from_file = params.map(load_params_file).transpose()?;
+    let names: Vec<&str> = match (name, &from_file) {
+        (Some(n), Some(p)) if n != p.name() => anyhow::bail!(
+            "--params {} holds the parameters of `{}`, not of `{n}`",
+            params.map_or(String::new(), |f| f.display().to_string()),
+            p.name()
+        ),
+        (_, Some(p)) => vec![p.name()],
+        (Some(n), None) => vec![n],
+        (None, None) => EXPERIMENTS.to_vec(),
     };
     let root = out.unwrap_or_else(|| Path::new("output").join("dock"));
     for n in &names {
@@ -745,7 +762,11 @@ fn cmd_dock(
     let (mut passed, mut failed, mut known) = (0, 0, 0);
     let mut verdict = Verdict::Done;
     for n in names {
-        let mut report = run_docking(n)?;
+        let p = match &from_file {
+            Some(p) => p.clone(),
+            None => default_params(n)?,
+        };
+        let mut report = run_docking_with(&p)?;
         if dock_verdict(&report) == Verdict::NotReproduced {
             verdict = Verdict::NotReproduced;
         }
