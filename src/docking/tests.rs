@@ -591,6 +591,115 @@ fn krugman_general_equilibrium_agrees_with_symmetric_formulas() {
     assert!(income > endowment, "tariff revenue adds to income");
 }
 
+/// Symmetric Krugman world welfare at the Nash tariff, written out here from the model's
+/// equations (shares, the export elasticity with the income term, the Nash condition
+/// t = 1/(eps - 1) by plain bisection, the CES price index) and sharing no code with
+/// `KrugmanCes`.
+fn krugman_welfare_from_scratch(sigma: f64, blocs: usize) -> f64 {
+    let b = blocs as f64;
+    let shares = |t: f64| {
+        let r = (1.0 + t).powf(1.0 - sigma);
+        let own = 1.0 / (1.0 + (b - 1.0) * r);
+        (r, own, r * own, 1.0 - own, t / (1.0 + t))
+    };
+    let excess = |t: f64| {
+        let (_, own, nu, mu, tau) = shares(t);
+        let eps = 1.0 + (sigma - 1.0) * ((1.0 - nu) + tau * own * nu / (1.0 - tau * mu));
+        t - 1.0 / (eps - 1.0)
+    };
+    let (mut lo, mut hi) = (0.0, 1e3 / (sigma - 1.0));
+    for _ in 0..400 {
+        let mid = 0.5 * (lo + hi);
+        if excess(mid) > 0.0 {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    let t = 0.5 * (lo + hi);
+    let (r, _, _, mu, tau) = shares(t);
+    let index = ((1.0 + (b - 1.0) * r) / b).powf(1.0 / (1.0 - sigma));
+    1.0 / ((1.0 - tau * mu) * index)
+}
+
+/// Krugman's "three blocs" holds from sigma = 1.121064 up (the whole scan to 20); below
+/// it four blocs are worse. The threshold in the dock tables agrees to 1e-9 with a
+/// bisection on the welfare formulas written out in the test, and the general equilibrium
+/// solved directly (not the symmetric formula) orders W(3) and W(4) the same way on both
+/// sides of it.
+#[test]
+fn krugman_three_blocs_minimise_welfare_above_a_sigma_threshold() {
+    let gap = |sigma: f64| {
+        krugman_welfare_from_scratch(sigma, 3) - krugman_welfare_from_scratch(sigma, 4)
+    };
+    let (mut lo, mut hi) = (1.05, 1.5);
+    assert!(gap(lo) > 0.0 && gap(hi) < 0.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if gap(mid) > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let ours = 0.5 * (lo + hi);
+    assert!((ours - 1.121064).abs() < 1e-6, "{ours}");
+
+    let Ok(ExperimentParams::Krugman1991(p)) = default_params("krugman1991") else {
+        panic!("krugman1991 defaults");
+    };
+    let p = Krugman1991Params {
+        dynamic_provinces: 0,
+        sigmas: vec![2.0],
+        check_blocs: vec![2],
+        ..p
+    };
+    let r = run_docking_with(&ExperimentParams::Krugman1991(p)).expect("runs");
+    assert!(r.all_pass(), "{}", r.to_markdown());
+    let table = |name: &str| &r.tables.iter().find(|t| t.0 == name).unwrap().1;
+    let thresholds = table("sigma_thresholds");
+    assert_eq!(
+        thresholds.len(),
+        2,
+        "one switch in the scan: {thresholds:?}"
+    );
+    assert_eq!(thresholds[1][..2], ["4", "3"]);
+    let dock: f64 = thresholds[1][2].parse().unwrap();
+    assert!(rel_diff(dock, ours) < 1e-9, "{dock} vs {ours}");
+    // The scan: 380 sigmas, B = 4 up to 1.10, B = 3 from 1.15 to 20.
+    let scan = table("sigma_scan");
+    assert_eq!(scan.len(), 381);
+    assert_eq!(scan[2][..2], ["1.1", "4"]);
+    assert_eq!(scan[3][..2], ["1.15", "3"]);
+    assert_eq!(scan[380][..2], ["20", "3"]);
+    assert!(scan[3..].iter().all(|r| r[1] == "3"));
+    // Direct evaluation in general equilibrium on both sides of the threshold.
+    for (sigma, three_lowest) in [(dock - 1e-4, false), (dock + 1e-4, true)] {
+        let m = KrugmanCes::new(sigma).unwrap();
+        let world = |blocs: usize| {
+            let t = m.nash_tariff(blocs).unwrap();
+            let out = m
+                .equilibrium(&[BlocClass {
+                    count: blocs,
+                    size: 1.0 / blocs as f64,
+                    tariff: t,
+                }])
+                .unwrap();
+            out[0].welfare
+        };
+        assert_eq!(world(3) < world(4), three_lowest, "sigma = {sigma}");
+    }
+    let line = row(
+        &r,
+        "Krugman (1991): world welfare is lowest at B = 3 'for all plausible",
+    );
+    assert!(
+        line.ours.contains("B = 4 for sigma in [1.05, 1.1], B = 3 for sigma in [1.15, 20]; thresholds (bisection): B = 4 below sigma = 1.121064, B = 3 above"),
+        "{}",
+        line.ours
+    );
+}
+
 #[test]
 fn krugman_merge_dynamics_small_world() {
     let m = KrugmanCes::new(4.0).expect("sigma > 1");
@@ -691,7 +800,7 @@ fn krugman1991_report() {
     };
     let r = run_docking_with(&ExperimentParams::Krugman1991(p)).expect("runs");
     assert!(r.all_pass(), "{}", r.to_markdown());
-    assert_eq!(r.rows.len(), 16);
+    assert_eq!(r.rows.len(), 17);
     // Long: a header, then one row per (sigma, blocs) for 4 sigmas and 1..=20 blocs.
     let welfare = &r.tables[0].1;
     assert_eq!(welfare[0], ["sigma", "blocs", "welfare"]);
