@@ -949,9 +949,9 @@ fn fta_welfare_from_scratch(
         };
         let total = free.len() as f64 * q_free + m as f64 * q_out;
         w[j] += 0.5 * total * total + m as f64 * t * q_out;
-        for i in 0..n {
+        for (i, wi) in w.iter_mut().enumerate() {
             // Price minus cost equals the quantity, so a firm's profit is its quantity squared.
-            w[i] += if free.contains(&i) {
+            *wi += if free.contains(&i) {
                 q_free * q_free
             } else {
                 q_out * q_out
@@ -995,7 +995,8 @@ fn pairwise_stable_networks_by_exhaustive_enumeration() {
             .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
             .collect();
         let optimal: Vec<f64> = (0..n).map(|m| optimal_tariff_by_search(n, m)).collect();
-        let regimes: [(Tariffs, Box<dyn Fn(usize, usize) -> f64>); 3] = [
+        type TariffOf = Box<dyn Fn(usize, usize) -> f64>;
+        let regimes: [(Tariffs, TariffOf); 3] = [
             (Tariffs::Optimal, Box::new(move |_, m| optimal[m])),
             (Tariffs::Fixed(0.1), Box::new(|_, _| 0.1)),
             (Tariffs::Fixed(0.3), Box::new(|_, _| 0.3)),
@@ -1017,7 +1018,8 @@ fn pairwise_stable_networks_by_exhaustive_enumeration() {
                             let gains_j = strictly(after[j], before[j]);
                             let loses_i = strictly(before[i], after[i]);
                             let loses_j = strictly(before[j], after[j]);
-                            !((gains_i && !loses_j) || (gains_j && !loses_i))
+                            let improving = (gains_i && !loses_j) || (gains_j && !loses_i);
+                            !improving
                         }
                     })
                 })

@@ -195,6 +195,9 @@ pub fn run(p: &Krugman1991Params) -> Result<DockReport, DockError> {
     })
 }
 
+/// A table for CSV, first row the header.
+type Table = Vec<Vec<String>>;
+
 /// World welfare relative to free trade with `blocs` equal blocs at their Nash tariff
 /// (1 for one bloc).
 fn nash_welfare(m: &KrugmanCes, blocs: usize) -> Result<f64, DockError> {
@@ -221,11 +224,10 @@ pub fn welfare_minimiser(sigma: f64, max_blocs: usize) -> Result<(usize, f64), D
 /// sigma where the two numbers of blocs give equal welfare, by bisection), and the check
 /// that the published minimiser holds on one interval reaching the top of the scan and
 /// covering every tabulated sigma.
-#[allow(clippy::type_complexity)]
 fn sigma_scan(
     p: &Krugman1991Params,
     scan: &SigmaScan,
-) -> Result<(DockCheck, Vec<Vec<String>>, Vec<Vec<String>>), DockError> {
+) -> Result<(DockCheck, Table, Table), DockError> {
     let grid = scan.grid();
     let mut scan_table = vec![row([
         "sigma",
