@@ -1,5 +1,6 @@
 //! The integration tests, one binary (ripgrep's layout): each module is one topic.
 
+mod bridges;
 mod cli;
 mod configs;
 mod determinism;

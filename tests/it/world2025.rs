@@ -123,7 +123,9 @@ fn every_agreement_of_the_table_has_terms_and_no_un() {
             );
         }
     }
-    let all = world("bilateral: true, candidates: true, unsure: true, in_force: [\"EU-Mercosur\"]");
+    let all = world(
+        "bilateral: true, candidates: true, unsure: true, in_force: [\"EU-Mercosur\", \"PA-SGP\"]",
+    );
     assert_eq!(all.agreements.len(), TERMS.len(), "{:?}", names(&all));
     assert!(!names(&all).contains(&"UN") && !names(&all).contains(&"WTO"));
 }

@@ -21,7 +21,7 @@ pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> World {
     let mut world = World::new(
         countries,
         dist,
-        p.new_agreement.clone(),
+        [p.new_agreement.clone(), p.bridge_agreement.clone()],
         p.t_m,
         p.decision_rule,
         p.accession_rule,
