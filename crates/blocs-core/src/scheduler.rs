@@ -698,14 +698,17 @@ impl Sim {
         out.extend(
             w.memberships(i)
                 .iter()
-                .filter(|&&k| w.agreements[k as usize].bridge().is_none())
+                .filter(|&&k| !self.bridging || w.agreements[k as usize].bridge().is_none())
                 .map(|&k| Move::Leave(k)),
         );
         let in_cu = w.customs_union_of(i).is_some();
         if p.allow_join {
             for (k, a) in w.agreements.iter().enumerate() {
                 let k = k as u32;
-                if !a.is_live() || a.bridge().is_some() || a.members().binary_search(&i).is_ok() {
+                if !a.is_live()
+                    || (self.bridging && a.bridge().is_some())
+                    || a.members().binary_search(&i).is_ok()
+                {
                     continue;
                 }
                 if in_cu && a.spec.kind == Kind::CustomsUnion {

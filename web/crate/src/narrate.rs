@@ -213,3 +213,45 @@ fn short(x: f64) -> String {
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bridge_is_told_in_one_sentence_naming_its_two_agreements() {
+        let ron =
+            "(countries: Synthetic((countries: 30, regions: 3)), max_ticks: 60, initial_m: None,
+            regional: (new_rule: Majority, bridges: true, bridge_reach: inf))";
+        let spec = blocs_core::config::Scenario::parse(ron, std::path::Path::new("t"))
+            .unwrap()
+            .validate(std::path::Path::new("t"))
+            .unwrap();
+        let result = blocs_core::scheduler::run_world(&spec, 3, 1);
+        let told = lines(&result.world, &result.log, &[]);
+        let bridges: Vec<&Line> = told
+            .iter()
+            .filter(|l| l.text.contains("build a bridge"))
+            .collect();
+        let founded = result
+            .world
+            .agreements
+            .iter()
+            .filter(|a| a.bridge().is_some())
+            .count();
+        assert!(founded > 0);
+        assert_eq!(bridges.len(), founded, "one sentence per bridge");
+        let [a, b] = result
+            .world
+            .agreements
+            .iter()
+            .find_map(|a| a.bridge())
+            .unwrap();
+        let first = &bridges[0].text;
+        assert!(
+            first.contains(&agreement_name(&result.world, a))
+                && first.contains(&agreement_name(&result.world, b)),
+            "{first}"
+        );
+    }
+}
