@@ -9,6 +9,7 @@ mod docking;
 mod fuzz;
 mod golden;
 mod hardening;
+mod hegemon;
 mod patterns;
 mod payoffs;
 mod properties;

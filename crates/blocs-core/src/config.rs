@@ -160,6 +160,8 @@ pub struct SyntheticConfig {
     pub sovereignty_max: f64,
     /// λ_i ~ U(0, protectionism_max).
     pub protectionism_max: f64,
+    /// The largest economy's share of world GDP, in (0, 1); None keeps the drawn GDPs.
+    pub hegemon_share: Option<f64>,
 }
 
 impl Default for SyntheticConfig {
@@ -172,6 +174,7 @@ impl Default for SyntheticConfig {
             ideal_sd: 0.10,
             sovereignty_max: 0.2,
             protectionism_max: 0.3,
+            hegemon_share: None,
         }
     }
 }
@@ -282,6 +285,8 @@ pub struct MultilateralConfig {
     pub retaliation: bool,
     /// μ.
     pub gridlock_noise: f64,
+    /// Customs unions vote in M as one actor (ODD.md section 7.5).
+    pub one_voice: bool,
 }
 
 impl Default for MultilateralConfig {
@@ -296,6 +301,7 @@ impl Default for MultilateralConfig {
             enforcement_threshold: 0.8,
             retaliation: false,
             gridlock_noise: 0.0,
+            one_voice: false,
         }
     }
 }
@@ -1112,6 +1118,7 @@ impl Validator {
                 enforcement_threshold: m.enforcement_threshold,
                 retaliation: m.retaliation,
                 gridlock_noise: m.gridlock_noise,
+                one_voice: m.one_voice,
                 new_agreement,
                 partners_considered: r.partners_considered,
                 allow_form: r.allow_form,
@@ -1168,6 +1175,25 @@ impl Validator {
                 self.non_negative("countries.ideal_sd", c.ideal_sd);
                 self.non_negative("countries.sovereignty_max", c.sovereignty_max);
                 self.range("countries.protectionism_max", c.protectionism_max, 0.0, 1.0);
+                if let Some(share) = c.hegemon_share
+                    && c.countries == 1
+                {
+                    self.bad(
+                        "countries.hegemon_share",
+                        format!(
+                            "{share} needs at least 2 countries: a lone country holds all of world GDP"
+                        ),
+                    );
+                } else if let Some(share) = c.hegemon_share
+                    && !(share > 0.0 && share < 1.0)
+                {
+                    self.bad(
+                        "countries.hegemon_share",
+                        format!(
+                            "{share} is outside the allowed range (0, 1): the largest economy's share of world GDP (None keeps the drawn GDPs)"
+                        ),
+                    );
+                }
                 self.n = c.countries.min(MAX_COUNTRIES);
                 let width = self.n.saturating_sub(1).to_string().len().max(2);
                 self.names = (0..self.n)
@@ -1181,6 +1207,7 @@ impl Validator {
                     ideal_sd: c.ideal_sd,
                     sovereignty_max: c.sovereignty_max,
                     protectionism_max: c.protectionism_max,
+                    hegemon_share: c.hegemon_share,
                 })
             }
             CountriesConfig::Explicit(list) => {

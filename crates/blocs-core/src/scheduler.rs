@@ -1052,6 +1052,8 @@ impl Sim {
                 MemberRule::Unanimity => unanimity_or_majority(true),
                 MemberRule::Majority => unanimity_or_majority(false),
             },
+            // With one voice a member's loss can be outvoted inside its union.
+            Move::JoinM if self.params().one_voice => None,
             Move::JoinM => match self.world.accession_rule {
                 AccessionRule::Open => None,
                 AccessionRule::Consensus => unanimity_or_majority(true),
@@ -1065,6 +1067,14 @@ impl Sim {
         let d = &self.deltas;
         let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();
         let voters = d.len() - 1;
+        // M's members, customs unions speaking as one when `one_voice` is on.
+        let gains_m = || {
+            if self.params().one_voice {
+                self.ballots(1).iter().filter(|&&yes| yes).count()
+            } else {
+                gains(1)
+            }
+        };
         let accepted = match mv {
             Move::Join(k) => match self.world.agreements[k as usize].spec.rule {
                 MemberRule::Open => true,
@@ -1075,9 +1085,9 @@ impl Sim {
             Move::Bridge(a, b) => self.sides_accept(a, b),
             Move::JoinM => match self.world.accession_rule {
                 AccessionRule::Open => true,
-                AccessionRule::Consensus => gains(1) == voters,
+                AccessionRule::Consensus => gains_m() == voters,
                 // An empty M has nobody to object.
-                AccessionRule::Majority => voters == 0 || 2 * gains(1) > voters,
+                AccessionRule::Majority => voters == 0 || 2 * gains_m() > voters,
             },
             _ => true,
         };
@@ -1302,24 +1312,24 @@ impl Sim {
         let m = members.len();
         // Losses are counted from the second member on, so the limit is one that makes
         // the round fail whatever the first member votes.
+        // With one voice a member's loss can be outvoted inside its union, so every
+        // ballot is needed: no early stop.
         let stop_after = match self.world.decision_rule {
-            DecisionRule::Consensus => 1,
-            DecisionRule::Supermajority(q) => (m as f64 * (1.0 - q)).floor() as usize + 1,
+            _ if p.one_voice => None,
+            DecisionRule::Consensus => Some(1),
+            DecisionRule::Supermajority(q) => Some((m as f64 * (1.0 - q)).floor() as usize + 1),
         };
         self.queried = members;
         // Losses count from the second member on, so the last objector is asked second.
         if m > 1 {
             ask_first(&mut self.queried[1..], self.round_vetoer);
         }
-        self.evaluate(&[Op::SetTm(proposal)], usize::MAX, Some(stop_after));
-        if let Some(q) = self.deltas.iter().position(|&d| d < -GAIN_TOLERANCE) {
+        self.evaluate(&[Op::SetTm(proposal)], usize::MAX, stop_after);
+        let ballots = self.ballots(0);
+        if let Some(q) = ballots.iter().position(|&yes| !yes) {
             self.round_vetoer = self.queried[q];
         }
-        let yes = self
-            .deltas
-            .iter()
-            .filter(|&&d| d >= -GAIN_TOLERANCE)
-            .count();
+        let yes = ballots.iter().filter(|&&yes| yes).count();
         let mut passes = match self.world.decision_rule {
             DecisionRule::Consensus => yes == m,
             DecisionRule::Supermajority(q) => yes as f64 >= q * m as f64,
@@ -1329,13 +1339,14 @@ impl Sim {
             let fail = 1.0 - crate::math::exp(-noise * (m as f64 - 1.0));
             passes = self.rng.unit() >= fail;
         }
-        let first_no = self.deltas.iter().position(|&d| d < -GAIN_TOLERANCE);
+        let first_no = ballots.iter().position(|&yes| !yes);
+        let no_votes = (ballots.len() - yes) as u32;
         self.rounds.push(RoundRecord {
             tick,
             from: self.world.t_m,
             proposal,
             members: m as u32,
-            no_votes: (self.deltas.len() - yes) as u32,
+            no_votes,
             first_no: first_no.map(|q| self.queried[q]),
             passed: passes,
             noise_failed: carried && !passes,
@@ -1346,6 +1357,43 @@ impl Sim {
         } else {
             self.counters.rounds_failed += 1;
         }
+    }
+}
+
+impl Sim {
+    /// The ballots of the evaluated countries from `from` on, in M's votes: yes when
+    /// ΔU ≥ −1e-12; with `one_voice`, the members of each customs union among them then
+    /// all cast the ballot their union decides by its own rule (ODD.md section 7.5).
+    fn ballots(&self, from: usize) -> Vec<bool> {
+        let deltas = &self.deltas[from..];
+        let mut ballots: Vec<bool> = deltas.iter().map(|&d| d >= -GAIN_TOLERANCE).collect();
+        if !self.params().one_voice {
+            return ballots;
+        }
+        let w = &self.world;
+        let unions: Vec<Option<u32>> = self.queried[from..from + deltas.len()]
+            .iter()
+            .map(|&c| w.customs_union_of(c))
+            .collect();
+        for (q, &union) in unions.iter().enumerate() {
+            // Each union is decided once, at its first voter in the list.
+            let Some(k) = union else { continue };
+            if unions[..q].contains(&union) {
+                continue;
+            }
+            let bloc: Vec<usize> = (q..unions.len()).filter(|&r| unions[r] == union).collect();
+            let gains = bloc.iter().filter(|&&r| ballots[r]).count();
+            let yes = match w.agreements[k as usize].spec.rule {
+                MemberRule::Unanimity => gains == bloc.len(),
+                // An open union needs nobody's consent to admit, but a common position
+                // still needs one: a majority, as in a Majority union.
+                MemberRule::Majority | MemberRule::Open => 2 * gains > bloc.len(),
+            };
+            for r in bloc {
+                ballots[r] = yes;
+            }
+        }
+        ballots
     }
 }
 

@@ -346,6 +346,8 @@ pub struct Params {
     pub retaliation: bool,
     /// Gridlock noise μ ≥ 0.
     pub gridlock_noise: f64,
+    /// Customs unions vote in M's rounds and accessions as one actor.
+    pub one_voice: bool,
     /// Template for agreements formed during a run (members left empty).
     pub new_agreement: AgreementSpec,
     /// P: how many nearest partners a country considers for Form.
@@ -428,6 +430,8 @@ pub struct SyntheticSpec {
     pub sovereignty_max: f64,
     /// Upper bound of λ_i.
     pub protectionism_max: f64,
+    /// The largest economy's share of world GDP, in (0, 1), or None (as drawn).
+    pub hegemon_share: Option<f64>,
 }
 
 /// Who is in M at the start.
