@@ -192,23 +192,24 @@ impl Engine {
     /// [`Engine::pairwise`], and joining or leaving a customs union under Article XXIV.
     /// There a union's tariff never binds (towards M's members its members charge t_eff,
     /// towards everyone else t_N ≥ T_k) and members' compliance does not read it, so
-    /// such a move changes only the movers' pairs, as an FTA's would. Commits of such moves still take the general path, which sums exports
-    /// afresh, so the committed state keeps its bits.
+    /// such a move changes only the movers' pairs, as an FTA's would. Commits of such
+    /// moves still take the general path, which sums exports afresh, so the committed
+    /// state keeps its bits.
     pub(super) fn pairwise_trial(&self, world: &World, params: &Params, ops: &[Op]) -> bool {
-        if !params.article_xxiv || params.security.is_some() {
-            return self.pairwise(world, params, ops);
+        if self.pairwise(world, params, ops) {
+            return true;
         }
-        let tariff_free = |kind: Kind| matches!(kind, Kind::Fta | Kind::CustomsUnion);
-        ops.iter().all(|op| match *op {
-            Op::AddMember(k, _) | Op::RemoveMember(k, _) => {
-                tariff_free(world.agreements[k as usize].spec.kind)
-            }
-            // A union founded in a trial has no T_k in the committed policy yet.
-            Op::Found(..) => world.new_agreement.kind == Kind::Fta,
-            Op::SetDissolved(..) => true,
-            Op::SetM(i, on) => !params.retaliation && self.m_stays_effective(world, params, i, on),
-            _ => false,
-        })
+        params.article_xxiv
+            && params.security.is_none()
+            && ops.iter().all(|op| match *op {
+                Op::AddMember(k, _) | Op::RemoveMember(k, _) => matches!(
+                    world.agreements[k as usize].spec.kind,
+                    Kind::Fta | Kind::CustomsUnion
+                ),
+                // Any other op as `pairwise` allows it: founding a union stays general,
+                // as its T_k is not in the committed policy yet.
+                _ => self.pairwise(world, params, std::slice::from_ref(op)),
+            })
     }
 
     /// The pairs whose shared agreements `ops` change, and the agreements they touch,
