@@ -646,14 +646,24 @@ impl Engine {
         let classes = self.lone_classes.len();
         self.lone_gravity.clear();
         self.lone_gravity.resize(n * classes, 0.0);
+        let class_of = &self.lone_class_of[..n];
         for r in 0..n {
             let (count, _) = world.pair_row(r as u32);
             let g = &self.gravity[r * n..(r + 1) * n];
             let sums = &mut self.lone_gravity[r * classes..(r + 1) * classes];
-            for j in 0..n {
-                let k = self.lone_class_of[j];
-                if j != r && k != NONE && count[j] == 0 {
-                    sums[k as usize] += g[j];
+            let lone = count.iter().zip(g).zip(class_of).enumerate();
+            if let [sum] = sums {
+                // One class (no retaliation): a running sum, in the same order.
+                for (j, ((&count, &g), &k)) in lone {
+                    if j != r && k != NONE && count == 0 {
+                        *sum += g;
+                    }
+                }
+            } else {
+                for (j, ((&count, &g), &k)) in lone {
+                    if j != r && k != NONE && count == 0 {
+                        sums[k as usize] += g;
+                    }
                 }
             }
         }
