@@ -451,6 +451,9 @@ impl Engine {
         };
         let mover_lone = plain_importer.cost(params, &new, i, on, (false, 0.0));
         let (count_i, depth_i) = world.pair_row(i);
+        // Asked about the mover alone (best response's first question), only the mover's
+        // own row needs its revenue and lobby sums; every row's D still sets its market.
+        let mover_alone = queried == [i];
         let s = &mut self.scratch;
         s.rows.clear();
         // Full rows' new export weights by slot, and everyone's new weight on the mover.
@@ -503,8 +506,10 @@ impl Engine {
                             sum -= self.gravity[r * n + iu];
                         }
                         d += sum * change.attraction;
-                        rs += sum * change.revenue;
-                        ls += sum * change.attraction;
+                        if !mover_alone {
+                            rs += sum * change.revenue;
+                            ls += sum * change.attraction;
+                        }
                     }
                 }
                 let idx = r * n + iu;
@@ -527,8 +532,10 @@ impl Engine {
                         (self.gravity[idx] * a, self.gravity[idx] * b)
                     };
                     d += att - self.attraction[idx];
-                    rs += w * tau - self.weight[idx] * self.tariff[idx];
-                    ls += att - self.attraction[idx];
+                    if !mover_alone {
+                        rs += w * tau - self.weight[idx] * self.tariff[idx];
+                        ls += att - self.attraction[idx];
+                    }
                     s.m_col_weight[r] = w;
                 }
             }
