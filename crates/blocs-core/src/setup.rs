@@ -151,15 +151,22 @@ pub fn distances(countries: &[Country], great_circle: bool) -> Vec<f64> {
     let n = countries.len();
     let mut d = vec![0.0; n * n];
     for i in 0..n {
-        for j in 0..n {
-            if i == j {
-                continue;
-            }
+        for j in i + 1..n {
             let (a, b) = (&countries[i], &countries[j]);
-            d[i * n + j] = match (great_circle, a.lonlat, b.lonlat) {
-                (true, Some(p), Some(q)) => haversine_km(p, q) / HALF_CIRCUMFERENCE_KM,
-                _ => ((a.pos[0] - b.pos[0]).powi(2) + (a.pos[1] - b.pos[1]).powi(2)).sqrt(),
+            let (ij, ji) = match (great_circle, a.lonlat, b.lonlat) {
+                (true, Some(p), Some(q)) => (
+                    haversine_km(p, q) / HALF_CIRCUMFERENCE_KM,
+                    haversine_km(q, p) / HALF_CIRCUMFERENCE_KM,
+                ),
+                // (a − b)² and (b − a)² are the same float, so one square root serves
+                // both directions.
+                _ => {
+                    let e = ((a.pos[0] - b.pos[0]).powi(2) + (a.pos[1] - b.pos[1]).powi(2)).sqrt();
+                    (e, e)
+                }
             };
+            d[i * n + j] = ij;
+            d[j * n + i] = ji;
         }
     }
     d
@@ -179,4 +186,65 @@ pub fn haversine_km(p: [f64; 2], q: [f64; 2]) -> f64 {
             * crate::math::cos(lat2)
             * crate::math::sin((lon2 - lon1) / 2.0).powi(2);
     2.0 * R * crate::math::asin(h.sqrt().min(1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry as the definition computes it, pair by pair in both directions: the
+    /// one-triangle pass must give the same bits.
+    fn distances_pair_by_pair(countries: &[Country], great_circle: bool) -> Vec<f64> {
+        let n = countries.len();
+        let mut d = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let (a, b) = (&countries[i], &countries[j]);
+                d[i * n + j] = match (great_circle, a.lonlat, b.lonlat) {
+                    (true, Some(p), Some(q)) => haversine_km(p, q) / HALF_CIRCUMFERENCE_KM,
+                    _ => ((a.pos[0] - b.pos[0]).powi(2) + (a.pos[1] - b.pos[1]).powi(2)).sqrt(),
+                };
+            }
+        }
+        d
+    }
+
+    fn bits(d: &[f64]) -> Vec<u64> {
+        d.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn distances_match_the_pair_by_pair_definition() {
+        // The 2025 world's capitals (great circle, and their unit-square positions), with
+        // one country's coordinates dropped so that mixed pairs take the Euclidean path.
+        let mut countries: Vec<Country> = crate::world2025::tables()
+            .states
+            .iter()
+            .map(|s| Country {
+                name: s.name.clone(),
+                iso3: s.iso3.clone(),
+                region: 0,
+                pos: crate::world2025::unit_square(s.capital),
+                lonlat: Some(s.capital),
+                gdp: 1.0,
+                ideal: [0.0, 0.0],
+                sovereignty: 0.0,
+                protectionism: 0.0,
+            })
+            .collect();
+        countries[3].lonlat = None;
+        assert!(countries.len() > 150);
+        for great_circle in [true, false] {
+            let fast = distances(&countries, great_circle);
+            assert_eq!(
+                bits(&fast),
+                bits(&distances_pair_by_pair(&countries, great_circle))
+            );
+            let n = countries.len();
+            assert!(fast[5 * n + 9] > 0.0 && fast[5 * n + 5] == 0.0);
+        }
+    }
 }
