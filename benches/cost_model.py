@@ -15,7 +15,8 @@ Instruction counts repeat to the instruction on a loaded machine; times do not (
 development machine is shared), which is why the fits of record are on instructions and the
 time fit converts them through the measured seconds per instruction.
 
-Usage (after `cargo build --release`, needs valgrind and Debian's `time`):
+Usage (after `cargo build --release`, or with BLOCS_BIN naming another binary; needs
+valgrind and Debian's `time`):
     python3 benches/cost_model.py [--quick] [--out /tmp/cost]
 """
 
@@ -28,7 +29,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BLOCS = os.path.join(ROOT, "target", "release", "blocs")
+BLOCS = os.environ.get("BLOCS_BIN", os.path.join(ROOT, "target", "release", "blocs"))
 SIZES = [30, 60, 100, 150, 198, 300, 400]
 # Worlds for the wall-time runs: about a second or two each at every N.
 TIMED_WORLDS = {30: 400, 60: 200, 100: 60, 150: 30, 198: 16, 300: 6, 400: 4}
