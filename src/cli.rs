@@ -52,6 +52,10 @@ pub enum Command {
     Dock {
         /// One experiment (krugman1991, yi1996, goyal_joshi2006, krishna1998); all when absent.
         name: Option<String>,
+        /// Run one experiment with the parameters in this file, named like the shipped one
+        /// (an edited copy of experiments/docking/yi1996.ron, say, with `concept: CoalitionMerger`).
+        #[arg(long)]
+        params: Option<PathBuf>,
         /// Result directory (default: output/dock).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -133,6 +137,16 @@ pub enum Verdict {
     NotReproduced,
 }
 
+impl Verdict {
+    /// The process exit code: 0 done, 1 not reproduced.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Done => 0,
+            Verdict::NotReproduced => 1,
+        }
+    }
+}
+
 /// Runs the command line; returns the process exit code: 0 success, 1 a check ran and did
 /// not reproduce, 2 a usage or input error (README, Command line).
 pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCode {
@@ -146,8 +160,7 @@ pub fn main_with(args: impl IntoIterator<Item = String>) -> std::process::ExitCo
         }
     };
     match dispatch(cli, &args) {
-        Ok(Verdict::Done) => std::process::ExitCode::SUCCESS,
-        Ok(Verdict::NotReproduced) => std::process::ExitCode::from(1),
+        Ok(verdict) => std::process::ExitCode::from(verdict.exit_code()),
         Err(err) => {
             eprintln!("blocs: error: {}", error_text(&err));
             std::process::ExitCode::from(2)
@@ -177,7 +190,12 @@ fn dispatch(cli: Cli, args: &[String]) -> anyhow::Result<Verdict> {
     match cli.command {
         Command::Run(run) if run.from_sweep.is_some() => done(sweep::cmd_run_from_sweep(run, args)),
         Command::Run(run) => done(cmd_run(run, args)),
-        Command::Dock { name, out, force } => cmd_dock(name.as_deref(), out, force, args),
+        Command::Dock {
+            name,
+            params,
+            out,
+            force,
+        } => cmd_dock(name.as_deref(), params.as_deref(), out, force, args),
         Command::Sweep(sweep) => done(sweep::cmd_sweep(sweep, args)),
         Command::Merge(merge) => done(sweep::cmd_merge(merge, args)),
         Command::Discover(d) => done(discover::cmd_discover(d)),
@@ -718,24 +736,40 @@ fn rate_text(per_sec: f64) -> String {
 
 fn cmd_dock(
     name: Option<&str>,
+    params: Option<&Path>,
     out: Option<PathBuf>,
     force: bool,
     argv: &[String],
 ) -> anyhow::Result<Verdict> {
     use blocs::docking::figures::draw_docking;
     use blocs::docking::scheduler::krugman_in_scheduler;
-    use blocs::docking::{EXPERIMENTS, run_docking};
-    let names: Vec<&str> = match name {
-        Some(n) => vec![n],
-        None => EXPERIMENTS.to_vec(),
+    use blocs::docking::{EXPERIMENTS, default_params, load_params_file, run_docking_with};
+    let from_file = params.map(load_params_file).transpose()?;
+    let names: Vec<&str> = match (name, &from_file) {
+        (Some(n), Some(p)) if n != p.name() => anyhow::bail!(
+            "--params {} holds the parameters of `{}`, not of `{n}`",
+            params.map_or(String::new(), |f| f.display().to_string()),
+            p.name()
+        ),
+        (_, Some(p)) => vec![p.name()],
+        (Some(n), None) => vec![n],
+        (None, None) => EXPERIMENTS.to_vec(),
     };
     let root = out.unwrap_or_else(|| Path::new("output").join("dock"));
     for n in &names {
         check_target(&root.join(n), force)?;
     }
     let (mut passed, mut failed, mut known) = (0, 0, 0);
+    let mut verdict = Verdict::Done;
     for n in names {
-        let mut report = run_docking(n)?;
+        let p = match &from_file {
+            Some(p) => p.clone(),
+            None => default_params(n)?,
+        };
+        let mut report = run_docking_with(&p)?;
+        if dock_verdict(&report) == Verdict::NotReproduced {
+            verdict = Verdict::NotReproduced;
+        }
         if n == "krugman1991" {
             report
                 .tables
@@ -784,11 +818,17 @@ fn cmd_dock(
         "blocs dock: {passed} checks passed, {failed} not reproduced, {known} listed as not reproduced (README); results in {}",
         root.display()
     );
-    Ok(if failed == 0 {
+    Ok(verdict)
+}
+
+/// A docking report's verdict: not reproduced (exit code 1) when a claim expected to
+/// reproduce fails.
+fn dock_verdict(report: &blocs::docking::DockReport) -> Verdict {
+    if report.reproduced() {
         Verdict::Done
     } else {
         Verdict::NotReproduced
-    })
+    }
 }
 
 /// What a docking directory's `manifest.ron` records; it also marks the directory as
@@ -821,6 +861,32 @@ fn dock_manifest(name: &str, argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `blocs dock` exits with 1 when a docking claim fails: the Goyal & Joshi checks on a
+    /// wrong model (tariff revenue with the wrong sign) against the model itself.
+    #[test]
+    fn a_failed_docking_claim_is_exit_code_1() {
+        use blocs::docking::ExperimentParams;
+        use blocs::docking::cournot::Cournot;
+        use blocs::docking::experiments::goyal_joshi2006::{fta_welfare, run_with_payoff};
+        use blocs::docking::networks::Graph;
+        let Ok(ExperimentParams::GoyalJoshi2006(p)) =
+            blocs::docking::default_params("goyal_joshi2006")
+        else {
+            panic!("goyal_joshi2006 defaults");
+        };
+        let p = blocs::docking::params::GoyalJoshi2006Params { n_max: 4, ..p };
+        let right = run_with_payoff(&p, &fta_welfare).unwrap();
+        assert_eq!(dock_verdict(&right).exit_code(), 0);
+        let flipped = |m: &Cournot, g: &Graph| -> Vec<f64> {
+            m.accounts(&m.fta_tariff_matrix(g))
+                .iter()
+                .map(|a| a.consumer_surplus + a.profits - a.tariff_revenue)
+                .collect()
+        };
+        let wrong = run_with_payoff(&p, &flipped).unwrap();
+        assert_eq!(dock_verdict(&wrong).exit_code(), 1);
+    }
 
     #[test]
     fn summaries_print_no_negative_zero_and_no_empty_interval() {

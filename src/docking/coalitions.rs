@@ -18,6 +18,37 @@ pub enum MembershipRule {
     Unanimity,
 }
 
+/// Which changes of a structure count when its stability is judged (and which steps the
+/// dynamics take). Leaving to stand alone is always allowed under both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum StabilityConcept {
+    /// One country at a time joins another union (under `Unanimity` with the consent of
+    /// every member of that union) or stands alone.
+    #[default]
+    IndividualAccession,
+    /// Two whole unions merge. Under `Unanimity` no member of either may lose and one
+    /// must gain; under `Open` the members of one of the two must all not lose, one of
+    /// them gaining, and the other union is not asked. Single countries may still leave.
+    CoalitionMerger,
+}
+
+impl StabilityConcept {
+    /// Both concepts, default first.
+    pub const ALL: [StabilityConcept; 2] = [Self::IndividualAccession, Self::CoalitionMerger];
+
+    /// The concept in words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::IndividualAccession => {
+                "individual accession: one country joins a union, with every member's consent under unanimity, or stands alone"
+            }
+            Self::CoalitionMerger => {
+                "coalition merger: two whole unions merge, with every member's consent under unanimity, or one country stands alone"
+            }
+        }
+    }
+}
+
 /// Relabels unions by order of first appearance.
 pub fn canonical(union_of: &[usize]) -> Vec<usize> {
     let mut map: Vec<(usize, usize)> = Vec::new();
@@ -83,12 +114,13 @@ pub fn from_sizes(s: &[usize]) -> Vec<usize> {
 /// One admissible, strictly profitable move of a single country.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Move {
-    /// The moving country.
+    /// The moving country (for a merger, the first member of the union that merges
+    /// into the other).
     pub country: usize,
     /// The union it joins (canonical label before the move), or `None`
     /// to stand alone.
     pub target: Option<usize>,
-    /// Its welfare gain.
+    /// Its welfare gain (for a merger, the mean gain of the two unions' members).
     pub gain: f64,
     /// The structure after the move, canonical.
     pub after: Vec<usize>,
@@ -101,6 +133,90 @@ fn tol(w: f64) -> f64 {
 /// Every admissible move that strictly raises the mover's welfare, ordered
 /// by country, then target label, then "alone".
 pub fn profitable_moves<F: Fn(&[usize]) -> Vec<f64>>(
+    union_of: &[usize],
+    welfare: &F,
+    rule: MembershipRule,
+) -> Vec<Move> {
+    profitable_moves_by(
+        union_of,
+        welfare,
+        rule,
+        StabilityConcept::IndividualAccession,
+    )
+}
+
+/// Every admissible profitable move under `concept`: for individual accession as
+/// [`profitable_moves`]; for mergers, the profitable mergers by pair of labels, then
+/// every country that gains by standing alone, by country.
+pub fn profitable_moves_by<F: Fn(&[usize]) -> Vec<f64>>(
+    union_of: &[usize],
+    welfare: &F,
+    rule: MembershipRule,
+    concept: StabilityConcept,
+) -> Vec<Move> {
+    match concept {
+        StabilityConcept::IndividualAccession => individual_moves(union_of, welfare, rule),
+        StabilityConcept::CoalitionMerger => merger_moves(union_of, welfare, rule),
+    }
+}
+
+fn merger_moves<F: Fn(&[usize]) -> Vec<f64>>(
+    union_of: &[usize],
+    welfare: &F,
+    rule: MembershipRule,
+) -> Vec<Move> {
+    let cur = canonical(union_of);
+    let before = welfare(&cur);
+    let labels = cur.iter().copied().max().map_or(0, |m| m + 1);
+    let members = |l: usize| {
+        let cur = &cur;
+        (0..cur.len()).filter(move |&k| cur[k] == l)
+    };
+    let mut moves = Vec::new();
+    for a in 0..labels {
+        for b in a + 1..labels {
+            let next: Vec<usize> = cur.iter().map(|&l| if l == b { a } else { l }).collect();
+            let after = welfare(&next);
+            let gains = |l: usize| members(l).any(|k| after[k] > before[k] + tol(before[k]));
+            let no_loss = |l: usize| members(l).all(|k| after[k] >= before[k] - tol(before[k]));
+            let agreed = match rule {
+                MembershipRule::Unanimity => no_loss(a) && no_loss(b) && (gains(a) || gains(b)),
+                MembershipRule::Open => (no_loss(a) && gains(a)) || (no_loss(b) && gains(b)),
+            };
+            if !agreed {
+                continue;
+            }
+            let movers: Vec<usize> = members(a).chain(members(b)).collect();
+            let gain =
+                movers.iter().map(|&k| after[k] - before[k]).sum::<f64>() / movers.len() as f64;
+            moves.push(Move {
+                country: members(b).next().unwrap_or(0),
+                target: Some(a),
+                gain,
+                after: canonical(&next),
+            });
+        }
+    }
+    for i in 0..cur.len() {
+        if members(cur[i]).count() == 1 {
+            continue;
+        }
+        let mut next = cur.clone();
+        next[i] = labels;
+        let after = welfare(&next);
+        if after[i] > before[i] + tol(before[i]) {
+            moves.push(Move {
+                country: i,
+                target: None,
+                gain: after[i] - before[i],
+                after: canonical(&next),
+            });
+        }
+    }
+    moves
+}
+
+fn individual_moves<F: Fn(&[usize]) -> Vec<f64>>(
     union_of: &[usize],
     welfare: &F,
     rule: MembershipRule,
@@ -151,6 +267,16 @@ pub fn is_stable<F: Fn(&[usize]) -> Vec<f64>>(
     profitable_moves(union_of, welfare, rule).is_empty()
 }
 
+/// Whether no admissible profitable move exists under `concept`.
+pub fn is_stable_by<F: Fn(&[usize]) -> Vec<f64>>(
+    union_of: &[usize],
+    welfare: &F,
+    rule: MembershipRule,
+    concept: StabilityConcept,
+) -> bool {
+    profitable_moves_by(union_of, welfare, rule, concept).is_empty()
+}
+
 /// How join/leave dynamics ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DynamicsEnd {
@@ -179,11 +305,28 @@ pub fn dynamics<F: Fn(&[usize]) -> Vec<f64>>(
     rule: MembershipRule,
     max_steps: usize,
 ) -> CoalitionPath {
+    dynamics_by(
+        start,
+        welfare,
+        rule,
+        StabilityConcept::IndividualAccession,
+        max_steps,
+    )
+}
+
+/// [`dynamics`] with the moves of `concept`.
+pub fn dynamics_by<F: Fn(&[usize]) -> Vec<f64>>(
+    start: &[usize],
+    welfare: &F,
+    rule: MembershipRule,
+    concept: StabilityConcept,
+    max_steps: usize,
+) -> CoalitionPath {
     let mut cur = canonical(start);
     let mut visited = vec![cur.clone()];
     let mut seen = HashSet::from([cur.clone()]);
     for _ in 0..max_steps {
-        let moves = profitable_moves(&cur, welfare, rule);
+        let moves = profitable_moves_by(&cur, welfare, rule, concept);
         let Some(best) = moves.iter().fold(None::<&Move>, |acc, m| match acc {
             Some(b) if b.gain >= m.gain => Some(b),
             _ => Some(m),

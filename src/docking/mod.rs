@@ -112,6 +112,12 @@ impl DockReport {
         self.rows.iter().all(|r| r.pass)
     }
 
+    /// Whether every claim expected to reproduce did: `blocs dock` exits with 1 when
+    /// one report is not.
+    pub fn reproduced(&self) -> bool {
+        self.rows.iter().all(|r| r.pass || !r.expected)
+    }
+
     /// The checks and tables as Markdown (for the README and logs).
     pub fn to_markdown(&self) -> String {
         let mut s = String::new();

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::docking::DockError;
+use crate::docking::coalitions::StabilityConcept;
 use crate::docking::cournot::{Cournot, LinearDemand, Tariffs};
 use crate::docking::krugman::MergeRule;
 use crate::docking::networks::MAX_NODES;
@@ -27,6 +28,34 @@ pub struct Krugman1991Params {
     pub dynamic_provinces: usize,
     /// Merge rules for the dynamic.
     pub merge_rules: Vec<MergeRule>,
+    /// A fine scan of sigma: which number of blocs minimises world welfare, and the
+    /// sigma where that changes (none: no scan).
+    #[serde(default)]
+    pub sigma_scan: Option<SigmaScan>,
+}
+
+/// An even grid of sigma, `from + (to - from) k / steps` for `k = 0..=steps`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigmaScan {
+    /// Smallest sigma (> 1).
+    pub from: f64,
+    /// Largest sigma.
+    pub to: f64,
+    /// Number of steps.
+    pub steps: usize,
+}
+
+impl SigmaScan {
+    /// The grid, each point rounded to 9 decimals so that `1.05 + 0.05` is written 1.1.
+    pub fn grid(&self) -> Vec<f64> {
+        (0..=self.steps)
+            .map(|k| {
+                let x = self.from + (self.to - self.from) * k as f64 / self.steps as f64;
+                (x * 1e9).round() / 1e9
+            })
+            .collect()
+    }
 }
 
 /// Parameters of `yi1996`.
@@ -43,6 +72,10 @@ pub struct Yi1996Params {
     pub n_min: usize,
     /// Largest number of countries.
     pub n_max: usize,
+    /// Which changes count when stability is judged and the dynamics move: one country
+    /// at a time (the default) or whole unions merging.
+    #[serde(default)]
+    pub concept: StabilityConcept,
 }
 
 /// Parameters of `goyal_joshi2006`.
@@ -191,6 +224,19 @@ impl ExperimentParams {
                     return Err(invalid(
                         "krugman1991: check_blocs must be in 2..=max_blocs".into(),
                     ));
+                }
+                if let Some(scan) = p.sigma_scan {
+                    let ok = scan.from.is_finite()
+                        && scan.to.is_finite()
+                        && scan.from > 1.0
+                        && scan.to > scan.from
+                        && (1..=100_000).contains(&scan.steps);
+                    if !ok {
+                        return Err(invalid(format!(
+                            "krugman1991: sigma_scan needs finite 1 < from < to and 1 <= steps <= 100000, got from {}, to {}, steps {}",
+                            scan.from, scan.to, scan.steps
+                        )));
+                    }
                 }
                 if p.dynamic_provinces > 40 {
                     return Err(invalid(

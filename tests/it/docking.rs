@@ -113,3 +113,77 @@ fn krugman_provinces_in_the_scheduler_stop_at_two_blocs() {
         assert_eq!(row[3], "{8,4}", "{row:?}");
     }
 }
+
+/// Goyal & Joshi's claims, stated as the literature has them, pass on the model (exit
+/// code 0, no FAIL line); a wrong model's exit code 1 is tested in the CLI's unit tests.
+#[test]
+fn dock_goyal_joshi_passes_with_exit_code_0() {
+    let dir = temp_dir("dock-gj");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blocs"))
+        .args(["dock", "goyal_joshi2006", "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    assert!(
+        stdout.contains("blocs dock: 7 checks passed, 0 not reproduced"),
+        "{stdout}"
+    );
+    let table =
+        std::fs::read_to_string(dir.join("goyal_joshi2006/uniqueness_threshold.csv")).unwrap();
+    assert!(table.starts_with("countries,closed_form_threshold,bisection_threshold,"));
+}
+
+/// Yi (1996) with the other stability concept, from an edited copy of the shipped file;
+/// a file with an unknown concept is an input error naming the file.
+#[test]
+fn dock_runs_yi_with_coalition_mergers_from_a_params_file() {
+    let dir = temp_dir("dock-yi-merger");
+    let shipped = std::fs::read_to_string(crate::repo("experiments/docking/yi1996.ron")).unwrap();
+    assert!(shipped.contains("concept: IndividualAccession"));
+    let file = dir.join("yi1996.ron");
+    std::fs::write(
+        &file,
+        shipped.replace("concept: IndividualAccession", "concept: CoalitionMerger"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_blocs"))
+        .args(["dock", "--params", file.to_str().unwrap(), "--out"])
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stable = std::fs::read_to_string(dir.join("out/yi1996/stable_structures.csv")).unwrap();
+    assert!(stable.contains("\n9,{9},\"{9} {8,1} {7,2}\","), "{stable}");
+    assert!(
+        stable.contains("\n10,{10},\"{10} {9,1} {8,2}\","),
+        "{stable}"
+    );
+
+    std::fs::write(
+        &file,
+        shipped.replace("concept: IndividualAccession", "concept: Mergers"),
+    )
+    .unwrap();
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_blocs"))
+        .args(["dock", "--params", file.to_str().unwrap(), "--out"])
+        .arg(dir.join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("yi1996.ron"), "{stderr}");
+    assert!(stderr.contains("IndividualAccession"), "{stderr}");
+    assert!(!dir.join("bad").exists());
+}

@@ -227,6 +227,23 @@ fn event_ops_are_undone_by_their_inverses() {
     assert_eq!(format!("{:?}", sim.world), before);
 }
 
+/// ODD.md (section 3 and implementation choice 1): tick 0 is the initial state, observed
+/// and nothing more. No country moves and M holds no round at tick 0, although 0 is a
+/// multiple of `round_every`; the first round is at tick 1 with `round_every: 1`.
+#[test]
+fn tick_zero_has_no_activation_and_no_round() {
+    let spec = spec(
+        "(countries: Synthetic((countries: 12, regions: 3)), max_ticks: 3, activation_rate: 1.0, multilateral: (round_every: 1))",
+    );
+    let mut sim = Sim::new(&spec, 7, 0);
+    assert_eq!(sim.series().len(), 1);
+    assert_eq!(sim.series()[0].moves, 0);
+    assert!(sim.rounds().is_empty());
+    sim.step();
+    assert_eq!(sim.rounds().len(), 1);
+    assert_eq!(sim.rounds()[0].tick, 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
 

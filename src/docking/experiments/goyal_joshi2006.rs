@@ -2,13 +2,16 @@
 //! and with fixed tariffs, and myopic link dynamics from the empty network.
 
 use crate::docking::cournot::{Cournot, Tariffs};
-use crate::docking::experiments::{check, f6, known_failure, num, row};
+use crate::docking::experiments::{check, f6, num, row};
 use crate::docking::networks::{
     Graph, all_classes, is_pairwise_stable, myopic_path, reachable_classes,
 };
-use crate::docking::numerics::bisect;
+use crate::docking::numerics::{bisect, rel_diff};
 use crate::docking::params::GoyalJoshi2006Params;
 use crate::docking::{DockError, DockReport};
+
+/// Relative agreement required between the bisected end of uniqueness and its closed form.
+const THRESHOLD_TOL: f64 = 1e-9;
 
 /// The complete network on `n - 1` nodes plus one isolated node, canonical.
 pub fn almost_complete(n: usize) -> Option<Graph> {
@@ -19,9 +22,31 @@ pub fn almost_complete(n: usize) -> Option<Graph> {
     Some(g.canonical())
 }
 
+/// Every country's welfare in a network under a Cournot model: the experiment's payoff.
+/// [`run_with_payoff`] takes another one, so a test can show that a wrong model fails.
+pub type Payoff = dyn Fn(&Cournot, &Graph) -> Vec<f64>;
+
+/// The model's own payoff: national welfare in the FTA network.
+pub fn fta_welfare(model: &Cournot, g: &Graph) -> Vec<f64> {
+    model.fta_welfare(g)
+}
+
+/// The first tariff above which the complete network is no longer the only
+/// pairwise-stable network (our derivation: the isolated country of K(N-1)+K1 stops
+/// wanting a link there), `2(2N-3)A / (4N^2 - 17)`.
+pub fn uniqueness_threshold(n: usize, market_size: f64) -> f64 {
+    let nf = n as f64;
+    2.0 * (2.0 * nf - 3.0) * market_size / (4.0 * nf * nf - 17.0)
+}
+
 /// Pairwise-stable isomorphism classes among `classes` under `model`.
 pub fn stable_classes(model: &Cournot, classes: &[Graph]) -> Vec<Graph> {
-    let payoff = |g: &Graph| model.fta_welfare(g);
+    stable_classes_with(&fta_welfare, model, classes)
+}
+
+/// Pairwise-stable isomorphism classes among `classes` under `model` and `welfare`.
+pub fn stable_classes_with(welfare: &Payoff, model: &Cournot, classes: &[Graph]) -> Vec<Graph> {
+    let payoff = |g: &Graph| welfare(model, g);
     classes
         .iter()
         .copied()
@@ -38,6 +63,15 @@ fn names(gs: &[Graph]) -> String {
 
 /// Runs the experiment.
 pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
+    run_with_payoff(p, &fta_welfare)
+}
+
+/// Runs the experiment's checks with `welfare` in place of the model's own payoff.
+pub fn run_with_payoff(
+    p: &GoyalJoshi2006Params,
+    welfare: &Payoff,
+) -> Result<DockReport, DockError> {
+    let stable_classes = |m: &Cournot, classes: &[Graph]| stable_classes_with(welfare, m, classes);
     let model_with = |t: Tariffs| Cournot::new(p.demand, p.cost, t);
     let optimal = model_with(Tariffs::Optimal)?;
     let grid: Vec<f64> = (0..=p.fixed_tariff_steps)
@@ -73,7 +107,16 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
 
     let mut complete_stable_opt = Vec::new();
     let mut gj_shape = Vec::new();
-    let mut unique_opt = Vec::new();
+    let mut almost_opt = Vec::new();
+    let mut threshold_table = vec![row([
+        "countries",
+        "closed_form_threshold",
+        "bisection_threshold",
+        "rel_diff",
+        "unique_below",
+        "almost_complete_stable_above",
+    ])];
+    let mut uniqueness_ends = Vec::new();
     let mut welfare_max = Vec::new();
     let mut low_tariff_ok = Vec::new();
     let mut complete_breaks = Vec::new();
@@ -105,9 +148,9 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
             st.iter().all(|g| *g == complete || *g == almost),
             names(&st),
         ));
-        unique_opt.push((n, st.len() == 1 && has_complete, names(&st)));
+        almost_opt.push((n, st.contains(&almost), names(&st)));
 
-        let world = |g: &Graph| optimal.fta_welfare(g).iter().sum::<f64>();
+        let world = |g: &Graph| welfare(&optimal, g).iter().sum::<f64>();
         let best = classes
             .iter()
             .copied()
@@ -164,6 +207,7 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
             }
         };
         let mut intervals = Vec::new();
+        let mut first_switch = None;
         let mut k = 1;
         while k < grid.len() {
             if !extra_at[k] {
@@ -176,6 +220,7 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
             }
             let lo =
                 bisect(others_stable, grid[start - 1], grid[start], 1e-12).unwrap_or(grid[start]);
+            first_switch.get_or_insert(lo);
             let hi = if k + 1 < grid.len() {
                 let up = bisect(others_stable, grid[k], grid[k + 1], 1e-12).unwrap_or(grid[k]);
                 f6(up)
@@ -194,6 +239,35 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
             k += 1;
         }
         thresholds.push((n, intervals));
+        // Uniqueness ends at the closed-form tariff: below it (on the grid) the complete
+        // network is the only stable one, at the first grid tariff above it K(N-1)+K1 is
+        // stable too, and bisection finds the switch where the formula puts it.
+        let closed = uniqueness_threshold(n, optimal.market_size());
+        let unique_below = grid
+            .iter()
+            .zip(&stable_at)
+            .filter(|(t, _)| **t > 0.0 && **t < closed)
+            .all(|(_, st)| *st == [complete]);
+        let almost_above = grid
+            .iter()
+            .zip(&stable_at)
+            .find(|(t, _)| **t > closed)
+            .is_some_and(|(_, st)| st.contains(&almost));
+        let gap = first_switch.map(|t| rel_diff(t, closed));
+        threshold_table.push(vec![
+            n.to_string(),
+            num(closed),
+            first_switch.map_or(String::new(), num),
+            gap.map_or(String::new(), num),
+            unique_below.to_string(),
+            almost_above.to_string(),
+        ]);
+        uniqueness_ends.push((
+            n,
+            closed,
+            first_switch,
+            unique_below && almost_above && gap.is_some_and(|g| g < THRESHOLD_TOL),
+        ));
 
         let regimes = [
             ("Optimal".to_string(), Tariffs::Optimal),
@@ -208,7 +282,7 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
         ];
         for (label, tariffs) in regimes {
             let m = model_with(tariffs)?;
-            let payoff = |g: &Graph| m.fta_welfare(g);
+            let payoff = |g: &Graph| welfare(&m, g);
             let path = myopic_path(empty, &payoff, 10_000);
             let reach: Vec<Graph> = reachable_classes(empty, &payoff)
                 .into_iter()
@@ -243,10 +317,10 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
         per_n(gj_shape.iter().map(|(n, _, s)| format!("N={n}: {s}")).collect()),
         gj_shape.iter().all(|x| x.1),
     ));
-    rows.push(known_failure(
-        format!("Brief (Furusawa & Konishi 2007 show it in their differentiated-goods model): the complete network is the unique pairwise-stable network for N >= 3 ({range})"),
-        per_n(unique_opt.iter().map(|(n, u, s)| format!("N={n}: unique {u} [{s}]")).collect()),
-        unique_opt.iter().all(|x| x.1),
+    rows.push(check(
+        format!("Goyal & Joshi (2006), as summarised by Iimura, Shichijo & Hokari (2010): with optimal tariffs the complete network is not the only pairwise-stable network; the almost-complete network K(N-1)+K1 is pairwise stable too (uniqueness is Furusawa & Konishi's (2007) result for their differentiated-goods model, not this one) ({range})"),
+        per_n(almost_opt.iter().map(|(n, _, s)| format!("N={n}: {s}")).collect()),
+        almost_opt.iter().all(|x| x.1),
     ));
     rows.push(check(
         format!("Goyal & Joshi (2006): the complete network maximises world welfare (optimal tariffs, {range})"),
@@ -266,19 +340,39 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
         per_n(low_tariff_ok.iter().map(|(n, ok)| format!("N={n}: {ok}")).collect()),
         low_tariff_ok.iter().all(|x| x.1),
     ));
-    rows.push(known_failure(
+    rows.push(check(
         format!(
-            "Brief: with fixed tariffs the complete network stops being pairwise stable once the tariff exceeds a threshold (sweep t in [0, {}], {range})",
+            "Fixed tariffs: the complete network is pairwise stable at every tariff of the sweep (0 < t <= {}); cutting a link loses ((2N-3)At + (N-3/2)t^2)/(N+1)^2 > 0 (our derivation) ({range})",
+            f6(p.fixed_tariff_max)
+        ),
+        per_n(
+            complete_breaks
+                .iter()
+                .map(|(n, b)| match b {
+                    Some(t) => format!("N={n}: unstable from t = {}", f6(*t)),
+                    None => format!("N={n}: stable at every t"),
+                })
+                .collect(),
+        ),
+        complete_breaks.iter().all(|x| x.1.is_none()),
+    ));
+    rows.push(check(
+        format!(
+            "Fixed tariffs: the threshold tariff is where the complete network stops being the unique pairwise-stable network, not where it stops being stable: unique for 0 < t < t*(N) = 2(2N-3)A/(4N^2-17) (our derivation), K(N-1)+K1 stable too just above it (sweep t in [0, {}], {range})",
             f6(p.fixed_tariff_max)
         ),
         format!(
-            "{}. What changes instead is uniqueness: {}",
+            "{}. Stable besides the complete network: {}",
             per_n(
-                complete_breaks
+                uniqueness_ends
                     .iter()
-                    .map(|(n, b)| match b {
-                        Some(t) => format!("N={n}: unstable from t = {}", f6(*t)),
-                        None => format!("N={n}: stable at every t"),
+                    .map(|(n, closed, found, _)| match found {
+                        Some(t) => format!(
+                            "N={n}: t* = {} by bisection, {} by formula",
+                            f6(*t),
+                            f6(*closed)
+                        ),
+                        None => format!("N={n}: complete stays the only stable network"),
                     })
                     .collect()
             ),
@@ -287,15 +381,15 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
                     .iter()
                     .map(|(n, iv)| {
                         if iv.is_empty() {
-                            format!("N={n}: complete stays the only stable network")
+                            format!("N={n}: none")
                         } else {
-                            format!("N={n}: also stable {}", iv.join(", "))
+                            format!("N={n}: {}", iv.join(", "))
                         }
                     })
                     .collect()
             )
         ),
-        complete_breaks.iter().all(|x| x.1.is_some()),
+        uniqueness_ends.iter().all(|x| x.3),
     ));
     Ok(DockReport {
         name: "goyal_joshi2006".to_string(),
@@ -305,6 +399,7 @@ pub fn run(p: &GoyalJoshi2006Params) -> Result<DockReport, DockError> {
             ("fixed_tariff_sweep".to_string(), sweep_table),
             ("link_dynamics".to_string(), dyn_table),
             ("world_welfare".to_string(), welfare_table),
+            ("uniqueness_threshold".to_string(), threshold_table),
         ],
     })
 }

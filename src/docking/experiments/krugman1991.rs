@@ -3,9 +3,9 @@
 
 use crate::docking::experiments::{check, f6, num, row};
 use crate::docking::krugman::KrugmanCes;
-use crate::docking::numerics::rel_diff;
-use crate::docking::params::Krugman1991Params;
-use crate::docking::{DockError, DockReport};
+use crate::docking::numerics::{bisect, rel_diff};
+use crate::docking::params::{Krugman1991Params, SigmaScan};
+use crate::docking::{DockCheck, DockError, DockReport};
 
 /// Relative agreement required between the closed-form Nash tariff and the
 /// brute-force best response to it.
@@ -181,9 +181,138 @@ pub fn run(p: &Krugman1991Params) -> Result<DockReport, DockError> {
         tables.push(("merge_dynamics".to_string(), dyn_table));
     }
 
+    // The scan's row and tables go last, after those every earlier report had.
+    if let Some(scan) = &p.sigma_scan {
+        let (scan_row, scan_table, threshold_table) = sigma_scan(p, scan)?;
+        rows.push(scan_row);
+        tables.push(("sigma_scan".to_string(), scan_table));
+        tables.push(("sigma_thresholds".to_string(), threshold_table));
+    }
     Ok(DockReport {
         name: "krugman1991".to_string(),
         rows,
         tables,
     })
+}
+
+/// A table for CSV, first row the header.
+type Table = Vec<Vec<String>>;
+
+/// World welfare relative to free trade with `blocs` equal blocs at their Nash tariff
+/// (1 for one bloc).
+fn nash_welfare(m: &KrugmanCes, blocs: usize) -> Result<f64, DockError> {
+    if blocs == 1 {
+        return Ok(1.0);
+    }
+    Ok(m.world_welfare(blocs, m.nash_tariff(blocs)?))
+}
+
+/// The number of blocs in 1..=max_blocs that minimises world welfare, and that welfare.
+pub fn welfare_minimiser(sigma: f64, max_blocs: usize) -> Result<(usize, f64), DockError> {
+    let m = KrugmanCes::new(sigma)?;
+    let mut best = (1, 1.0);
+    for b in 2..=max_blocs {
+        let w = nash_welfare(&m, b)?;
+        if w < best.1 {
+            best = (b, w);
+        }
+    }
+    Ok(best)
+}
+
+/// The sigma scan: one table row per sigma, one row per change of the minimiser (the
+/// sigma where the two numbers of blocs give equal welfare, by bisection), and the check
+/// that the published minimiser holds on one interval reaching the top of the scan and
+/// covering every tabulated sigma.
+fn sigma_scan(
+    p: &Krugman1991Params,
+    scan: &SigmaScan,
+) -> Result<(DockCheck, Table, Table), DockError> {
+    let grid = scan.grid();
+    let mut scan_table = vec![row([
+        "sigma",
+        "minimising_blocs",
+        "min_welfare",
+        "welfare_published_minimiser",
+    ])];
+    let mut minimisers = Vec::with_capacity(grid.len());
+    for &sigma in &grid {
+        let (b, w) = welfare_minimiser(sigma, p.max_blocs)?;
+        let m = KrugmanCes::new(sigma)?;
+        let published = nash_welfare(&m, p.published_minimiser.min(p.max_blocs))?;
+        scan_table.push(vec![num(sigma), b.to_string(), num(w), num(published)]);
+        minimisers.push(b);
+    }
+    let mut threshold_table = vec![row(["blocs_below", "blocs_above", "sigma"])];
+    let mut switches = Vec::new();
+    for k in 1..grid.len() {
+        let (below, above) = (minimisers[k - 1], minimisers[k]);
+        if below == above {
+            continue;
+        }
+        let gap = |sigma: f64| match KrugmanCes::new(sigma) {
+            Ok(m) => match (nash_welfare(&m, below), nash_welfare(&m, above)) {
+                (Ok(a), Ok(b)) => a - b,
+                _ => f64::NAN,
+            },
+            Err(_) => f64::NAN,
+        };
+        let at = bisect(gap, grid[k - 1], grid[k], 1e-14).ok_or_else(|| {
+            DockError::NoConvergence(format!(
+                "krugman1991: the sigma where the minimiser changes from {below} to {above} blocs"
+            ))
+        })?;
+        threshold_table.push(vec![below.to_string(), above.to_string(), num(at)]);
+        switches.push((below, above, at));
+    }
+    // Runs of equal minimisers, for the report line.
+    let mut runs: Vec<(usize, f64, f64)> = Vec::new();
+    for (&b, &sigma) in minimisers.iter().zip(&grid) {
+        match runs.last_mut() {
+            Some(r) if r.0 == b => r.2 = sigma,
+            _ => runs.push((b, sigma, sigma)),
+        }
+    }
+    let target = p.published_minimiser;
+    let last_run = runs.last().copied();
+    let one_interval = runs.iter().filter(|r| r.0 == target).count() == 1
+        && last_run.is_some_and(|r| r.0 == target);
+    // Where the published minimiser's interval begins: the bisected switch into it, or
+    // the bottom of the scan.
+    let start = switches
+        .iter()
+        .rev()
+        .find(|s| s.1 == target)
+        .map_or(grid[0], |s| s.2);
+    let smallest = p.sigmas.iter().copied().fold(f64::INFINITY, f64::min);
+    let pass = one_interval && start <= smallest;
+    let text: Vec<String> = runs
+        .iter()
+        .map(|&(b, lo, hi)| format!("B = {b} for sigma in [{lo}, {hi}]"))
+        .collect();
+    let thresholds: Vec<String> = switches
+        .iter()
+        .map(|(below, above, at)| {
+            format!("B = {below} below sigma = {}, B = {above} above", f6(*at))
+        })
+        .collect();
+    let check_row = check(
+        format!(
+            "Krugman (1991): world welfare is lowest at B = {target} 'for all plausible parameter values': on a scan of sigma from {} to {} ({} steps), B = {target} minimises world welfare on one interval that reaches the top of the scan and starts below the smallest tabulated sigma ({smallest})",
+            num(scan.from),
+            num(scan.to),
+            scan.steps
+        ),
+        format!(
+            "{}; thresholds (bisection): {}",
+            text.join(", "),
+            if thresholds.is_empty() {
+                "none in the scan".to_string()
+            } else {
+                thresholds.join("; ")
+            }
+        ),
+        pass,
+    );
+    Ok((check_row, scan_table, threshold_table))
 }

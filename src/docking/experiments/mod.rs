@@ -34,18 +34,6 @@ pub(crate) fn check(claim: impl Into<String>, ours: impl Into<String>, pass: boo
     }
 }
 
-/// Builds a check row for a claim the README lists as not reproduced.
-pub(crate) fn known_failure(
-    claim: impl Into<String>,
-    ours: impl Into<String>,
-    pass: bool,
-) -> DockCheck {
-    DockCheck {
-        expected: false,
-        ..check(claim, ours, pass)
-    }
-}
-
 /// Builds a table row from anything printable.
 pub(crate) fn row<I: IntoIterator<Item = S>, S: ToString>(cells: I) -> Vec<String> {
     cells.into_iter().map(|c| c.to_string()).collect()

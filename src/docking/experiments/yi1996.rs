@@ -2,8 +2,8 @@
 //! unanimous admission, and whether join/leave dynamics reach them.
 
 use crate::docking::coalitions::{
-    DynamicsEnd, MembershipRule, canonical, dynamics, format_sizes, from_sizes, integer_partitions,
-    is_stable, sizes,
+    DynamicsEnd, MembershipRule, StabilityConcept, canonical, dynamics_by, format_sizes,
+    from_sizes, integer_partitions, is_stable_by, sizes,
 };
 use crate::docking::cournot::Cournot;
 use crate::docking::experiments::{check, num, row};
@@ -27,6 +27,10 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
         "unanimity_dynamics_end",
     ])];
     let mut path_table = vec![row(["countries", "rule", "path_from_singletons"])];
+    // Both concepts side by side, whichever one the rest of the report uses.
+    let mut concept_table = vec![row(["countries", "rule", "concept", "stable_structures"])];
+    let mut concepts_differ = Vec::new();
+    let mut short_of_free_trade = [false; 2];
     // Long: one row per union of each structure; the grand union has no outsider and so
     // no external tariff (an empty cell).
     let mut welfare_table = vec![row([
@@ -66,10 +70,10 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
                 ]);
                 first += k;
             }
-            if is_stable(&u, &welfare, MembershipRule::Open) {
+            if is_stable_by(&u, &welfare, MembershipRule::Open, p.concept) {
                 open.push(s.clone());
             }
-            if is_stable(&u, &welfare, MembershipRule::Unanimity) {
+            if is_stable_by(&u, &welfare, MembershipRule::Unanimity, p.concept) {
                 unan.push(s.clone());
             }
             // Yi's welfare claims: merging two unions raises the members'
@@ -98,8 +102,20 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
         }
         let singletons: Vec<usize> = (0..n).collect();
         let steps = 10 * n * n;
-        let open_path = dynamics(&singletons, &welfare, MembershipRule::Open, steps);
-        let unan_path = dynamics(&singletons, &welfare, MembershipRule::Unanimity, steps);
+        let open_path = dynamics_by(
+            &singletons,
+            &welfare,
+            MembershipRule::Open,
+            p.concept,
+            steps,
+        );
+        let unan_path = dynamics_by(
+            &singletons,
+            &welfare,
+            MembershipRule::Unanimity,
+            p.concept,
+            steps,
+        );
         let end_of = |v: &[Vec<usize>]| v.last().map(|u| sizes(u)).unwrap_or_default();
         let open_end = end_of(&open_path.visited);
         let unan_end = end_of(&unan_path.visited);
@@ -109,6 +125,32 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
+        let mut by_concept = Vec::new();
+        for rule in [MembershipRule::Open, MembershipRule::Unanimity] {
+            for (c, concept) in StabilityConcept::ALL.into_iter().enumerate() {
+                let st: Vec<Vec<usize>> = parts
+                    .iter()
+                    .filter(|s| is_stable_by(&from_sizes(s), &welfare, rule, concept))
+                    .cloned()
+                    .collect();
+                if rule == MembershipRule::Unanimity {
+                    short_of_free_trade[c] |= st.iter().any(|s| *s != vec![n]);
+                    by_concept.push(list(&st));
+                }
+                concept_table.push(vec![
+                    n.to_string(),
+                    format!("{rule:?}"),
+                    format!("{concept:?}"),
+                    list(&st),
+                ]);
+            }
+        }
+        if by_concept[0] != by_concept[1] {
+            concepts_differ.push(format!(
+                "N={n}: accession {}, mergers {}",
+                by_concept[0], by_concept[1]
+            ));
+        }
         stable_table.push(vec![
             n.to_string(),
             list(&open),
@@ -164,7 +206,10 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
         .map(|x| x.0.to_string())
         .collect();
     rows.push(check(
-        format!("Yi (1996): under unanimous admission, structures short of global free trade can be stable ({range})"),
+        format!(
+            "Yi (1996): under unanimous admission, structures short of global free trade can be stable ({range}; stability by {})",
+            p.concept.describe()
+        ),
         format!(
             "stable besides the grand union: {}; only the grand union for N in [{}]",
             if with_extra.is_empty() { "none".to_string() } else { with_extra.join("; ") },
@@ -205,6 +250,22 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
         blocked > 0 && unanimity_ends.iter().all(|x| x.2),
     ));
 
+    rows.push(check(
+        format!("Yi (1996), unanimity as a stumbling block, under either stability concept: structures short of global free trade are stable with individual accession and with coalition mergers ({range})"),
+        format!(
+            "short of free trade stable: accession {}, mergers {}; the stable sets differ for {}; this report's other rows use {:?}",
+            short_of_free_trade[0],
+            short_of_free_trade[1],
+            if concepts_differ.is_empty() {
+                "no N".to_string()
+            } else {
+                concepts_differ.join("; ")
+            },
+            p.concept
+        ),
+        short_of_free_trade.iter().all(|&x| x),
+    ));
+
     Ok(DockReport {
         name: "yi1996".to_string(),
         rows,
@@ -212,6 +273,7 @@ pub fn run(p: &Yi1996Params) -> Result<DockReport, DockError> {
             ("stable_structures".to_string(), stable_table),
             ("dynamics_paths".to_string(), path_table),
             ("welfare_by_structure".to_string(), welfare_table),
+            ("stable_by_concept".to_string(), concept_table),
         ],
     })
 }
