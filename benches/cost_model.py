@@ -12,8 +12,8 @@ and instructions per tick ≈ a·N^b·(1 + A)^c with A the mean number of live a
 the world's ticks. Residuals are the root mean square of the log residuals (0.1 ≈ ±10 %).
 
 Instruction counts repeat to the instruction on a loaded machine; times do not (the
-development machine is shared), which is why the fits of record are on instructions and the
-time fit converts them through the measured seconds per instruction.
+development machine is shared), which is why the fits of record are on instructions; the
+time fit is printed beside them as measured, noise and all.
 
 Usage (after `cargo build --release`, or with BLOCS_BIN naming another binary; needs
 valgrind and Debian's `time`):
