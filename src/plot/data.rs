@@ -736,7 +736,8 @@ fn parse_move(text: &str) -> Move {
     match text {
         "Join" => Move::Join,
         "Leave" => Move::Leave,
-        "Form" => Move::Form,
+        // A bridge's founding rows enter their members into it, as a Form's do.
+        "Form" | "Bridge" => Move::Form,
         "JoinM" => Move::JoinM,
         "LeaveM" => Move::LeaveM,
         "JoinG" => Move::JoinG,

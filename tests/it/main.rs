@@ -1,5 +1,6 @@
 //! The integration tests, one binary (ripgrep's layout): each module is one topic.
 
+mod bridges;
 mod cli;
 mod configs;
 mod determinism;
@@ -8,6 +9,7 @@ mod docking;
 mod fuzz;
 mod golden;
 mod hardening;
+mod hegemon;
 mod patterns;
 mod payoffs;
 mod properties;

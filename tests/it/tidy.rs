@@ -282,10 +282,11 @@ fn odd_process_overview_lists_the_scheduler_phases_in_order() {
 
 /// The state fields of `World`: after a world is built, they change only through
 /// `World::apply`, so every change has an inverse and one function lists them all.
-const WORLD_FIELDS: [&str; 12] = [
+const WORLD_FIELDS: [&str; 13] = [
     "countries",
     "agreements",
     "new_agreement",
+    "bridge_agreement",
     "in_m",
     "in_g",
     "locked",

@@ -123,7 +123,9 @@ fn every_agreement_of_the_table_has_terms_and_no_un() {
             );
         }
     }
-    let all = world("bilateral: true, candidates: true, unsure: true, in_force: [\"EU-Mercosur\"]");
+    let all = world(
+        "bilateral: true, candidates: true, unsure: true, in_force: [\"EU-Mercosur\", \"PA-SGP\"]",
+    );
     assert_eq!(all.agreements.len(), TERMS.len(), "{:?}", names(&all));
     assert!(!names(&all).contains(&"UN") && !names(&all).contains(&"WTO"));
 }
@@ -336,17 +338,22 @@ fn a_short_run_of_the_tariff_wave_fires_its_events() {
 #[test]
 fn world2025_scenarios_keep_the_calibration() {
     // Every scenario under experiments/world2025/ differs from configs/world2025.ron only
-    // in what it sets out to change: name, events, retaliation and the data options.
+    // in what it sets out to change: name, events, retaliation, one voice, bridges and the
+    // data options.
     let base = calibrated();
     let normal = |mut s: Scenario| {
         s.name = String::new();
         s.events.clear();
         s.multilateral.retaliation = false;
+        s.multilateral.one_voice = false;
+        s.regional.bridges = false;
+        s.regional.bridge_reach = blocs::config::RegionalConfig::default().bridge_reach;
         if let CountriesConfig::World2025(w) = &mut s.countries {
             w.depth_scale = 1.0;
             w.in_force.clear();
             w.bilateral = true;
             w.unsure = false;
+            w.bridges = false;
         }
         s
     };

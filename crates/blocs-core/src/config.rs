@@ -160,6 +160,8 @@ pub struct SyntheticConfig {
     pub sovereignty_max: f64,
     /// λ_i ~ U(0, protectionism_max).
     pub protectionism_max: f64,
+    /// The largest economy's share of world GDP, in (0, 1); None keeps the drawn GDPs.
+    pub hegemon_share: Option<f64>,
 }
 
 impl Default for SyntheticConfig {
@@ -172,6 +174,7 @@ impl Default for SyntheticConfig {
             ideal_sd: 0.10,
             sovereignty_max: 0.2,
             protectionism_max: 0.3,
+            hegemon_share: None,
         }
     }
 }
@@ -282,6 +285,8 @@ pub struct MultilateralConfig {
     pub retaliation: bool,
     /// μ.
     pub gridlock_noise: f64,
+    /// Customs unions vote in M as one actor (ODD.md section 7.5).
+    pub one_voice: bool,
 }
 
 impl Default for MultilateralConfig {
@@ -296,6 +301,7 @@ impl Default for MultilateralConfig {
             enforcement_threshold: 0.8,
             retaliation: false,
             gridlock_noise: 0.0,
+            one_voice: false,
         }
     }
 }
@@ -318,6 +324,13 @@ pub struct RegionalConfig {
     pub allow_form: bool,
     /// Join moves exist (false: no enlargement).
     pub allow_join: bool,
+    /// Bridge moves exist: two live agreements may link all their members (ODD.md 7.4).
+    pub bridges: bool,
+    /// Depth of bridges (formed during a run, or declared without a depth).
+    pub bridge_depth: f64,
+    /// Largest distance between the two agreements' nearest members at which a bridge
+    /// may form (`inf`: any two).
+    pub bridge_reach: f64,
 }
 
 impl Default for RegionalConfig {
@@ -330,6 +343,9 @@ impl Default for RegionalConfig {
             partners_considered: 5,
             allow_form: true,
             allow_join: true,
+            bridges: false,
+            bridge_depth: 0.3,
+            bridge_reach: 0.3,
         }
     }
 }
@@ -369,8 +385,13 @@ pub struct AgreementConfig {
     /// Reach (`inf` for a mega-regional).
     #[serde(default)]
     pub reach: Option<f64>,
-    /// Members by id, ISO3 or name.
+    /// Members by id, ISO3 or name (left out for a bridge: its parents' members).
+    #[serde(default)]
     pub members: Vec<CountryRef>,
+    /// A bridge of these two agreements (names or ids): an FTA between all their
+    /// members, whose membership follows theirs (ODD.md section 7.4).
+    #[serde(default)]
+    pub bridge: Option<(InstitutionRef, InstitutionRef)>,
 }
 
 /// A scheduled event as written.
@@ -790,6 +811,8 @@ struct Validator {
     data_agreements: Vec<AgreementSpec>,
     /// Table agreements the data options leave out, for clearer messages.
     absent: Vec<&'static str>,
+    /// Which agreements (by id) are bridges, once `agreements` has resolved them.
+    is_bridge: Vec<bool>,
 }
 
 impl Validator {
@@ -1062,6 +1085,16 @@ impl Validator {
             rule: r.new_rule,
             reach: r.new_reach,
             members: Vec::new(),
+            bridge: None,
+        };
+        let bridge_agreement = AgreementSpec {
+            name: String::new(),
+            kind: Kind::Fta,
+            depth: r.bridge_depth,
+            rule: MemberRule::Unanimity,
+            reach: r.bridge_reach,
+            members: Vec::new(),
+            bridge: None,
         };
         WorldSpec {
             params: Params {
@@ -1085,10 +1118,13 @@ impl Validator {
                 enforcement_threshold: m.enforcement_threshold,
                 retaliation: m.retaliation,
                 gridlock_noise: m.gridlock_noise,
+                one_voice: m.one_voice,
                 new_agreement,
                 partners_considered: r.partners_considered,
                 allow_form: r.allow_form,
                 allow_join: r.allow_join,
+                bridges: r.bridges,
+                bridge_agreement,
                 membership_cost: s.membership_cost,
                 roo_cost: s.roo_cost,
                 switching_cost: s.switching_cost,
@@ -1139,6 +1175,25 @@ impl Validator {
                 self.non_negative("countries.ideal_sd", c.ideal_sd);
                 self.non_negative("countries.sovereignty_max", c.sovereignty_max);
                 self.range("countries.protectionism_max", c.protectionism_max, 0.0, 1.0);
+                if let Some(share) = c.hegemon_share
+                    && c.countries == 1
+                {
+                    self.bad(
+                        "countries.hegemon_share",
+                        format!(
+                            "{share} needs at least 2 countries: a lone country holds all of world GDP"
+                        ),
+                    );
+                } else if let Some(share) = c.hegemon_share
+                    && !(share > 0.0 && share < 1.0)
+                {
+                    self.bad(
+                        "countries.hegemon_share",
+                        format!(
+                            "{share} is outside the allowed range (0, 1): the largest economy's share of world GDP (None keeps the drawn GDPs)"
+                        ),
+                    );
+                }
                 self.n = c.countries.min(MAX_COUNTRIES);
                 let width = self.n.saturating_sub(1).to_string().len().max(2);
                 self.names = (0..self.n)
@@ -1152,6 +1207,7 @@ impl Validator {
                     ideal_sd: c.ideal_sd,
                     sovereignty_max: c.sovereignty_max,
                     protectionism_max: c.protectionism_max,
+                    hegemon_share: c.hegemon_share,
                 })
             }
             CountriesConfig::Explicit(list) => {
@@ -1321,6 +1377,13 @@ impl Validator {
                 format!("{} must be ≥ 0 (or inf)", r.new_reach),
             );
         }
+        self.range("regional.bridge_depth", r.bridge_depth, 0.0, 1.0);
+        if r.bridge_reach.is_nan() || r.bridge_reach < 0.0 {
+            self.bad(
+                "regional.bridge_reach",
+                format!("{} must be ≥ 0 (or inf)", r.bridge_reach),
+            );
+        }
         self.non_negative("membership_cost", s.membership_cost);
         self.non_negative("roo_cost", s.roo_cost);
         self.non_negative("switching_cost", s.switching_cost);
@@ -1417,12 +1480,43 @@ impl Validator {
             }
         }
         let mut out = data;
+        let mut parents: Vec<(usize, String, [u32; 2])> = Vec::new();
         for &i in &order {
             let a = &s.agreements[i];
             let f = |x: &str| format!("agreements[{i}].{x}");
-            let kind = a.kind.unwrap_or(s.regional.new_kind);
-            let depth = a.depth.unwrap_or(s.regional.new_depth);
-            let reach = a.reach.unwrap_or(s.regional.new_reach);
+            let own_id = out.len() as u32;
+            let bridge = a
+                .bridge
+                .as_ref()
+                .and_then(|pair| self.bridge_parents(&f("bridge"), own_id, pair));
+            if let Some(pair) = bridge {
+                parents.push((out.len(), f("bridge"), pair));
+            }
+            let is_bridge = a.bridge.is_some();
+            if is_bridge && !a.members.is_empty() {
+                self.bad(
+                    f("members"),
+                    "a bridge's members are its two agreements' members: leave `members` out",
+                );
+            }
+            if is_bridge && a.kind == Some(Kind::CustomsUnion) {
+                self.bad(
+                    f("kind"),
+                    "a bridge is an Fta: its members keep their own customs unions",
+                );
+            }
+            let (depth, reach) = if is_bridge {
+                (s.regional.bridge_depth, s.regional.bridge_reach)
+            } else {
+                (s.regional.new_depth, s.regional.new_reach)
+            };
+            let kind = if is_bridge {
+                Kind::Fta
+            } else {
+                a.kind.unwrap_or(s.regional.new_kind)
+            };
+            let depth = a.depth.unwrap_or(depth);
+            let reach = a.reach.unwrap_or(reach);
             self.range(&f("depth"), depth, 0.0, 1.0);
             if reach.is_nan() || reach < 0.0 {
                 self.bad(f("reach"), format!("{reach} must be ≥ 0 (or inf)"));
@@ -1449,7 +1543,7 @@ impl Validator {
                     members.push(c);
                 }
             }
-            if a.members.len() < 2 {
+            if a.members.len() < 2 && !is_bridge {
                 self.bad(
                     f("members"),
                     format!(
@@ -1466,9 +1560,106 @@ impl Validator {
                 rule: a.rule.unwrap_or(s.regional.new_rule),
                 reach,
                 members,
+                bridge,
             });
         }
+        self.resolve_bridges(&mut out, &parents);
         out
+    }
+
+    /// The two agreements a declared bridge links, lower id first, or None (reported).
+    fn bridge_parents(
+        &mut self,
+        field: &str,
+        own_id: u32,
+        (p, q): &(InstitutionRef, InstitutionRef),
+    ) -> Option<[u32; 2]> {
+        let mut ids = [0u32; 2];
+        for (slot, r) in [p, q].into_iter().enumerate() {
+            match self.institution(&format!("{field}.{slot}"), r, false) {
+                Some(InstitutionSel::Agreement(k)) if k == own_id => {
+                    self.bad(
+                        format!("{field}.{slot}"),
+                        "a bridge cannot link itself: name two other agreements",
+                    );
+                    return None;
+                }
+                Some(InstitutionSel::Agreement(k)) => ids[slot] = k,
+                Some(_) => {
+                    self.bad(
+                        format!("{field}.{slot}"),
+                        "a bridge links two regional agreements, not M or G",
+                    );
+                    return None;
+                }
+                None => return None,
+            }
+        }
+        if ids[0] == ids[1] {
+            self.bad(
+                field,
+                format!(
+                    "agreement {} is named twice: a bridge links two different agreements",
+                    ids[0]
+                ),
+            );
+            return None;
+        }
+        Some([ids[0].min(ids[1]), ids[0].max(ids[1])])
+    }
+
+    /// Gives each declared bridge its parents' members, once every agreement is known,
+    /// and reports bridges of bridges and second bridges of one pair.
+    fn resolve_bridges(
+        &mut self,
+        out: &mut [AgreementSpec],
+        parents: &[(usize, String, [u32; 2])],
+    ) {
+        self.is_bridge = out.iter().map(|a| a.bridge.is_some()).collect();
+        // Bridges from data come checked; the scenario's are checked against them.
+        let mut seen: Vec<[u32; 2]> = out
+            .iter()
+            .enumerate()
+            .filter(|(at, _)| !parents.iter().any(|p| p.0 == *at))
+            .filter_map(|(_, a)| a.bridge)
+            .collect();
+        for (at, field, pair) in parents {
+            if let Some(&k) = pair.iter().find(|&&k| self.is_bridge[k as usize]) {
+                self.bad(
+                    field,
+                    format!("agreement {k} is itself a bridge: a bridge links two agreements that are not bridges"),
+                );
+                continue;
+            }
+            if seen.contains(pair) {
+                self.bad(
+                    field,
+                    format!(
+                        "agreements {} and {} already have a bridge: at most one per pair",
+                        pair[0], pair[1]
+                    ),
+                );
+                continue;
+            }
+            seen.push(*pair);
+            let mut members = out[pair[0] as usize].members.clone();
+            members.extend_from_slice(&out[pair[1] as usize].members);
+            members.sort_unstable();
+            members.dedup();
+            out[*at].members = members;
+        }
+    }
+
+    /// Events move countries into and out of a bridge's parents, never the bridge itself.
+    fn not_a_bridge(&mut self, field: &str, institution: Option<InstitutionSel>) {
+        if let Some(InstitutionSel::Agreement(k)) = institution
+            && self.is_bridge.get(k as usize) == Some(&true)
+        {
+            self.bad(
+                field,
+                format!("agreement {k} is a bridge, whose members follow its two agreements: name one of those instead"),
+            );
+        }
     }
 
     fn events(&mut self, s: &Scenario, has_g: bool) -> Vec<Event> {
@@ -1483,6 +1674,7 @@ impl Validator {
                 } => {
                     let c = self.country(&f("country"), country);
                     let from = self.institution(&f("from"), from, has_g);
+                    self.not_a_bridge(&f("from"), from);
                     (
                         *tick,
                         c.zip(from)
@@ -1496,6 +1688,7 @@ impl Validator {
                 } => {
                     let c = self.country(&f("country"), country);
                     let into = self.institution(&f("into"), into, has_g);
+                    self.not_a_bridge(&f("into"), into);
                     (
                         *tick,
                         c.zip(into)

@@ -54,6 +54,9 @@ pub enum Move {
     Join(u32),
     /// Form a new agreement with country j.
     Form(u32),
+    /// Link two live agreements (lower id first), one of them the mover's, by a bridge
+    /// agreement between all their members.
+    Bridge(u32, u32),
     /// Join M.
     JoinM,
     /// Leave M.
@@ -73,6 +76,8 @@ pub enum LogMove {
     Leave,
     /// Founded an agreement.
     Form,
+    /// Became a member of a new bridge between two agreements (one row per member).
+    Bridge,
     /// Entered M.
     JoinM,
     /// Left M.
@@ -100,6 +105,7 @@ impl LogMove {
             LogMove::Join => "Join",
             LogMove::Leave => "Leave",
             LogMove::Form => "Form",
+            LogMove::Bridge => "Bridge",
             LogMove::JoinM => "JoinM",
             LogMove::LeaveM => "LeaveM",
             LogMove::JoinG => "JoinG",
@@ -247,13 +253,18 @@ pub struct Sim {
     m_vetoer: u32,
     round_vetoer: u32,
     rounds: Vec<RoundRecord>,
+    /// Whether any bridge can exist in this world (the move is on, or the scenario
+    /// starts with one): only then do Join and Leave look for bridges to follow.
+    bridging: bool,
 }
 
-/// At most three primitive ops make up one move.
-#[derive(Clone, Copy, Debug)]
+/// The primitive ops of one move: at most four without bridges, held inline; a move
+/// that bridges members follow may need more, and spills them to the heap.
+#[derive(Clone, Debug)]
 struct Ops {
     buf: [Op; 4],
     len: usize,
+    spill: Vec<Op>,
 }
 
 impl Ops {
@@ -261,14 +272,26 @@ impl Ops {
         Ops {
             buf: [Op::SetTm(0.0); 4],
             len: 0,
+            spill: Vec::new(),
         }
     }
     fn push(&mut self, op: Op) {
-        self.buf[self.len] = op;
-        self.len += 1;
+        if self.spill.is_empty() && self.len < self.buf.len() {
+            self.buf[self.len] = op;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.buf[..self.len]);
+            }
+            self.spill.push(op);
+        }
     }
     fn as_slice(&self) -> &[Op] {
-        &self.buf[..self.len]
+        if self.spill.is_empty() {
+            &self.buf[..self.len]
+        } else {
+            &self.spill
+        }
     }
 }
 
@@ -319,6 +342,7 @@ impl Sim {
             m_vetoer: NOBODY,
             round_vetoer: NOBODY,
             rounds: Vec::new(),
+            bridging: spec.params.bridges || spec.agreements.iter().any(|a| a.bridge.is_some()),
         };
         sim.fire_events();
         sim.initial_u = sim.engine.utilities().to_vec();
@@ -670,12 +694,21 @@ impl Sim {
         let w = &self.world;
         let p = self.params();
         out.push(Move::Stay);
-        out.extend(w.memberships(i).iter().map(|&k| Move::Leave(k)));
+        // A bridge's members follow its parents: nobody leaves or joins it on its own.
+        out.extend(
+            w.memberships(i)
+                .iter()
+                .filter(|&&k| !self.bridging || w.agreements[k as usize].bridge().is_none())
+                .map(|&k| Move::Leave(k)),
+        );
         let in_cu = w.customs_union_of(i).is_some();
         if p.allow_join {
             for (k, a) in w.agreements.iter().enumerate() {
                 let k = k as u32;
-                if !a.is_live() || a.members().binary_search(&i).is_ok() {
+                if !a.is_live()
+                    || (self.bridging && a.bridge().is_some())
+                    || a.members().binary_search(&i).is_ok()
+                {
                     continue;
                 }
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
@@ -712,6 +745,53 @@ impl Sim {
                 Move::JoinG
             });
         }
+        // Last, so that switching bridges on leaves every other move's rank unchanged.
+        if p.bridges {
+            self.bridge_candidates(i, out);
+        }
+    }
+
+    /// `Bridge(a, b)` moves of country i, by ascending (a, b): every pair of live
+    /// agreements, neither a bridge, one of them i's, not yet bridged, neither holding
+    /// all of the other's members, whose nearest members are within the bridge reach.
+    fn bridge_candidates(&self, i: u32, out: &mut Vec<Move>) {
+        let w = &self.world;
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for &k in w.memberships(i) {
+            if w.agreements[k as usize].bridge().is_some() {
+                continue;
+            }
+            for l in 0..w.agreements.len() as u32 {
+                if l != k {
+                    pairs.push((k.min(l), k.max(l)));
+                }
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        out.extend(
+            pairs
+                .into_iter()
+                .filter(|&(a, b)| self.can_bridge(i, a, b))
+                .map(|(a, b)| Move::Bridge(a, b)),
+        );
+    }
+
+    /// Whether i may propose a bridge of agreements a < b now (`bridge_candidates`).
+    fn can_bridge(&self, i: u32, a: u32, b: u32) -> bool {
+        let w = &self.world;
+        let (x, y) = (&w.agreements[a as usize], &w.agreements[b as usize]);
+        let within =
+            |inner: &[u32], outer: &[u32]| inner.iter().all(|m| outer.binary_search(m).is_ok());
+        x.is_live()
+            && y.is_live()
+            && x.bridge().is_none()
+            && y.bridge().is_none()
+            && (x.members().binary_search(&i).is_ok() || y.members().binary_search(&i).is_ok())
+            && !within(x.members(), y.members())
+            && !within(y.members(), x.members())
+            && w.bridge_between(a, b).is_none()
+            && w.distance_between(a, b) <= w.bridge_agreement.reach
     }
 
     /// Whether a move is still structurally possible (used by Synchronous updating).
@@ -719,6 +799,7 @@ impl Sim {
         let w = &self.world;
         match mv {
             Move::Stay => true,
+            Move::Bridge(a, b) => self.can_bridge(i, a, b),
             Move::Leave(k) => w.memberships(i).contains(&k),
             Move::Join(k) => {
                 let a = &w.agreements[k as usize];
@@ -751,7 +832,8 @@ impl Sim {
             Move::Leave(k) => {
                 let members = w.agreements[k as usize].members();
                 ops.push(Op::RemoveMember(k, i));
-                if members.len() == 2 {
+                let dissolves = members.len() == 2;
+                if dissolves {
                     let other = if members[0] == i {
                         members[1]
                     } else {
@@ -760,9 +842,46 @@ impl Sim {
                     ops.push(Op::RemoveMember(k, other));
                     ops.push(Op::SetDissolved(k, Some(w.tick)));
                 }
+                if self.bridging {
+                    for (br, [p, q]) in w.bridges_of(k) {
+                        let bridge = w.agreements[br as usize].members();
+                        if dissolves {
+                            // A bridge without one of its two blocs links nothing.
+                            for &m in bridge {
+                                ops.push(Op::RemoveMember(br, m));
+                            }
+                            ops.push(Op::SetDissolved(br, Some(w.tick)));
+                        } else {
+                            let other = if p == k { q } else { p };
+                            let stays = w.agreements[other as usize]
+                                .members()
+                                .binary_search(&i)
+                                .is_ok();
+                            if !stays {
+                                ops.push(Op::RemoveMember(br, i));
+                            }
+                        }
+                    }
+                }
             }
-            Move::Join(k) => ops.push(Op::AddMember(k, i)),
+            Move::Join(k) => {
+                ops.push(Op::AddMember(k, i));
+                if self.bridging {
+                    // A new member inherits its bloc's bridges, as new EU members inherit
+                    // the EU's FTAs.
+                    for (br, _) in w.bridges_of(k) {
+                        if w.agreements[br as usize]
+                            .members()
+                            .binary_search(&i)
+                            .is_err()
+                        {
+                            ops.push(Op::AddMember(br, i));
+                        }
+                    }
+                }
+            }
             Move::Form(j) => ops.push(Op::Found(i, j)),
+            Move::Bridge(a, b) => ops.push(Op::Bridge(a, b)),
             Move::JoinM => {
                 ops.push(Op::SetM(i, true));
                 if linked && !w.in_g[i as usize] {
@@ -793,6 +912,28 @@ impl Sim {
                 ask_first(&mut out[1..], self.vetoer_of(mv));
             }
             Move::Form(j) => out.push(j),
+            Move::Bridge(a, b) => {
+                // Every member of each side votes by that side's rule (the mover too,
+                // as queried[0]).
+                let start = out.len();
+                for k in [a, b] {
+                    out.extend(
+                        w.agreements[k as usize]
+                            .members()
+                            .iter()
+                            .filter(|&&m| m != i),
+                    );
+                }
+                out[start..].sort_unstable();
+                let mut kept = start;
+                for x in start..out.len() {
+                    if x == start || out[x] != out[kept - 1] {
+                        out[kept] = out[x];
+                        kept += 1;
+                    }
+                }
+                out.truncate(kept);
+            }
             Move::JoinM if w.accession_rule != AccessionRule::Open => {
                 out.extend(w.m_members());
                 ask_first(&mut out[1..], self.m_vetoer);
@@ -911,6 +1052,8 @@ impl Sim {
                 MemberRule::Unanimity => unanimity_or_majority(true),
                 MemberRule::Majority => unanimity_or_majority(false),
             },
+            // With one voice a member's loss can be outvoted inside its union.
+            Move::JoinM if self.params().one_voice => None,
             Move::JoinM => match self.world.accession_rule {
                 AccessionRule::Open => None,
                 AccessionRule::Consensus => unanimity_or_majority(true),
@@ -924,6 +1067,14 @@ impl Sim {
         let d = &self.deltas;
         let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();
         let voters = d.len() - 1;
+        // M's members, customs unions speaking as one when `one_voice` is on.
+        let gains_m = || {
+            if self.params().one_voice {
+                self.ballots(1).iter().filter(|&&yes| yes).count()
+            } else {
+                gains(1)
+            }
+        };
         let accepted = match mv {
             Move::Join(k) => match self.world.agreements[k as usize].spec.rule {
                 MemberRule::Open => true,
@@ -931,11 +1082,12 @@ impl Sim {
                 MemberRule::Majority => 2 * gains(1) > voters,
             },
             Move::Form(_) => d[1] > GAIN_TOLERANCE,
+            Move::Bridge(a, b) => self.sides_accept(a, b),
             Move::JoinM => match self.world.accession_rule {
                 AccessionRule::Open => true,
-                AccessionRule::Consensus => gains(1) == voters,
+                AccessionRule::Consensus => gains_m() == voters,
                 // An empty M has nobody to object.
-                AccessionRule::Majority => voters == 0 || 2 * gains(1) > voters,
+                AccessionRule::Majority => voters == 0 || 2 * gains_m() > voters,
             },
             _ => true,
         };
@@ -943,6 +1095,26 @@ impl Sim {
             self.remember_vetoer(mv);
         }
         accepted.then(|| self.deltas[0] - self.params().switching_cost)
+    }
+
+    /// Whether both sides of a bridge accept it, each by its own admission rule, from
+    /// the ΔU of every member just evaluated (`queried` and `deltas`).
+    fn sides_accept(&self, a: u32, b: u32) -> bool {
+        [a, b].into_iter().all(|k| {
+            let side = &self.world.agreements[k as usize];
+            let members = side.members();
+            let gains = self
+                .queried
+                .iter()
+                .zip(&self.deltas)
+                .filter(|&(c, &d)| members.binary_search(c).is_ok() && d >= -GAIN_TOLERANCE)
+                .count();
+            match side.spec.rule {
+                MemberRule::Open => true,
+                MemberRule::Unanimity => gains == members.len(),
+                MemberRule::Majority => 2 * gains > members.len(),
+            }
+        })
     }
 
     /// The move country i would choose now and its net gain (0 for Stay), without
@@ -1057,6 +1229,19 @@ impl Sim {
                     self.log_row(tick, Some(a), LogMove::Form, agreement(new_id), cause, None);
                     self.log_row(tick, Some(b), LogMove::Form, agreement(new_id), cause, None);
                 }
+                Op::Bridge(..) => {
+                    let members = self.world.agreements[new_id as usize].members().to_vec();
+                    for c in members {
+                        self.log_row(
+                            tick,
+                            Some(c),
+                            LogMove::Bridge,
+                            agreement(new_id),
+                            cause,
+                            None,
+                        );
+                    }
+                }
                 Op::SetM(c, on) => {
                     let what = if on { LogMove::JoinM } else { LogMove::LeaveM };
                     self.log_row(tick, Some(c), what, Some(InstitutionSel::M), cause, None);
@@ -1127,24 +1312,24 @@ impl Sim {
         let m = members.len();
         // Losses are counted from the second member on, so the limit is one that makes
         // the round fail whatever the first member votes.
+        // With one voice a member's loss can be outvoted inside its union, so every
+        // ballot is needed: no early stop.
         let stop_after = match self.world.decision_rule {
-            DecisionRule::Consensus => 1,
-            DecisionRule::Supermajority(q) => (m as f64 * (1.0 - q)).floor() as usize + 1,
+            _ if p.one_voice => None,
+            DecisionRule::Consensus => Some(1),
+            DecisionRule::Supermajority(q) => Some((m as f64 * (1.0 - q)).floor() as usize + 1),
         };
         self.queried = members;
         // Losses count from the second member on, so the last objector is asked second.
         if m > 1 {
             ask_first(&mut self.queried[1..], self.round_vetoer);
         }
-        self.evaluate(&[Op::SetTm(proposal)], usize::MAX, Some(stop_after));
-        if let Some(q) = self.deltas.iter().position(|&d| d < -GAIN_TOLERANCE) {
+        self.evaluate(&[Op::SetTm(proposal)], usize::MAX, stop_after);
+        let ballots = self.ballots(0);
+        if let Some(q) = ballots.iter().position(|&yes| !yes) {
             self.round_vetoer = self.queried[q];
         }
-        let yes = self
-            .deltas
-            .iter()
-            .filter(|&&d| d >= -GAIN_TOLERANCE)
-            .count();
+        let yes = ballots.iter().filter(|&&yes| yes).count();
         let mut passes = match self.world.decision_rule {
             DecisionRule::Consensus => yes == m,
             DecisionRule::Supermajority(q) => yes as f64 >= q * m as f64,
@@ -1154,13 +1339,14 @@ impl Sim {
             let fail = 1.0 - crate::math::exp(-noise * (m as f64 - 1.0));
             passes = self.rng.unit() >= fail;
         }
-        let first_no = self.deltas.iter().position(|&d| d < -GAIN_TOLERANCE);
+        let first_no = ballots.iter().position(|&yes| !yes);
+        let no_votes = (ballots.len() - yes) as u32;
         self.rounds.push(RoundRecord {
             tick,
             from: self.world.t_m,
             proposal,
             members: m as u32,
-            no_votes: (self.deltas.len() - yes) as u32,
+            no_votes,
             first_no: first_no.map(|q| self.queried[q]),
             passed: passes,
             noise_failed: carried && !passes,
@@ -1171,6 +1357,43 @@ impl Sim {
         } else {
             self.counters.rounds_failed += 1;
         }
+    }
+}
+
+impl Sim {
+    /// The ballots of the evaluated countries from `from` on, in M's votes: yes when
+    /// ΔU ≥ −1e-12; with `one_voice`, the members of each customs union among them then
+    /// all cast the ballot their union decides by its own rule (ODD.md section 7.5).
+    fn ballots(&self, from: usize) -> Vec<bool> {
+        let deltas = &self.deltas[from..];
+        let mut ballots: Vec<bool> = deltas.iter().map(|&d| d >= -GAIN_TOLERANCE).collect();
+        if !self.params().one_voice {
+            return ballots;
+        }
+        let w = &self.world;
+        let unions: Vec<Option<u32>> = self.queried[from..from + deltas.len()]
+            .iter()
+            .map(|&c| w.customs_union_of(c))
+            .collect();
+        for (q, &union) in unions.iter().enumerate() {
+            // Each union is decided once, at its first voter in the list.
+            let Some(k) = union else { continue };
+            if unions[..q].contains(&union) {
+                continue;
+            }
+            let bloc: Vec<usize> = (q..unions.len()).filter(|&r| unions[r] == union).collect();
+            let gains = bloc.iter().filter(|&&r| ballots[r]).count();
+            let yes = match w.agreements[k as usize].spec.rule {
+                MemberRule::Unanimity => gains == bloc.len(),
+                // An open union needs nobody's consent to admit, but a common position
+                // still needs one: a majority, as in a Majority union.
+                MemberRule::Majority | MemberRule::Open => 2 * gains > bloc.len(),
+            };
+            for r in bloc {
+                ballots[r] = yes;
+            }
+        }
+        ballots
     }
 }
 

@@ -21,7 +21,7 @@ pub fn build_world(spec: &WorldSpec, rng: &mut WorldRng) -> World {
     let mut world = World::new(
         countries,
         dist,
-        p.new_agreement.clone(),
+        [p.new_agreement.clone(), p.bridge_agreement.clone()],
         p.t_m,
         p.decision_rule,
         p.accession_rule,
@@ -122,7 +122,36 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
     for c in &mut countries {
         c.gdp /= mean;
     }
+    if let Some(share) = s.hegemon_share {
+        give_hegemon_share(&mut countries, share);
+    }
     countries
+}
+
+/// Sets the GDP of the largest economy (ties to the lowest id) to share/(1 − share) times
+/// the sum of the others, so that it holds exactly `share` of world GDP (ODD.md section 5).
+///
+/// Only that one GDP changes: the other economies keep their drawn size, so worlds with
+/// different shares differ in the hegemon's weight alone, and the absolute costs (κ, r,
+/// the switching cost) weigh on the others as in a world without the option. No draw is
+/// made, so the stream is used as without it.
+pub fn give_hegemon_share(countries: &mut [Country], share: f64) {
+    let Some(h) = (0..countries.len()).reduce(|a, b| {
+        if countries[b].gdp > countries[a].gdp {
+            b
+        } else {
+            a
+        }
+    }) else {
+        return;
+    };
+    let others: f64 = countries
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != h)
+        .map(|(_, c)| c.gdp)
+        .sum();
+    countries[h].gdp = share / (1.0 - share) * others;
 }
 
 /// Draws the stochastic part of calibrated countries, for each country in id order:

@@ -61,6 +61,9 @@ pub struct World2025Config {
     pub depth_scale: f64,
     /// Per-agreement changes to the table's kind, depth, rule or reach.
     pub overrides: Vec<AgreementOverride>,
+    /// EU–Mercosur, when it counts (`bilateral` and `in_force`), is a bridge of the EU
+    /// and Mercosur (ODD.md section 7.4): its members are theirs and follow them.
+    pub bridges: bool,
     /// Weight of geography in ideal points: the subregion's centroid is scaled by this.
     pub geo_weight: f64,
     /// Ideal-point shift per income group step along the second axis (see ODD.md).
@@ -87,6 +90,7 @@ impl Default for World2025Config {
             wto: true,
             depth_scale: 1.0,
             overrides: Vec::new(),
+            bridges: false,
             geo_weight: 0.3,
             income_shift: 0.1,
             ideal_sd: 0.05,
@@ -162,7 +166,7 @@ use MemberRule::{Majority, Unanimity};
 /// tariff it is still phasing in). Reach is in units of 20015 km (0.1 ≈ 2000 km);
 /// bilateral agreements have reach 0: nobody joins them by choice. ODD.md gives the
 /// reasons row by row.
-pub const TERMS: [Terms; 39] = [
+pub const TERMS: [Terms; 40] = [
     terms("EU", Cu, 0.9, Unanimity, 0.0, false),
     terms("EAEU", Cu, 0.5, Unanimity, 0.0, false),
     terms("CAN", Cu, 0.3, Unanimity, 0.0, false),
@@ -202,6 +206,8 @@ pub const TERMS: [Terms; 39] = [
     terms("IND-ARE", Fta, 0.1, Unanimity, 0.0, true),
     terms("IND-AUS", Fta, 0.1, Unanimity, 0.0, true),
     terms("IND-EFTA", Fta, 0.1, Unanimity, 0.0, true),
+    // Signed in 2022; counted only when named in `in_force` (data README).
+    terms("PA-SGP", Fta, 0.3, Unanimity, 0.0, true),
 ];
 
 /// Names in the agreements table that are not regional agreements: the UN is not a
@@ -645,7 +651,26 @@ fn agreements(t: &Tables, cfg: &World2025Config) -> Built {
             rule: over.and_then(|o| o.rule).unwrap_or(terms.rule),
             reach: over.and_then(|o| o.reach).unwrap_or(terms.reach),
             members,
+            bridge: None,
         });
     }
+    if cfg.bridges {
+        bridge_by_name(&mut out, "EU-Mercosur", ["EU", "Mercosur"]);
+    }
     (out, absent, dropped)
+}
+
+/// Makes agreement `name`, if it counts, the bridge of the two `parents` (if both count):
+/// it takes exactly their members (section 7.4), whatever its own rows list.
+fn bridge_by_name(out: &mut [AgreementSpec], name: &str, parents: [&str; 2]) {
+    let id = |n: &str| out.iter().position(|a| a.name == n);
+    let (Some(k), Some(a), Some(b)) = (id(name), id(parents[0]), id(parents[1])) else {
+        return;
+    };
+    let mut members = out[a].members.clone();
+    members.extend_from_slice(&out[b].members);
+    members.sort_unstable();
+    members.dedup();
+    out[k].members = members;
+    out[k].bridge = Some([a.min(b) as u32, a.max(b) as u32]);
 }

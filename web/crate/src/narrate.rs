@@ -88,6 +88,33 @@ pub fn lines(world: &World, log: &[LogRow], rounds: &[RoundRecord]) -> Vec<Line>
                     inst(row.institution)
                 )
             }
+            LogMove::Bridge => {
+                // A bridge is logged as one row per member: one sentence for them all.
+                let mut members = 1;
+                while log
+                    .get(i + 1)
+                    .is_some_and(|n| n.what == LogMove::Bridge && n.institution == row.institution)
+                {
+                    i += 1;
+                    members += 1;
+                }
+                let parents = match row.institution {
+                    Some(InstitutionSel::Agreement(k)) => world.agreements[k as usize].bridge(),
+                    _ => None,
+                };
+                match parents {
+                    Some([a, b]) => format!(
+                        "tick {t}: {} and {} build a bridge, a free-trade agreement of their {members} members ({}).",
+                        agreement_name(world, a),
+                        agreement_name(world, b),
+                        inst(row.institution)
+                    ),
+                    None => format!(
+                        "tick {t}: {} is founded as a bridge.",
+                        inst(row.institution)
+                    ),
+                }
+            }
             LogMove::Join if row.institution == Some(InstitutionSel::M) => {
                 format!("tick {t}: {who} joins M{by}.")
             }
@@ -185,4 +212,46 @@ fn short(x: f64) -> String {
     let s = format!("{x:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bridge_is_told_in_one_sentence_naming_its_two_agreements() {
+        let ron =
+            "(countries: Synthetic((countries: 30, regions: 3)), max_ticks: 60, initial_m: None,
+            regional: (new_rule: Majority, bridges: true, bridge_reach: inf))";
+        let spec = blocs_core::config::Scenario::parse(ron, std::path::Path::new("t"))
+            .unwrap()
+            .validate(std::path::Path::new("t"))
+            .unwrap();
+        let result = blocs_core::scheduler::run_world(&spec, 3, 1);
+        let told = lines(&result.world, &result.log, &[]);
+        let bridges: Vec<&Line> = told
+            .iter()
+            .filter(|l| l.text.contains("build a bridge"))
+            .collect();
+        let founded = result
+            .world
+            .agreements
+            .iter()
+            .filter(|a| a.bridge().is_some())
+            .count();
+        assert!(founded > 0);
+        assert_eq!(bridges.len(), founded, "one sentence per bridge");
+        let [a, b] = result
+            .world
+            .agreements
+            .iter()
+            .find_map(|a| a.bridge())
+            .unwrap();
+        let first = &bridges[0].text;
+        assert!(
+            first.contains(&agreement_name(&result.world, a))
+                && first.contains(&agreement_name(&result.world, b)),
+            "{first}"
+        );
+    }
 }

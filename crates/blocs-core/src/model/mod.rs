@@ -136,6 +136,9 @@ pub struct AgreementSpec {
     pub reach: f64,
     /// Members, sorted, unique, at least 2.
     pub members: Vec<u32>,
+    /// For a bridge (ODD.md section 7.4, `Bridge`): the ids of the two agreements it
+    /// links, lower first. Its members are always the union of theirs.
+    pub bridge: Option<[u32; 2]>,
 }
 
 /// A reference to a country, resolved when its event fires.
@@ -343,6 +346,8 @@ pub struct Params {
     pub retaliation: bool,
     /// Gridlock noise μ ≥ 0.
     pub gridlock_noise: f64,
+    /// Customs unions vote in M's rounds and accessions as one actor.
+    pub one_voice: bool,
     /// Template for agreements formed during a run (members left empty).
     pub new_agreement: AgreementSpec,
     /// P: how many nearest partners a country considers for Form.
@@ -351,6 +356,12 @@ pub struct Params {
     pub allow_form: bool,
     /// Whether Join moves exist.
     pub allow_join: bool,
+    /// Whether Bridge moves exist (two live agreements link all their members).
+    pub bridges: bool,
+    /// Template of bridges formed during a run: an FTA of `regional.bridge_depth`; its
+    /// reach is `regional.bridge_reach`, the largest distance between the two agreements'
+    /// nearest members at which a bridge may form.
+    pub bridge_agreement: AgreementSpec,
     /// κ.
     pub membership_cost: f64,
     /// r.
@@ -419,6 +430,8 @@ pub struct SyntheticSpec {
     pub sovereignty_max: f64,
     /// Upper bound of λ_i.
     pub protectionism_max: f64,
+    /// The largest economy's share of world GDP, in (0, 1), or None (as drawn).
+    pub hegemon_share: Option<f64>,
 }
 
 /// Who is in M at the start.

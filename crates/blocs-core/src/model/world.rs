@@ -34,6 +34,11 @@ impl Agreement {
     pub fn is_live(&self) -> bool {
         self.dissolved.is_none()
     }
+
+    /// The two agreements this one bridges, if it is a bridge.
+    pub fn bridge(&self) -> Option<[u32; 2]> {
+        self.spec.bridge
+    }
 }
 
 /// A primitive, invertible change of a world's state.
@@ -45,8 +50,11 @@ pub enum Op {
     RemoveMember(u32, u32),
     /// Append a new agreement of the world's template kind with two founding members.
     Found(u32, u32),
-    /// Remove the most recently founded agreement (inverse of `Found`).
+    /// Remove the most recently founded agreement (inverse of `Found` and `Bridge`).
     Unfound,
+    /// Append a bridge of two live agreements (lower id first): an agreement of the
+    /// world's bridge template whose members are the union of theirs.
+    Bridge(u32, u32),
     /// Set whether a country is in M.
     SetM(u32, bool),
     /// Set whether a country is in G.
@@ -81,6 +89,8 @@ pub struct World {
     pub agreements: Vec<Agreement>,
     /// Template of agreements formed during the run.
     pub new_agreement: AgreementSpec,
+    /// Template of bridges formed during a run (`Op::Bridge`).
+    pub bridge_agreement: AgreementSpec,
     /// Membership of M.
     pub in_m: Vec<bool>,
     /// Membership of G.
@@ -110,7 +120,7 @@ impl World {
     pub fn new(
         countries: Vec<Country>,
         dist: Vec<f64>,
-        new_agreement: AgreementSpec,
+        [new_agreement, bridge_agreement]: [AgreementSpec; 2],
         t_m: f64,
         decision_rule: DecisionRule,
         accession_rule: AccessionRule,
@@ -121,6 +131,7 @@ impl World {
             countries,
             agreements: Vec::new(),
             new_agreement,
+            bridge_agreement,
             in_m: vec![false; n],
             in_g: vec![false; n],
             locked: vec![false; n],
@@ -202,6 +213,33 @@ impl World {
             .fold(f64::INFINITY, f64::min)
     }
 
+    /// Smallest distance between a member of agreement `a` and a member of `b`: how far
+    /// apart two blocs are for a bridge (ODD.md section 7.4).
+    pub fn distance_between(&self, a: u32, b: u32) -> f64 {
+        self.agreements[a as usize]
+            .members()
+            .iter()
+            .map(|&m| self.distance_to(m, b))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Live bridges one of whose parents is `k`, ascending id.
+    pub fn bridges_of(&self, k: u32) -> impl Iterator<Item = (u32, [u32; 2])> + '_ {
+        self.agreements
+            .iter()
+            .enumerate()
+            .filter_map(move |(b, a)| match a.bridge() {
+                Some(pair) if a.is_live() && pair.contains(&k) => Some((b as u32, pair)),
+                _ => None,
+            })
+    }
+
+    /// The live bridge of agreements `a` and `b`, if there is one.
+    pub fn bridge_between(&self, a: u32, b: u32) -> Option<u32> {
+        let pair = [a.min(b), a.max(b)];
+        self.bridges_of(a).find(|&(_, p)| p == pair).map(|(k, _)| k)
+    }
+
     /// Adds an agreement as it starts a world (used by the builder; not undoable).
     pub fn add_initial_agreement(&mut self, spec: AgreementSpec) {
         let id = u32::try_from(self.agreements.len()).expect("fewer than 2^32 agreements");
@@ -272,10 +310,31 @@ impl World {
                 self.apply(Op::AddMember(id, j));
                 Op::Unfound
             }
+            Op::Bridge(a, b) => {
+                let id = u32::try_from(self.agreements.len()).expect("fewer than 2^32 agreements");
+                let mut members = self.agreements[a as usize].spec.members.clone();
+                members.extend_from_slice(self.agreements[b as usize].members());
+                members.sort_unstable();
+                members.dedup();
+                let mut spec = self.bridge_agreement.clone();
+                spec.members = Vec::new();
+                spec.bridge = Some([a, b]);
+                // Named after its parents, so that agreements.csv shows what it links.
+                spec.name = format!("bridge {a}+{b}");
+                self.agreements.push(Agreement {
+                    spec,
+                    founded: self.tick,
+                    dissolved: None,
+                });
+                for m in members {
+                    self.apply(Op::AddMember(id, m));
+                }
+                Op::Unfound
+            }
             Op::Unfound => {
                 let id = u32::try_from(self.agreements.len() - 1).expect("an agreement");
                 let members = self.agreements[id as usize].spec.members.clone();
-                assert_eq!(members.len(), 2, "Unfound undoes a Found");
+                assert!(members.len() >= 2, "Unfound undoes a Found or a Bridge");
                 for m in members.into_iter().rev() {
                     self.apply(Op::RemoveMember(id, m));
                 }
@@ -423,6 +482,18 @@ impl World {
             for &c in m {
                 if c >= n || !self.memberships[c as usize].contains(&k) {
                     return Err(format!("agreement {k} lists {c}, who does not list it"));
+                }
+            }
+            if let (Some([p, q]), true) = (a.bridge(), a.is_live()) {
+                let (pa, qa) = (&self.agreements[p as usize], &self.agreements[q as usize]);
+                let mut union = pa.spec.members.clone();
+                union.extend_from_slice(qa.members());
+                union.sort_unstable();
+                union.dedup();
+                if !pa.is_live() || !qa.is_live() || p >= q || union != m {
+                    return Err(format!(
+                        "bridge {k} of {p} and {q} does not hold their members"
+                    ));
                 }
             }
         }

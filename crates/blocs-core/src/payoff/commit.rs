@@ -179,6 +179,7 @@ impl Engine {
                     world.agreements[k as usize].spec.kind == Kind::Fta
                 }
                 Op::Found(..) => world.new_agreement.kind == Kind::Fta,
+                Op::Bridge(..) => world.bridge_agreement.kind == Kind::Fta,
                 Op::SetDissolved(..) => true,
                 Op::SetM(i, on) => {
                     !params.retaliation && self.m_stays_effective(world, params, i, on)
@@ -210,6 +211,18 @@ impl Engine {
                 Op::Found(i, j) => {
                     touched.push(world.agreements.len() as u32);
                     pairs.push((i.min(j), i.max(j)));
+                }
+                Op::Bridge(a, b) => {
+                    // Every pair of the union gains a shared agreement (those already
+                    // sharing one may gain depth), read before the bridge exists.
+                    touched.push(world.agreements.len() as u32);
+                    let mut union = world.agreements[a as usize].members().to_vec();
+                    union.extend_from_slice(world.agreements[b as usize].members());
+                    union.sort_unstable();
+                    union.dedup();
+                    for (x, &i) in union.iter().enumerate() {
+                        pairs.extend(union[x + 1..].iter().map(|&j| (i, j)));
+                    }
                 }
                 Op::SetM(i, _) => {
                     for j in 0..world.n() as u32 {

@@ -246,6 +246,13 @@ impl Engine {
                     mark(s, i);
                     mark(s, j);
                 }
+                Op::Bridge(a, b) => {
+                    for k in [a, b] {
+                        for &i in world.agreements[k as usize].members() {
+                            mark(s, i);
+                        }
+                    }
+                }
                 Op::SetTm(_) => all_rows = true,
                 Op::Unfound
                 | Op::SetDissolved(..)
