@@ -3,6 +3,7 @@
 //! proptest generates seeds and configurations, never raw draws, so that every failure
 //! shrinks to a scenario that can be replayed with `blocs run`.
 
+use blocs::metrics::{bloc_wall_sums, bloc_wall_sums_pairwise, primary_blocs};
 use blocs::model::Op;
 use blocs::payoff::{Engine, payoffs_from_scratch};
 use blocs::scheduler::Sim;
@@ -360,4 +361,48 @@ fn tick_zero_has_no_activation_and_no_round() {
     sim.step();
     assert_eq!(sim.rounds().len(), 1);
     assert_eq!(sim.rounds()[0].tick, 1);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The bloc wall's fast pass (one weight vector per bloc) gives the pairwise pass's
+    /// bits at every tick of random runs: the +0.0 terms it adds change nothing.
+    #[test]
+    fn bloc_wall_matches_the_pairwise_pass_in_runs(ron in scenario(), seed in 0u64..1000) {
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        loop {
+            let y: Vec<f64> = sim.world.countries.iter().map(|c| c.gdp).collect();
+            let bloc: Vec<i64> = primary_blocs(&sim.world)
+                .iter()
+                .map(|b| b.map_or(-1, i64::from))
+                .collect();
+            let tau = |i: usize| sim.engine.tau_row(i as u32);
+            let (fast, pairwise) = (bloc_wall_sums(&y, &bloc, tau), bloc_wall_sums_pairwise(&y, &bloc, tau));
+            prop_assert_eq!(fast.0.to_bits(), pairwise.0.to_bits(), "weights at tick {}", sim.world.tick);
+            prop_assert_eq!(fast.1.to_bits(), pairwise.1.to_bits(), "tariffs at tick {}", sim.world.tick);
+            if !sim.step() {
+                break;
+            }
+        }
+    }
+
+    /// The same on arbitrary bloc labels, GDPs and tariff rows, zeros included: blocs that
+    /// are not agreements of any world, every country in one bloc, nobody covered.
+    #[test]
+    fn bloc_wall_matches_the_pairwise_pass_on_any_labels(
+        rows in (1usize..30).prop_flat_map(|n| (
+            prop::collection::vec(0.01f64..10.0, n),
+            prop::collection::vec(-1i64..6, n),
+            prop::collection::vec(prop_oneof![Just(0.0f64), 0.0f64..0.6], n * n),
+        ))
+    ) {
+        let (y, bloc, tau) = rows;
+        let n = y.len();
+        let row = |i: usize| &tau[i * n..(i + 1) * n];
+        let (fast, pairwise) = (bloc_wall_sums(&y, &bloc, row), bloc_wall_sums_pairwise(&y, &bloc, row));
+        prop_assert_eq!(fast.0.to_bits(), pairwise.0.to_bits());
+        prop_assert_eq!(fast.1.to_bits(), pairwise.1.to_bits());
+    }
 }

@@ -254,30 +254,15 @@ pub fn measure(
 
     // GDP-product-weighted tariff sums: the engine keeps each importer's row sums, so
     // only the bloc wall needs a pass over pairs, and only over covered countries.
-    let (mut all_w, mut free_w, mut tariff_w, mut wall_w, mut wall_tau) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
-    // The covered countries' ids, GDPs and blocs side by side, for the pass over pairs.
-    let mut covered_ids: Vec<(usize, f64, i64)> = Vec::with_capacity(n);
-    covered_ids.extend((0..n).filter(|&i| bloc[i] >= 0).map(|i| (i, y[i], bloc[i])));
-    for i in 0..n {
-        let yi = y[i];
+    let (mut all_w, mut free_w, mut tariff_w) = (0.0, 0.0, 0.0);
+    for (i, &yi) in y.iter().enumerate() {
         let (tau_y, free_y) = engine.tariff_sums(i as u32);
         all_w += yi * (total - yi);
         free_w += yi * free_y;
         tariff_w += yi * tau_y;
-        if bloc[i] >= 0 {
-            let row = &engine.tau_row(i as u32)[..n];
-            let (mut wall, mut wall_t) = (0.0, 0.0);
-            for &(j, yj, bj) in &covered_ids {
-                if bj != bloc[i] {
-                    wall += yj;
-                    wall_t += yj * row[j];
-                }
-            }
-            wall_w += yi * wall;
-            wall_tau += yi * wall_t;
-        }
     }
+    let bloc: Vec<i64> = primary.iter().map(|b| b.map_or(-1, i64::from)).collect();
+    let (wall_w, wall_tau) = bloc_wall_sums(&y, &bloc, |i| engine.tau_row(i as u32));
 
     // Blocs by primary agreement, in agreement-id order.
     let mut bloc_gdp = vec![0.0; world.agreements.len()];
@@ -343,6 +328,131 @@ pub fn measure(
         moves: counters.moves,
         g_share: with_g.then(|| share(&|i| world.in_g[i])),
     }
+}
+
+/// The bloc wall's weights and weighted tariffs, Σ_i y_i Σ_j y_j and Σ_i y_i Σ_j y_j τ_ij
+/// over covered i and covered j of another primary bloc (`bloc[i]` < 0: uncovered),
+/// computed bit for bit as [`bloc_wall_sums_pairwise`] does.
+///
+/// The pairwise pass compares blocs for every pair of covered countries and sums only the
+/// pairs that differ, in ascending j. Here each bloc gets one weight vector over all N
+/// countries, y_j where j counts towards that bloc's wall and +0.0 elsewhere, and a row's
+/// sum runs over all j through it: adding +0.0 to a sum that is not −0.0 (these start at
+/// +0.0) leaves its bits as they are, so the terms that count are added in the same order
+/// with the same roundings, and the loop needs neither a comparison nor an index list.
+/// A bloc's own Σ_j y_j is the same for all its members and is summed once, and rows are
+/// summed four at a time: four independent chains of additions instead of one, each in
+/// its own row's order.
+pub fn bloc_wall_sums<'a>(
+    y: &[f64],
+    bloc: &[i64],
+    tau_row: impl Fn(usize) -> &'a [f64],
+) -> (f64, f64) {
+    let n = y.len();
+    // Blocs are agreement ids; a slot for each, in order of first member.
+    let slots = bloc
+        .iter()
+        .copied()
+        .max()
+        .map_or(0, |b| (b + 1).max(0) as usize);
+    let mut slot_of: Vec<u32> = vec![u32::MAX; slots];
+    // y_j for covered j, +0.0 for the rest: every bloc's weights start from this copy.
+    let covered_y: Vec<f64> = (0..n)
+        .map(|j| if bloc[j] >= 0 { y[j] } else { 0.0 })
+        .collect();
+    let mut weights: Vec<f64> = Vec::new();
+    let mut walls: Vec<f64> = Vec::new();
+    let mut covered: Vec<(usize, usize)> = Vec::with_capacity(n);
+    for (i, &b) in bloc.iter().enumerate() {
+        let Ok(b) = usize::try_from(b) else {
+            continue;
+        };
+        if slot_of[b] == u32::MAX {
+            slot_of[b] = walls.len() as u32;
+            let start = weights.len();
+            weights.extend_from_slice(&covered_y);
+            // i is the bloc's first member, so its members all lie at i or after.
+            for (w, &bj) in weights[start + i..].iter_mut().zip(&bloc[i..]) {
+                if bj == bloc[i] {
+                    *w = 0.0;
+                }
+            }
+            walls.push(weights[start..].iter().fold(0.0, |s, &w| s + w));
+        }
+        covered.push((i, slot_of[b] as usize));
+    }
+    let term = |(i, s): (usize, usize)| (&weights[s * n..(s + 1) * n], tau_row(i));
+    let mut wall_t = vec![0.0; covered.len()];
+    let mut fours = covered.chunks_exact(4);
+    let mut at = 0;
+    for c in &mut fours {
+        wall_t[at..at + 4].copy_from_slice(&dot4([c[0], c[1], c[2], c[3]].map(term)));
+        at += 4;
+    }
+    for &c in fours.remainder() {
+        let (w, r) = term(c);
+        wall_t[at] = dot(w, r);
+        at += 1;
+    }
+    // Summed over importers in id order, as the pairwise pass does.
+    let (mut wall_w, mut wall_tau) = (0.0, 0.0);
+    for (&(i, s), t) in covered.iter().zip(wall_t) {
+        wall_w += y[i] * walls[s];
+        wall_tau += y[i] * t;
+    }
+    (wall_w, wall_tau)
+}
+
+/// Σ_j w_j r_j for one (weights, row) pair, in ascending j.
+#[inline]
+fn dot(w: &[f64], r: &[f64]) -> f64 {
+    w.iter().zip(r).fold(0.0, |s, (&w, &r)| s + w * r)
+}
+
+/// [`dot`] for four pairs at once: four independent chains of additions, each in
+/// ascending j as `dot` sums it.
+#[inline]
+fn dot4(p: [(&[f64], &[f64]); 4]) -> [f64; 4] {
+    let n = p[0].0.len();
+    // Slices of one length, so that the loop carries no bounds checks.
+    let (w0, w1, w2, w3) = (&p[0].0[..n], &p[1].0[..n], &p[2].0[..n], &p[3].0[..n]);
+    let (r0, r1, r2, r3) = (&p[0].1[..n], &p[1].1[..n], &p[2].1[..n], &p[3].1[..n]);
+    let mut acc = [0.0; 4];
+    for j in 0..n {
+        acc[0] += w0[j] * r0[j];
+        acc[1] += w1[j] * r1[j];
+        acc[2] += w2[j] * r2[j];
+        acc[3] += w3[j] * r3[j];
+    }
+    acc
+}
+
+/// [`bloc_wall_sums`] from scratch, one comparison per pair of covered countries: the
+/// definition the fast pass is checked against.
+pub fn bloc_wall_sums_pairwise<'a>(
+    y: &[f64],
+    bloc: &[i64],
+    tau_row: impl Fn(usize) -> &'a [f64],
+) -> (f64, f64) {
+    let n = y.len();
+    let covered: Vec<(usize, f64, i64)> = (0..n)
+        .filter(|&i| bloc[i] >= 0)
+        .map(|i| (i, y[i], bloc[i]))
+        .collect();
+    let (mut wall_w, mut wall_tau) = (0.0, 0.0);
+    for &(i, yi, bi) in &covered {
+        let row = &tau_row(i)[..n];
+        let (mut wall, mut wall_t) = (0.0, 0.0);
+        for &(j, yj, bj) in &covered {
+            if bj != bi {
+                wall += yj;
+                wall_t += yj * row[j];
+            }
+        }
+        wall_w += yi * wall;
+        wall_tau += yi * wall_t;
+    }
+    (wall_w, wall_tau)
 }
 
 /// Connected components of the agreement graph over covered countries (union-find, by id):

@@ -179,33 +179,160 @@ pub fn calibrated_countries(c: &CalibratedSpec, rng: &mut WorldRng) -> Vec<Count
 pub fn distances(countries: &[Country], great_circle: bool) -> Vec<f64> {
     let n = countries.len();
     let mut d = vec![0.0; n * n];
+    // Each country's radians and cosine of latitude once, not once per pair: the same
+    // values, so the same bits, as the haversine computes them.
+    let on_sphere: Vec<Option<Sphere>> = countries
+        .iter()
+        .map(|c| c.lonlat.filter(|_| great_circle).map(Sphere::new))
+        .collect();
     for i in 0..n {
-        for j in 0..n {
-            if i == j {
-                continue;
-            }
+        for j in i + 1..n {
             let (a, b) = (&countries[i], &countries[j]);
-            d[i * n + j] = match (great_circle, a.lonlat, b.lonlat) {
-                (true, Some(p), Some(q)) => haversine_km(p, q) / HALF_CIRCUMFERENCE_KM,
+            // Both formulas give the same bits in both directions, so one evaluation
+            // serves both: (a − b)² and (b − a)² are the same float, and the haversine
+            // squares sines of negated arguments (libm's sin is odd to the bit) and
+            // multiplies the two cosines in either order.
+            let e = match (on_sphere[i], on_sphere[j]) {
+                (Some(p), Some(q)) => Sphere::haversine_km(p, q) / HALF_CIRCUMFERENCE_KM,
                 _ => ((a.pos[0] - b.pos[0]).powi(2) + (a.pos[1] - b.pos[1]).powi(2)).sqrt(),
             };
+            d[i * n + j] = e;
+            d[j * n + i] = e;
         }
     }
     d
 }
 
+/// A (lon, lat) point in radians with the cosine of its latitude, the parts of the
+/// haversine that depend on one point only.
+#[derive(Clone, Copy, Debug)]
+struct Sphere {
+    lon: f64,
+    lat: f64,
+    cos_lat: f64,
+}
+
+impl Sphere {
+    fn new(lonlat: [f64; 2]) -> Sphere {
+        let lat = lonlat[1].to_radians();
+        Sphere {
+            lon: lonlat[0].to_radians(),
+            lat,
+            cos_lat: crate::math::cos(lat),
+        }
+    }
+
+    fn haversine_km(p: Sphere, q: Sphere) -> f64 {
+        const R: f64 = 6371.0088;
+        let h = crate::math::sin((q.lat - p.lat) / 2.0).powi(2)
+            + p.cos_lat * q.cos_lat * crate::math::sin((q.lon - p.lon) / 2.0).powi(2);
+        2.0 * R * crate::math::asin(h.sqrt().min(1.0))
+    }
+}
+
 /// Great-circle distance in km between two (lon, lat) points in degrees.
 pub fn haversine_km(p: [f64; 2], q: [f64; 2]) -> f64 {
-    const R: f64 = 6371.0088;
-    let (lon1, lat1, lon2, lat2) = (
-        p[0].to_radians(),
-        p[1].to_radians(),
-        q[0].to_radians(),
-        q[1].to_radians(),
-    );
-    let h = crate::math::sin((lat2 - lat1) / 2.0).powi(2)
-        + crate::math::cos(lat1)
-            * crate::math::cos(lat2)
-            * crate::math::sin((lon2 - lon1) / 2.0).powi(2);
-    2.0 * R * crate::math::asin(h.sqrt().min(1.0))
+    Sphere::haversine_km(Sphere::new(p), Sphere::new(q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every entry as the definition computes it, pair by pair in both directions: the
+    /// one-triangle pass must give the same bits.
+    fn distances_pair_by_pair(countries: &[Country], great_circle: bool) -> Vec<f64> {
+        let n = countries.len();
+        let mut d = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let (a, b) = (&countries[i], &countries[j]);
+                d[i * n + j] = match (great_circle, a.lonlat, b.lonlat) {
+                    (true, Some(p), Some(q)) => {
+                        haversine_by_definition(p, q) / HALF_CIRCUMFERENCE_KM
+                    }
+                    _ => ((a.pos[0] - b.pos[0]).powi(2) + (a.pos[1] - b.pos[1]).powi(2)).sqrt(),
+                };
+            }
+        }
+        d
+    }
+
+    /// The haversine as it was written before the per-country parts were split out.
+    fn haversine_by_definition(p: [f64; 2], q: [f64; 2]) -> f64 {
+        const R: f64 = 6371.0088;
+        let (lon1, lat1, lon2, lat2) = (
+            p[0].to_radians(),
+            p[1].to_radians(),
+            q[0].to_radians(),
+            q[1].to_radians(),
+        );
+        let h = crate::math::sin((lat2 - lat1) / 2.0).powi(2)
+            + crate::math::cos(lat1)
+                * crate::math::cos(lat2)
+                * crate::math::sin((lon2 - lon1) / 2.0).powi(2);
+        2.0 * R * crate::math::asin(h.sqrt().min(1.0))
+    }
+
+    fn bits(d: &[f64]) -> Vec<u64> {
+        d.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn distances_match_the_pair_by_pair_definition() {
+        // The 2025 world's capitals (great circle, and their unit-square positions), with
+        // one country's coordinates dropped so that mixed pairs take the Euclidean path.
+        let mut countries: Vec<Country> = crate::world2025::tables()
+            .states
+            .iter()
+            .map(|s| Country {
+                name: s.name.clone(),
+                iso3: s.iso3.clone(),
+                region: 0,
+                pos: crate::world2025::unit_square(s.capital),
+                lonlat: Some(s.capital),
+                gdp: 1.0,
+                ideal: [0.0, 0.0],
+                sovereignty: 0.0,
+                protectionism: 0.0,
+            })
+            .collect();
+        countries[3].lonlat = None;
+        assert!(countries.len() > 150);
+        for great_circle in [true, false] {
+            let fast = distances(&countries, great_circle);
+            assert_eq!(
+                bits(&fast),
+                bits(&distances_pair_by_pair(&countries, great_circle))
+            );
+            let n = countries.len();
+            assert!(fast[5 * n + 9] > 0.0 && fast[5 * n + 5] == 0.0);
+        }
+    }
+
+    /// The haversine is symmetric to the bit on arbitrary (lon, lat) pairs, which the
+    /// one-triangle pass relies on, and the per-country parts give the definition's bits:
+    /// 100,000 pairs from a world stream, poles and the antimeridian included.
+    #[test]
+    fn haversine_is_symmetric_to_the_bit() {
+        let mut rng = WorldRng::new(7, 0);
+        let point = |rng: &mut WorldRng| [rng.uniform(-180.0, 180.0), rng.uniform(-90.0, 90.0)];
+        let pairs: Vec<([f64; 2], [f64; 2])> = (0..100_000)
+            .map(|_| (point(&mut rng), point(&mut rng)))
+            .chain([
+                ([180.0, 90.0], [-180.0, -90.0]),
+                ([179.9, 0.0], [-179.9, 0.0]),
+                ([0.0, 0.0], [0.0, 0.0]),
+            ])
+            .collect();
+        for (p, q) in pairs {
+            let pq = haversine_by_definition(p, q).to_bits();
+            assert_eq!(pq, haversine_by_definition(q, p).to_bits(), "{p:?} {q:?}");
+            assert_eq!(pq, haversine_km(p, q).to_bits(), "{p:?} {q:?}");
+        }
+        assert_eq!(haversine_km([0.0, 0.0], [180.0, 0.0]), 20015.114442035923);
+    }
 }
