@@ -121,13 +121,19 @@ proptest! {
         }
     }
 
-    /// A round that keeps M fully effective takes the one-cost-class paths: every
-    /// member's trial ΔU matches the from-scratch value, and the committed engine is bit
-    /// for bit the engine rebuilt on the new world.
+    /// A round takes the one-cost-class paths when nobody retaliates, whether M stays
+    /// fully effective or a walled member keeps e_M below 1: every member's trial ΔU
+    /// matches the from-scratch value, and the committed engine is bit for bit the engine
+    /// rebuilt on the new world.
     #[test]
-    fn rounds_match_from_scratch_and_a_rebuilt_engine(seed in 0u64..300, cut in 0.005f64..0.05, xxiv in any::<bool>()) {
+    fn rounds_match_from_scratch_and_a_rebuilt_engine(seed in 0u64..300, cut in 0.005f64..0.05, xxiv in any::<bool>(), wall in any::<bool>()) {
+        let events = if wall {
+            "multilateral: (enforcement_threshold: 0.95), events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.2)],"
+        } else {
+            ""
+        };
         let spec = spec(&format!(
-            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5)"
+            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5, {events})"
         ));
         let mut sim = Sim::new(&spec, seed, 0);
         for _ in 0..6 {
@@ -153,15 +159,24 @@ proptest! {
 
     /// Entering or leaving M once a walled hegemon has pulled e_M below 1 moves t_eff for
     /// every member: each country's trial ΔU (the mover's and the other members') matches
-    /// the from-scratch value, with and without customs unions and Article XXIV.
+    /// the from-scratch value, with and without customs unions and Article XXIV, and with
+    /// and without retaliation, where a second wall at a rate between t_M and t_N gives
+    /// members three compliances (1, the second wall's and 0) and so three lone classes.
     #[test]
-    fn m_moves_that_shift_e_m_match_from_scratch(seed in 0u64..200, xxiv in any::<bool>(), cu in any::<bool>()) {
+    fn m_moves_that_shift_e_m_match_from_scratch(
+        seed in 0u64..200,
+        xxiv in any::<bool>(),
+        cu in any::<bool>(),
+        retaliation in any::<bool>(),
+        second_wall in 0.12f64..0.28,
+    ) {
         let kind = if cu { "CustomsUnion" } else { "Fta" };
         let spec = spec(&format!(
             "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, cu_market_power: 0.6,
               regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
-              multilateral: (enforcement_threshold: 0.95),
-              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3)])"
+              multilateral: (enforcement_threshold: 0.95, retaliation: {retaliation}),
+              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3),
+                       TariffWall(tick: 1, country: \"rank:3\", rate: {second_wall})])"
         ));
         let mut sim = Sim::new(&spec, seed, 0);
         for _ in 0..4 {
@@ -186,6 +201,110 @@ proptest! {
                 let exact = after[c as usize].total() - before[c as usize].total();
                 prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}, country {c}: {} vs {exact}", out[q]);
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Under Article XXIV a customs union's tariff never binds, so joining or leaving one
+    /// takes the pairwise trial (an overlay of the mover's pairs) instead of rebuilding
+    /// the union's rows: every country's trial ΔU matches the from-scratch value, with
+    /// and without a walled hegemon and retaliation.
+    #[test]
+    fn customs_union_moves_under_article_xxiv_match_from_scratch(
+        seed in 0u64..200,
+        wall in any::<bool>(),
+        retaliation in any::<bool>(),
+    ) {
+        let events = if wall { "events: [TariffWall(tick: 2, country: \"hegemon\", rate: 0.3)]," } else { "" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 12)), article_xxiv: true, cu_market_power: 0.6,
+              regional: (new_kind: CustomsUnion, new_reach: inf), activation_rate: 0.5,
+              multilateral: (retaliation: {retaliation}), {events})"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..5 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let everyone: Vec<u32> = (0..sim.world.n() as u32).collect();
+        for k in 0..sim.world.agreements.len() as u32 {
+            let members = sim.world.agreements[k as usize].members().to_vec();
+            if !sim.world.agreements[k as usize].is_live() || members.len() < 3 {
+                continue;
+            }
+            for i in 0..sim.world.n() as u32 {
+                let member = members.binary_search(&i).is_ok();
+                let op = if member {
+                    Op::RemoveMember(k, i)
+                } else if sim.world.customs_union_of(i).is_none() {
+                    Op::AddMember(k, i)
+                } else {
+                    continue;
+                };
+                let mut queried = vec![i];
+                queried.extend(everyone.iter().copied().filter(|&c| c != i));
+                let mut out = Vec::new();
+                sim.engine.deltas(&mut sim.world, &params, &[op], &queried, &mut out);
+                let mut trial = sim.world.clone();
+                trial.apply(op);
+                let after = payoffs_from_scratch(&trial, &params);
+                for (q, &c) in queried.iter().enumerate() {
+                    let exact = after[c as usize].total() - before[c as usize].total();
+                    prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}, country {c}: {} vs {exact}", out[q]);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The mover-alone shortcuts (joining an FTA, founding one, leaving one) give the
+    /// mover's ΔU bit for bit as the trial that also asks a second country (the staged
+    /// overlay), and that value matches the from-scratch one.
+    #[test]
+    fn mover_alone_fta_trials_equal_the_staged_trial_to_the_bit(seed in 0u64..300) {
+        let spec = spec("(countries: Synthetic((countries: 12)), regional: (new_reach: inf), activation_rate: 0.5)");
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..5 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let n = sim.world.n() as u32;
+        let mut moves = Vec::new();
+        for i in 0..n {
+            moves.push(Op::Found(i, (i + 1) % n));
+            for k in 0..sim.world.agreements.len() as u32 {
+                let a = &sim.world.agreements[k as usize];
+                if !a.is_live() {
+                    continue;
+                }
+                if a.members().binary_search(&i).is_err() {
+                    moves.push(Op::AddMember(k, i));
+                } else if a.members().len() > 2 {
+                    moves.push(Op::RemoveMember(k, i));
+                }
+            }
+        }
+        for op in moves {
+            let (Op::Found(i, _) | Op::AddMember(_, i) | Op::RemoveMember(_, i)) = op else {
+                unreachable!()
+            };
+            let other = (i + 1) % n;
+            let (mut alone, mut staged) = (Vec::new(), Vec::new());
+            sim.engine.deltas(&mut sim.world, &params, &[op], &[i], &mut alone);
+            sim.engine.deltas(&mut sim.world, &params, &[op], &[i, other], &mut staged);
+            prop_assert_eq!(alone[0].to_bits(), staged[0].to_bits(), "{:?}: {} vs {}", op, alone[0], staged[0]);
+            let mut trial = sim.world.clone();
+            trial.apply(op);
+            let exact = payoffs_from_scratch(&trial, &params)[i as usize].total() - before[i as usize].total();
+            prop_assert!((exact - alone[0]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}: {} vs {exact}", alone[0]);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Committing a move: the world changes for good and the caches follow.
 //!
-//! Three paths, chosen like the trials': a round that keeps M fully effective sets one
+//! Three paths, chosen like the trials': a round nobody retaliates in sets one
 //! cost class directly (`commit_round`, the twin of `deltas_round`); moves that change
 //! only the movers' pairs recompute those entries and let exports follow the changed rows
 //! (`commit_pairwise`); anything else recomputes the dirty rows and the movers' columns
@@ -188,6 +188,30 @@ impl Engine {
             })
     }
 
+    /// Whether a trial of `ops` may take the pairwise path: the moves of
+    /// [`Engine::pairwise`], and joining or leaving a customs union under Article XXIV.
+    /// There a union's tariff never binds (towards M's members its members charge t_eff,
+    /// towards everyone else t_N ≥ T_k) and members' compliance does not read it, so
+    /// such a move changes only the movers' pairs, as an FTA's would. Commits of such
+    /// moves still take the general path, which sums exports afresh, so the committed
+    /// state keeps its bits.
+    pub(super) fn pairwise_trial(&self, world: &World, params: &Params, ops: &[Op]) -> bool {
+        if self.pairwise(world, params, ops) {
+            return true;
+        }
+        params.article_xxiv
+            && params.security.is_none()
+            && ops.iter().all(|op| match *op {
+                Op::AddMember(k, _) | Op::RemoveMember(k, _) => matches!(
+                    world.agreements[k as usize].spec.kind,
+                    Kind::Fta | Kind::CustomsUnion
+                ),
+                // Any other op as `pairwise` allows it: founding a union stays general,
+                // as its T_k is not in the committed policy yet.
+                _ => self.pairwise(world, params, std::slice::from_ref(op)),
+            })
+    }
+
     /// The pairs whose shared agreements `ops` change, and the agreements they touch,
     /// read before the ops are applied.
     pub(super) fn collect_pairs(
@@ -249,16 +273,15 @@ impl Engine {
     /// (exactly what rebuilding it would give). Returns false, having done nothing, when
     /// the conditions do not hold.
     pub(super) fn commit_round(&mut self, world: &mut World, params: &Params, t_new: f64) -> bool {
-        if params.retaliation || self.policy.e_m != 1.0 {
+        if params.retaliation {
             return false;
         }
         let n = self.n;
         let undo = world.apply(Op::SetTm(t_new));
         let policy = Policy::of(world, params);
         let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
-        if policy.e_m != 1.0
-            || !params.article_xxiv
-                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        if !params.article_xxiv
+            && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
         {
             world.apply(undo);
             return false;

@@ -20,8 +20,8 @@
 //! - `trial.rs`: [`Engine::deltas_until`], which sends each move to the cheapest exact
 //!   path below, and the path for docking trade modules;
 //! - `trial_general.rs`: the general trial (any ops), and beside it its shortcuts for
-//!   moves that shift one cost class (a round's t_M, entering or leaving M when that
-//!   moves e_M);
+//!   moves that shift one cost class per exporter compliance (a round's t_M, entering or
+//!   leaving M when that moves e_M, with or without retaliation);
 //! - `trial_pairwise.rs`: the trial of moves that change only the movers' pairs, and
 //!   beside it its shortcuts (joining or founding an FTA, leaving one);
 //! - `trial_m.rs`: the mover's own ΔU from entering or leaving M while M stays fully
@@ -47,7 +47,7 @@ pub use crate::trade::TradeModel;
 pub use state::Engine;
 
 /// Tariff-relevant aggregates of a world's state (ODD.md section 7.1).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Policy {
     /// Effectiveness of M, e_M.
     pub e_m: f64,
@@ -109,6 +109,43 @@ impl Policy {
             complying_gdp,
             total_gdp: total,
         }
+    }
+}
+
+impl Policy {
+    /// [`Policy::of`] the world after country i entered or left M (`world` has the move
+    /// applied), given `self`, the policy before it, written into `out` (its buffers are
+    /// reused). Entering or leaving M moves no T_k and no other member's compliance, so
+    /// only i's compliance and the sums are taken afresh, in [`Policy::of`]'s order: the
+    /// result is the same to the bit.
+    pub(crate) fn after_m_move(&self, world: &World, params: &Params, i: u32, out: &mut Policy) {
+        out.t_cu.clone_from(&self.t_cu);
+        out.compliance.clone_from(&self.compliance);
+        let iu = i as usize;
+        out.compliance[iu] = if world.in_m[iu] {
+            let x = match (world.wall[iu], world.customs_union_of(i)) {
+                (Some(rate), _) => rate,
+                (None, Some(k)) if !params.article_xxiv => self.t_cu[k as usize],
+                _ => world.t_m,
+            };
+            compliance_of(x, world.t_m, params.t_n)
+        } else {
+            0.0
+        };
+        let mut complying_gdp = 0.0;
+        for j in world.m_members() {
+            complying_gdp += world.countries[j as usize].gdp * out.compliance[j as usize];
+        }
+        let total = self.total_gdp;
+        out.e_m = if total > 0.0 {
+            (complying_gdp / (params.enforcement_threshold * total)).min(1.0)
+        } else {
+            0.0
+        };
+        out.t_eff = out.e_m * world.t_m + (1.0 - out.e_m) * params.t_n;
+        out.complying_gdp = complying_gdp;
+        out.total_gdp = total;
+        debug_assert_eq!(*out, Policy::of(world, params));
     }
 }
 

@@ -76,9 +76,18 @@ pub struct Engine {
     /// The row sums and other terms of the exit from M whose bound was computed last,
     /// for the exact evaluation that may follow it at once.
     pub(super) exit_row: Option<(u32, (f64, f64, f64), f64)>,
-    /// Per importer, Σ g over the members of M it shares no agreement with (itself
-    /// excluded), in the committed state; computed when first needed after a commit.
+    /// Per importer and lone class, Σ g over the members of M of that class it shares no
+    /// agreement with (itself excluded), in the committed state, `lone_classes.len()`
+    /// values per importer; computed when first needed after a commit.
     pub(super) lone_gravity: Vec<f64>,
+    /// The lone classes: the distinct committed compliances (their bits) of M's members.
+    /// A plain member charges every member it shares nothing with one cost per class:
+    /// without retaliation the cost does not depend on the exporter, so there is one
+    /// class; under retaliation it depends on the exporter's compliance alone.
+    pub(super) lone_classes: Vec<u64>,
+    /// Per country, its lone class if it is a member of M in the committed state, else
+    /// `NONE`.
+    pub(super) lone_class_of: Vec<u32>,
     /// Whether `lone_gravity` holds the committed state.
     pub(super) lone_gravity_valid: bool,
     /// A docking trade module, evaluated from scratch instead of the gravity caches.
@@ -95,16 +104,17 @@ pub struct Engine {
 /// depend on it.
 #[derive(Clone, Debug)]
 pub(super) struct Memo {
-    keys: Vec<u64>,
-    values: Vec<(f64, f64)>,
+    // Fixed-size tables indexed through `Memo::MASK`: no bounds checks on the hot path.
+    keys: Box<[u64; Memo::SLOTS]>,
+    values: Box<[(f64, f64); Memo::SLOTS]>,
     last: (u64, (f64, f64)),
 }
 
 impl Default for Memo {
     fn default() -> Memo {
         Memo {
-            keys: vec![Memo::EMPTY; Memo::SLOTS],
-            values: vec![(0.0, 0.0); Memo::SLOTS],
+            keys: Box::new([Memo::EMPTY; Memo::SLOTS]),
+            values: Box::new([(0.0, 0.0); Memo::SLOTS]),
             last: (Memo::EMPTY, (0.0, 0.0)),
         }
     }
@@ -112,6 +122,7 @@ impl Default for Memo {
 
 impl Memo {
     const SLOTS: usize = 256;
+    const MASK: usize = Memo::SLOTS - 1;
     // The bits of a NaN trade cost, which never occurs.
     const EMPTY: u64 = u64::MAX;
 
@@ -130,7 +141,7 @@ impl Memo {
     }
 
     fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> (f64, f64) {
-        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize & Memo::MASK;
         for _ in 0..8 {
             if self.keys[slot] == key {
                 return self.values[slot];
@@ -141,7 +152,7 @@ impl Memo {
                 self.values[slot] = (a, a / (1.0 + phi));
                 return self.values[slot];
             }
-            slot = (slot + 1) % Memo::SLOTS;
+            slot = (slot + 1) & Memo::MASK;
         }
         let a = attenuation(phi, elasticity);
         (a, a / (1.0 + phi))
@@ -158,16 +169,12 @@ pub(super) struct Scratch {
     pub(super) row_slot: Vec<u32>,
     /// Dirty importer rows, recomputed in full.
     pub(super) rows: Vec<u32>,
-    /// The dirty rows' new attractions, N per slot.
-    pub(super) row_attraction: Vec<f64>,
     /// The dirty rows' new export weights, N per slot.
     pub(super) row_weight: Vec<f64>,
     /// Per country, its slot in `cols` if its column is touched, else `NONE`.
     pub(super) col_slot: Vec<u32>,
     /// Touched exporter columns (the movers), recomputed in every clean row.
     pub(super) cols: Vec<u32>,
-    /// The touched columns' new attractions, N per slot.
-    pub(super) col_attraction: Vec<f64>,
     /// The touched columns' new export weights, N per slot.
     pub(super) col_weight: Vec<f64>,
     /// Per importer, the trial's market weight y_a / D_a.
@@ -207,6 +214,10 @@ pub(super) struct Scratch {
     pub(super) m_row_weight: Vec<f64>,
     /// Every importer's new export weight on the mover.
     pub(super) m_col_weight: Vec<f64>,
+    /// The policy of an M trial's world (`Policy::after_m_move`), kept for its buffers.
+    pub(super) m_policy: super::Policy,
+    /// How each lone class's entries change, or None where its cost stays.
+    pub(super) class_change: Vec<Option<super::trial_general::ClassChange>>,
     // Commit: committed entries that changed, with their old export weight.
     /// Committed entries a commit changed, with their old export weight.
     pub(super) changed: Vec<(usize, f64)>,
@@ -255,6 +266,8 @@ impl Engine {
             staged_entry: None,
             exit_row: None,
             lone_gravity: vec![0.0; n],
+            lone_classes: Vec::new(),
+            lone_class_of: vec![NONE; n],
             lone_gravity_valid: false,
             custom_model: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
@@ -315,15 +328,32 @@ impl Engine {
     pub(super) fn recompute_row(&mut self, world: &World, params: &Params, i: u32) {
         // The importer's inputs are read once for the row (what `trade_cost` reads per pair).
         let importer = Importer::of(world, &self.policy, i);
-        let (count, depth) = world.pair_row(i);
-        let base = i as usize * self.n;
-        for j in 0..self.n as u32 {
-            if j != i {
-                let ju = j as usize;
-                let pair = (count[ju] > 0, depth[ju]);
-                let cost = importer.cost(params, &self.policy, j, world.in_m[ju], pair);
-                self.store_entry(params, base + ju, cost);
+        let (n, iu) = (self.n, i as usize);
+        let (count, depth, in_m) = {
+            let (count, depth) = world.pair_row(i);
+            (&count[..n], &depth[..n], &world.in_m[..n])
+        };
+        // `store_entry` on each entry, with the row's slices taken once.
+        let row = iu * n..(iu + 1) * n;
+        let g = &self.gravity[row.clone()];
+        let tariff = &mut self.tariff[row.clone()];
+        let cost = &mut self.cost[row.clone()];
+        let attraction = &mut self.attraction[row.clone()];
+        let weight = &mut self.weight[row];
+        let (memo, policy) = (&mut self.attenuations, &self.policy);
+        for j in 0..n {
+            if j == iu {
+                continue;
             }
+            let pair = (count[j] > 0, depth[j]);
+            let (tau, phi) = importer.cost(params, policy, j as u32, in_m[j], pair);
+            if phi.to_bits() != cost[j].to_bits() {
+                let (a, b) = memo.get(phi, params.elasticity);
+                attraction[j] = g[j] * a;
+                weight[j] = g[j] * b;
+                cost[j] = phi;
+            }
+            tariff[j] = tau;
         }
         self.sum_row(i);
     }
@@ -372,16 +402,21 @@ impl Engine {
         // The metrics' GDP-weighted tariff sums ride along: rows are summed only when
         // they change, so observing a tick needs no pass over all pairs for them.
         // [D, Σ w τ, Σ a, Σ y τ, Σ_{τ=0} y], summed in partner order; D alone takes the
-        // diagonal, so the loop runs on both sides of it.
+        // diagonal, so the loop runs on both sides of it (zipped slices: no bounds checks).
         let mut sums = [0.0; 5];
         let add = |range: std::ops::Range<usize>, sums: &mut [f64; 5]| {
-            for j in range {
-                sums[0] += att[j];
-                sums[1] += w[j] * tau[j];
-                sums[2] += att[j];
-                sums[3] += y[j] * tau[j];
+            let entries = att[range.clone()]
+                .iter()
+                .zip(&w[range.clone()])
+                .zip(&tau[range.clone()])
+                .zip(&y[range]);
+            for (((&a, &w), &t), &y) in entries {
+                sums[0] += a;
+                sums[1] += w * t;
+                sums[2] += a;
+                sums[3] += y * t;
                 // Adding +0.0 leaves a sum of non-negative terms as it is.
-                sums[4] += if tau[j] == 0.0 { y[j] } else { 0.0 };
+                sums[4] += if t == 0.0 { y } else { 0.0 };
             }
         };
         add(0..iu, &mut sums);

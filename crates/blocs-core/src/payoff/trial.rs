@@ -60,6 +60,13 @@ impl Engine {
                 self.record(out, delta);
                 return;
             }
+            if let (Op::AddMember(k, i), [c]) = (*op, queried)
+                && *c == i
+            {
+                let delta = self.delta_join_mover(world, params, k, i);
+                self.record(out, delta);
+                return;
+            }
             self.deltas_fta_entry(world, params, *op, staged == Some(*op), queried, out);
             self.staged_entry = Some(*op);
             return;
@@ -97,7 +104,7 @@ impl Engine {
         undo.clear();
         let mut touched = std::mem::take(&mut self.scratch.touched_agreements);
         let mut pairs = std::mem::take(&mut self.scratch.pairs);
-        let pairwise = self.pairwise(world, params, ops);
+        let pairwise = self.pairwise_trial(world, params, ops);
         Engine::collect_pairs(world, ops, &mut pairs, &mut touched);
         for &op in ops {
             undo.push(world.apply(op));
@@ -108,9 +115,8 @@ impl Engine {
             self.deltas_pairwise(world, params, ops, &pairs, queried, out);
         } else if let [Op::SetM(i, on)] = *ops
             && params.security.is_none()
-            && !params.retaliation
-            && self.deltas_m_policy(world, params, i, on, queried, out)
         {
+            self.deltas_m_policy(world, params, i, on, queried, out);
         } else {
             self.deltas_general(world, params, ops, queried, out);
         }

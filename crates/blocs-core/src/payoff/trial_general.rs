@@ -1,7 +1,7 @@
 //! Trials of moves that move a policy aggregate (t_M, e_M, a customs union's tariff,
 //! retaliation, walls, G): the general trial, which recomputes every row whose tariff
 //! inputs may change, and beside it its shortcuts for moves that shift a single cost
-//! class: a round that keeps M fully effective (`deltas_round`) and entering or leaving M
+//! class: a round nobody retaliates in (`deltas_round`) and entering or leaving M
 //! when that moves e_M (`deltas_m_policy`), both from cached per-row gravity sums.
 
 use super::state::{Engine, NONE, Scratch, mark_row};
@@ -42,8 +42,7 @@ impl Engine {
         let s = &mut self.scratch;
         let memo = &mut self.attenuations;
         let policy = &self.policy;
-        s.row_attraction.resize(rows.len() * n, 0.0);
-        s.row_weight.resize(rows.len() * n, 0.0);
+        grow(&mut s.row_weight, rows.len() * n);
         // The cost of a member importer without wall (and without customs union, or under
         // Article XXIV) on a member it shares no agreement with: t_eff plus M's NTB.
         let plain = Importer {
@@ -57,7 +56,6 @@ impl Engine {
             let base = i as usize * n;
             let sb = slot * n;
             let (mut d, mut rs, mut ls) = (self.attraction[base + i as usize], 0.0, 0.0);
-            s.row_attraction[sb + i as usize] = self.attraction[base + i as usize];
             s.row_weight[sb + i as usize] = 0.0;
             // What `trade_cost` reads per pair, read once for the row.
             let importer = Importer::of(world, policy, i);
@@ -106,7 +104,6 @@ impl Engine {
                         };
                         (tau, att, w)
                     };
-                s.row_attraction[sb + j as usize] = att;
                 s.row_weight[sb + j as usize] = w;
                 d += att;
                 rs += w * tau;
@@ -130,8 +127,7 @@ impl Engine {
         let s = &mut self.scratch;
         let memo = &mut self.attenuations;
         let policy = &self.policy;
-        s.col_attraction.resize(cols.len() * n, 0.0);
-        s.col_weight.resize(cols.len() * n, 0.0);
+        grow(&mut s.col_weight, cols.len() * n);
         for a in 0..n {
             if s.row_slot[a] != NONE {
                 continue;
@@ -156,7 +152,6 @@ impl Engine {
                     let (a, b) = memo.get(phi, eps);
                     (self.gravity[idx] * a, self.gravity[idx] * b)
                 };
-                s.col_attraction[slot * n + a] = att;
                 s.col_weight[slot * n + a] = w;
                 d += att - self.attraction[idx];
                 rs += w * tau - self.weight[idx] * self.tariff[idx];
@@ -288,11 +283,12 @@ impl Engine {
         }
     }
 
-    /// A round's new t_M while M stays fully effective before and after, nobody
-    /// retaliates and every member without a wall charges t_eff to the members it shares
-    /// no agreement with (it is in no customs union, or Article XXIV applies). Then the
-    /// only entries that change are those between members sharing no agreement, and they
-    /// all go from one cost to one other: each importer row changes by its gravity sum
+    /// A round's new t_M when nobody retaliates and every member without a wall charges
+    /// t_eff to the members it shares no agreement with (it is in no customs union, or
+    /// Article XXIV applies). Then the only entries that change are those between such
+    /// members and the members they share no agreement with, and they all go from one
+    /// cost to one other, whether e_M stays at 1 or moves with the walled members'
+    /// compliance (which only retaliation reads): each importer row changes by its gravity sum
     /// over those partners times the change of the factors, so the trial is one pass over
     /// the pairs plus one column per voter instead of every row rebuilt. Returns false,
     /// having done nothing, when the conditions do not hold.
@@ -304,7 +300,7 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) -> bool {
-        if params.retaliation || self.policy.e_m != 1.0 {
+        if params.retaliation {
             return false;
         }
         let n = self.n;
@@ -313,9 +309,8 @@ impl Engine {
         world.apply(undo);
         let world: &World = world;
         let plain_row = |i: usize| world.in_m[i] && world.wall[i].is_none();
-        if policy.e_m != 1.0
-            || !params.article_xxiv
-                && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
+        if !params.article_xxiv
+            && (0..n).any(|i| plain_row(i) && world.customs_union_of(i as u32).is_some())
         {
             return false;
         }
@@ -387,14 +382,15 @@ impl Engine {
         true
     }
 
-    /// Entering or leaving M when that moves e_M (so t_eff) and nobody retaliates: besides
-    /// the mover's row and column, only the entries of plain members (no wall, no customs
-    /// union outside Article XXIV) on the members they share nothing with change, all
-    /// from one cost to one other. Each such row moves by its cached gravity sum over
-    /// those partners times the change of the factors; the mover's row and the rows of
-    /// members of customs unions outside Article XXIV (whose tariff is max(t_eff, T_k))
-    /// are summed in full. The world has the op applied. Returns false, having done
-    /// nothing, when customs-union tariffs would move too.
+    /// Entering or leaving M when that moves e_M (so t_eff): besides the mover's row and
+    /// column, only the entries of plain members (no wall, no customs union outside
+    /// Article XXIV) on the members they share nothing with change, each from the old to
+    /// the new cost of its lone class (one class without retaliation; under retaliation
+    /// one per compliance of the exporter, which the move leaves as it is for everyone
+    /// but the mover). Each such row moves by its cached gravity sum per class times the
+    /// change of the class's factors; the mover's row and the rows of members of customs
+    /// unions outside Article XXIV (whose tariff is max(t_eff, T_k)) are summed in full.
+    /// The world has the op applied.
     pub(super) fn deltas_m_policy(
         &mut self,
         world: &World,
@@ -403,22 +399,11 @@ impl Engine {
         on: bool,
         queried: &[u32],
         out: &mut Vec<f64>,
-    ) -> bool {
-        let new = Policy::of(world, params);
-        let old = &self.policy;
-        if new.t_cu.len() != old.t_cu.len()
-            || new
-                .t_cu
-                .iter()
-                .zip(&old.t_cu)
-                .any(|(a, b)| a.to_bits() != b.to_bits())
-        {
-            return false;
-        }
+    ) {
+        let mut new = std::mem::replace(&mut self.scratch.m_policy, Policy::empty());
+        self.policy.after_m_move(world, params, i, &mut new);
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
-        // M's membership in the committed state (the world has i's new status).
-        let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
-        self.refresh_lone_gravity(world, i, on);
+        self.refresh_lone_gravity(world, params, i, on);
         let old = &self.policy;
         let xxiv = params.article_xxiv;
         let plain = |r: usize| plain_member(world, xxiv, r);
@@ -429,22 +414,51 @@ impl Engine {
                     && !xxiv
                     && world.customs_union_of(r as u32).is_some()
         };
-        let lone = (false, 0.0);
+        // Each lone class's cost before and after, from a member of the class other than
+        // the mover (whose compliance is the one that changes); a class of the mover
+        // alone has no entries left to move.
+        let mut class_change = std::mem::take(&mut self.scratch.class_change);
+        class_change.clear();
+        for k in 0..self.lone_classes.len() as u32 {
+            let member = (0..n).find(|&j| j != iu && self.lone_class_of[j] == k);
+            let change = member.and_then(|j| {
+                let plain_importer = Importer {
+                    in_m: true,
+                    wall: None,
+                    customs_tariff: None,
+                };
+                let lone = (false, 0.0);
+                let (tau0, phi0) = plain_importer.cost(params, old, j as u32, true, lone);
+                let (tau1, phi1) = plain_importer.cost(params, &new, j as u32, true, lone);
+                let (a0, b0) = self.attenuations.get(phi0, eps);
+                let (a1, b1) = self.attenuations.get(phi1, eps);
+                (phi1.to_bits() != phi0.to_bits()).then_some(ClassChange {
+                    attraction: a1 - a0,
+                    revenue: b1 * tau1 - b0 * tau0,
+                    weight: b1,
+                })
+            });
+            class_change.push(change);
+        }
+        let classes = class_change.len();
+        let mover_class = self.lone_class_of[iu];
+        // A plain member's cost on the mover when they share nothing: one value for all
+        // (a union's T_k does not bind a plain member, see `Engine::pairwise_trial`).
         let plain_importer = Importer {
             in_m: true,
             wall: None,
             customs_tariff: None,
         };
-        let (tau0, phi0) = plain_importer.cost(params, old, 0, true, lone);
-        let (tau1, phi1) = plain_importer.cost(params, &new, 0, true, lone);
-        let (a0, b0) = self.attenuations.get(phi0, eps);
-        let (a1, b1) = self.attenuations.get(phi1, eps);
+        let mover_lone = plain_importer.cost(params, &new, i, on, (false, 0.0));
         let (count_i, depth_i) = world.pair_row(i);
+        // Asked about the mover alone (best response's first question), only the mover's
+        // own row needs its revenue and lobby sums; every row's D still sets its market.
+        let mover_alone = queried == [i];
         let s = &mut self.scratch;
         s.rows.clear();
         // Full rows' new export weights by slot, and everyone's new weight on the mover.
-        s.m_row_weight.resize(n * n, 0.0);
-        s.m_col_weight.resize(n, 0.0);
+        grow(&mut s.m_row_weight, n * n);
+        grow(&mut s.m_col_weight, n);
         for r in 0..n {
             let (mut d, mut rs, mut ls) = (
                 self.attraction_sum[r],
@@ -480,55 +494,75 @@ impl Engine {
                     ls += att;
                 }
             } else {
-                if plain(r) && phi1.to_bits() != phi0.to_bits() {
-                    // The lone class, less the mover (its entry is handled below).
-                    let mut sum = self.lone_gravity[r];
-                    if was_in_m(iu) && count_i[r] == 0 {
-                        sum -= self.gravity[r * n + iu];
+                if plain(r) {
+                    let sums = &self.lone_gravity[r * classes..(r + 1) * classes];
+                    for (k, (change, &sum)) in class_change.iter().zip(sums).enumerate() {
+                        let Some(change) = change else {
+                            continue;
+                        };
+                        // The class, less the mover (its entry is handled below).
+                        let mut sum = sum;
+                        if mover_class == k as u32 && count_i[r] == 0 {
+                            sum -= self.gravity[r * n + iu];
+                        }
+                        d += sum * change.attraction;
+                        if !mover_alone {
+                            rs += sum * change.revenue;
+                            ls += sum * change.attraction;
+                        }
                     }
-                    d += sum * (a1 - a0);
-                    rs += sum * (b1 * tau1 - b0 * tau0);
-                    ls += sum * (a1 - a0);
                 }
                 let idx = r * n + iu;
-                let pair = (count_i[r] > 0, depth_i[r]);
-                let importer = Importer::of(world, &new, r as u32);
-                let (tau, phi) = importer.cost(params, &new, i, on, pair);
-                let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
-                    (self.attraction[idx], self.weight[idx])
+                if !world.in_m[r] {
+                    // A non-member's entry on the mover: both-in-M is false before and
+                    // after, so it keeps its cost, and adding its zero change would leave
+                    // the sums as they are.
+                    s.m_col_weight[r] = self.weight[idx];
                 } else {
-                    let (a, b) = self.attenuations.get(phi, eps);
-                    (self.gravity[idx] * a, self.gravity[idx] * b)
-                };
-                d += att - self.attraction[idx];
-                rs += w * tau - self.weight[idx] * self.tariff[idx];
-                ls += att - self.attraction[idx];
-                s.m_col_weight[r] = w;
+                    let (tau, phi) = if plain(r) && count_i[r] == 0 && depth_i[r] == 0.0 {
+                        mover_lone
+                    } else {
+                        let pair = (count_i[r] > 0, depth_i[r]);
+                        Importer::of(world, &new, r as u32).cost(params, &new, i, on, pair)
+                    };
+                    let (att, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                        (self.attraction[idx], self.weight[idx])
+                    } else {
+                        let (a, b) = self.attenuations.get(phi, eps);
+                        (self.gravity[idx] * a, self.gravity[idx] * b)
+                    };
+                    d += att - self.attraction[idx];
+                    if !mover_alone {
+                        rs += w * tau - self.weight[idx] * self.tariff[idx];
+                        ls += att - self.attraction[idx];
+                    }
+                    s.m_col_weight[r] = w;
+                }
             }
             s.trial_attraction_sum[r] = d;
             s.trial_revenue_sum[r] = rs;
             s.trial_lobby_sum[r] = ls;
             s.market[r] = self.gdp[r] / d;
         }
-        self.m_policy_answers(world, params, i, b1, queried, out);
+        self.scratch.class_change = class_change;
+        self.scratch.m_policy = new;
+        self.m_policy_answers(world, params, i, queried, out);
         let rows = std::mem::take(&mut self.scratch.rows);
         for &r in &rows {
             self.scratch.row_slot[r as usize] = NONE;
         }
         self.scratch.rows = rows;
-        true
     }
 
     /// The queried countries' ΔU under [`Engine::deltas_m_policy`]'s trial sums: in a
     /// column, the fully summed rows give their staged weights, the mover's column its
     /// new ones, and a plain member's entry on another member it shares nothing with
-    /// takes the new lone factor `b1`.
+    /// takes the new factor of that member's lone class.
     fn m_policy_answers(
         &mut self,
         world: &World,
         params: &Params,
         i: u32,
-        b1: f64,
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
@@ -538,7 +572,13 @@ impl Engine {
             let cu = c as usize;
             let s = &self.scratch;
             let (count_c, _) = world.pair_row(c);
-            let c_lone = world.in_m[cu] && cu != iu;
+            // The new factor of c's lone class, if c is a member other than the mover
+            // and its class's cost moves.
+            let c_lone = if world.in_m[cu] && cu != iu {
+                s.class_change[self.lone_class_of[cu] as usize].map(|change| change.weight)
+            } else {
+                None
+            };
             let mut x = 0.0;
             for (a, &shared_with_c) in count_c.iter().enumerate() {
                 if a == cu {
@@ -549,7 +589,7 @@ impl Engine {
                     s.m_row_weight[s.row_slot[a] as usize * n + cu]
                 } else if cu == iu {
                     s.m_col_weight[a]
-                } else if c_lone
+                } else if let Some(b1) = c_lone
                     && shared_with_c == 0
                     && plain_member(world, params.article_xxiv, a)
                 {
@@ -582,27 +622,76 @@ impl Engine {
         }
     }
 
-    /// Brings `lone_gravity` to the committed state if a commit made it stale. The world
-    /// has i's new M status `on`, so i counts as it was before.
-    fn refresh_lone_gravity(&mut self, world: &World, i: u32, on: bool) {
+    /// Brings the lone classes and `lone_gravity` to the committed state if a commit made
+    /// them stale. The world has i's new M status `on`, so i counts as it was before.
+    fn refresh_lone_gravity(&mut self, world: &World, params: &Params, i: u32, on: bool) {
         if self.lone_gravity_valid {
             return;
         }
         let (n, iu) = (self.n, i as usize);
         // M's membership in the committed state.
         let was_in_m = |j: usize| if j == iu { !on } else { world.in_m[j] };
+        self.lone_classes.clear();
+        for j in 0..n {
+            self.lone_class_of[j] = if !was_in_m(j) {
+                NONE
+            } else {
+                let key = if params.retaliation {
+                    self.policy.compliance[j].to_bits()
+                } else {
+                    0
+                };
+                match self.lone_classes.iter().position(|&c| c == key) {
+                    Some(k) => k as u32,
+                    None => {
+                        self.lone_classes.push(key);
+                        self.lone_classes.len() as u32 - 1
+                    }
+                }
+            };
+        }
+        let classes = self.lone_classes.len();
+        self.lone_gravity.clear();
+        self.lone_gravity.resize(n * classes, 0.0);
+        let class_of = &self.lone_class_of[..n];
         for r in 0..n {
             let (count, _) = world.pair_row(r as u32);
             let g = &self.gravity[r * n..(r + 1) * n];
-            let mut sum = 0.0;
-            for j in 0..n {
-                if j != r && was_in_m(j) && count[j] == 0 {
-                    sum += g[j];
+            let sums = &mut self.lone_gravity[r * classes..(r + 1) * classes];
+            let lone = count.iter().zip(g).zip(class_of).enumerate();
+            if let [sum] = sums {
+                // One class (no retaliation): a running sum, in the same order.
+                for (j, ((&count, &g), &k)) in lone {
+                    if j != r && k != NONE && count == 0 {
+                        *sum += g;
+                    }
+                }
+            } else {
+                for (j, ((&count, &g), &k)) in lone {
+                    if j != r && k != NONE && count == 0 {
+                        sums[k as usize] += g;
+                    }
                 }
             }
-            self.lone_gravity[r] = sum;
         }
         self.lone_gravity_valid = true;
+    }
+}
+
+/// How a lone class's entries change in a trial of [`Engine::deltas_m_policy`]: the
+/// changes of the attraction and revenue factors, and the new export-weight factor.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ClassChange {
+    attraction: f64,
+    revenue: f64,
+    weight: f64,
+}
+
+/// Makes a buffer at least `len` long; it never shrinks, so a trial that needs fewer
+/// slots than the last one does not refill the rest.
+fn grow(buffer: &mut Vec<f64>, len: usize) {
+    if buffer.len() < len {
+        buffer.resize(len, 0.0);
     }
 }
 

@@ -1,7 +1,8 @@
 //! Trials of moves that change only the pairs between the movers and their partners
-//! (FTA membership; entering or leaving M while M stays fully effective and nobody
-//! retaliates): `deltas_pairwise` stages the changed entries in an overlay and reads the
-//! queried countries' payoffs off it.
+//! (FTA membership; customs-union membership under Article XXIV, where T_k never binds;
+//! entering or leaving M while M stays fully effective and nobody retaliates):
+//! `deltas_pairwise` stages the changed entries in an overlay and reads the queried
+//! countries' payoffs off it.
 //!
 //! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
 //! founding an FTA stages only the mover's pairs with the partners, without touching the
@@ -384,6 +385,68 @@ impl Engine {
         }
         let pbar = [ideal[0] / ideal[2], ideal[1] / ideal[2]];
         let country = &world.countries[iu];
+        let dist =
+            ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2)).sqrt();
+        let weight = country.gdp * country.sovereignty * depth;
+        let ftas = world.fta_count(i) as f64;
+        let extra = -weight * dist - params.membership_cost - params.roo_cost * ftas;
+        trade + (self.non_trade[iu] + extra) - self.utility[iu]
+    }
+
+    /// The joiner's own ΔU from entering FTA k: [`Engine::deltas_fta_entry`] with one
+    /// queried country, the mover, without staging the overlay (best response asks the
+    /// mover alone first, and most joins stop there). The mover's row and each partner's
+    /// entry on the mover are summed in member order, the order in which that path
+    /// stages them and reads them back, so the result is the same to the bit.
+    pub(super) fn delta_join_mover(
+        &mut self,
+        world: &World,
+        params: &Params,
+        k: u32,
+        i: u32,
+    ) -> f64 {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let depth = world.agreements[k as usize].spec.depth;
+        let (mut d, mut rs, mut ls) = (
+            self.attraction_sum[iu],
+            self.revenue_sum[iu],
+            self.lobby_sum[iu],
+        );
+        let mut x = self.exports[iu];
+        for &m in world.agreements[k as usize].members() {
+            for (r, c) in [(i, m), (m, i)] {
+                let mut shared = world.shared_depth(r, c).max(depth);
+                if world.in_m[r as usize] && world.in_m[c as usize] {
+                    shared = shared.max(params.depth_m);
+                }
+                let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
+                let idx = r as usize * n + c as usize;
+                let Some((att, w)) = self.trial_entry(idx, (tau, phi), eps) else {
+                    continue;
+                };
+                if r == i {
+                    d += att - self.attraction[idx];
+                    rs += w * tau - self.weight[idx] * self.tariff[idx];
+                    ls += att - self.attraction[idx];
+                } else {
+                    let mu = m as usize;
+                    let y = world.countries[mu].gdp;
+                    let (q, q_old) = (
+                        y / (self.attraction_sum[mu] + (att - self.attraction[idx])),
+                        y / self.attraction_sum[mu],
+                    );
+                    x += q * w - q_old * self.weight[idx];
+                }
+            }
+        }
+        let trade = Engine::trade_row(world, params, iu, d, rs, ls) + x;
+        // The agreement's mean ideal point after entry, and the joiner's new costs.
+        let mut sums = self.agreement_ideal_sums[k as usize];
+        let country = &world.countries[iu];
+        sums[0] += country.gdp * country.ideal[0];
+        sums[1] += country.gdp * country.ideal[1];
+        sums[2] += country.gdp;
+        let pbar = [sums[0] / sums[2], sums[1] / sums[2]];
         let dist =
             ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2)).sqrt();
         let weight = country.gdp * country.sovereignty * depth;
