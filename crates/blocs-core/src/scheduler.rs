@@ -681,7 +681,7 @@ impl Sim {
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
                     continue;
                 }
-                if w.distance_to(i, k) <= a.spec.reach {
+                if w.within_reach(i, k, a.spec.reach) {
                     out.push(Move::Join(k));
                 }
             }
@@ -773,7 +773,7 @@ impl Sim {
                 a.is_live()
                     && a.members().binary_search(&i).is_err()
                     && !(a.spec.kind == Kind::CustomsUnion && w.customs_union_of(i).is_some())
-                    && w.distance_to(i, k) <= a.spec.reach
+                    && w.within_reach(i, k, a.spec.reach)
             }
             Move::Form(j) => {
                 let cu = w.new_agreement.kind == Kind::CustomsUnion;
