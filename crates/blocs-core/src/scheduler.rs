@@ -458,20 +458,28 @@ impl Sim {
     /// M's members, t_M and the member sets of the agreements, independent of ids.
     fn state_key(&self) -> Vec<u64> {
         let w = &self.world;
-        // Live agreements in the order of their (members, kind, depth, rule) records, so
-        // that ids do not matter; one allocation for the whole key.
-        fn record(a: &Agreement) -> impl Iterator<Item = u64> + '_ {
-            let tail = [
+        // Live agreements sorted by members, then (kind, depth, rule), so that ids do not
+        // matter; one allocation for the whole key. Any total order under which only
+        // identical records tie gives each state one key; comparing the member slices
+        // first is the cheap one.
+        fn tail(a: &Agreement) -> [u64; 4] {
+            [
                 u64::from(a.spec.kind == Kind::CustomsUnion),
                 a.spec.depth.to_bits(),
                 a.spec.rule as u64,
                 u64::MAX, // separator
-            ];
-            a.members().iter().map(|&m| u64::from(m)).chain(tail)
+            ]
+        }
+        fn record(a: &Agreement) -> impl Iterator<Item = u64> + '_ {
+            a.members().iter().map(|&m| u64::from(m)).chain(tail(a))
         }
         let mut live: Vec<&Agreement> = Vec::with_capacity(w.agreements.len());
         live.extend(w.agreements.iter().filter(|a| a.is_live()));
-        live.sort_by(|a, b| record(a).cmp(record(b)));
+        live.sort_by(|a, b| {
+            a.members()
+                .cmp(b.members())
+                .then_with(|| tail(a).cmp(&tail(b)))
+        });
         let len = 1 + 2 * w.n() + live.iter().map(|a| a.members().len() + 4).sum::<usize>();
         let mut key = Vec::with_capacity(len);
         key.push(w.t_m.to_bits());
