@@ -65,6 +65,30 @@ proptest! {
         }
     }
 
+    /// `within_reach`, which stops at the first member near enough, answers as
+    /// `distance_to(i, k) <= reach` for every country and live agreement at every tick,
+    /// at reaches equal to each distance (the boundary), just below it, 0 and infinity.
+    #[test]
+    fn within_reach_matches_the_nearest_member_distance(ron in scenario(), seed in 0u64..1000) {
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        loop {
+            let w = &sim.world;
+            for i in 0..w.n() as u32 {
+                for (k, a) in w.agreements.iter().enumerate().filter(|(_, a)| a.is_live()) {
+                    let k = k as u32;
+                    let d = w.distance_to(i, k);
+                    for reach in [0.0, d, d.next_down(), d.next_up(), a.spec.reach, f64::INFINITY] {
+                        prop_assert_eq!(w.within_reach(i, k, reach), d <= reach, "country {} agreement {} reach {}", i, k, reach);
+                    }
+                }
+            }
+            if !sim.step() {
+                break;
+            }
+        }
+    }
+
     /// Joining and then leaving an agreement restores every payoff.
     #[test]
     fn join_then_leave_restores_payoffs(seed in 0u64..500) {

@@ -242,6 +242,9 @@ pub struct Sim {
     deltas: Vec<f64>,
     queried: Vec<u32>,
     cands: Vec<Move>,
+    /// The primitive ops of the move being assessed or committed; kept between moves so
+    /// that no move allocates for them.
+    ops: Vec<Op>,
     changed: bool,
     version: u64,
     last_choice: Vec<(u64, Move)>,
@@ -256,43 +259,6 @@ pub struct Sim {
     /// Whether any bridge can exist in this world (the move is on, or the scenario
     /// starts with one): only then do Join and Leave look for bridges to follow.
     bridging: bool,
-}
-
-/// The primitive ops of one move: at most four without bridges, held inline; a move
-/// that bridges members follow may need more, and spills them to the heap.
-#[derive(Clone, Debug)]
-struct Ops {
-    buf: [Op; 4],
-    len: usize,
-    spill: Vec<Op>,
-}
-
-impl Ops {
-    fn new() -> Ops {
-        Ops {
-            buf: [Op::SetTm(0.0); 4],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
-    fn push(&mut self, op: Op) {
-        if self.spill.is_empty() && self.len < self.buf.len() {
-            self.buf[self.len] = op;
-            self.len += 1;
-        } else {
-            if self.spill.is_empty() {
-                self.spill.extend_from_slice(&self.buf[..self.len]);
-            }
-            self.spill.push(op);
-        }
-    }
-    fn as_slice(&self) -> &[Op] {
-        if self.spill.is_empty() {
-            &self.buf[..self.len]
-        } else {
-            &self.spill
-        }
-    }
 }
 
 impl Sim {
@@ -335,6 +301,7 @@ impl Sim {
             deltas: Vec::new(),
             queried: Vec::new(),
             cands: Vec::new(),
+            ops: Vec::new(),
             changed: true,
             version: 0,
             last_choice: vec![(u64::MAX, Move::Stay); n],
@@ -491,20 +458,28 @@ impl Sim {
     /// M's members, t_M and the member sets of the agreements, independent of ids.
     fn state_key(&self) -> Vec<u64> {
         let w = &self.world;
-        // Live agreements in the order of their (members, kind, depth, rule) records, so
-        // that ids do not matter; one allocation for the whole key.
-        fn record(a: &Agreement) -> impl Iterator<Item = u64> + '_ {
-            let tail = [
+        // Live agreements sorted by members, then (kind, depth, rule), so that ids do not
+        // matter; one allocation for the whole key. Any total order under which only
+        // identical records tie gives each state one key; comparing the member slices
+        // first is the cheap one.
+        fn tail(a: &Agreement) -> [u64; 4] {
+            [
                 u64::from(a.spec.kind == Kind::CustomsUnion),
                 a.spec.depth.to_bits(),
                 a.spec.rule as u64,
                 u64::MAX, // separator
-            ];
-            a.members().iter().map(|&m| u64::from(m)).chain(tail)
+            ]
+        }
+        fn record(a: &Agreement) -> impl Iterator<Item = u64> + '_ {
+            a.members().iter().map(|&m| u64::from(m)).chain(tail(a))
         }
         let mut live: Vec<&Agreement> = Vec::with_capacity(w.agreements.len());
         live.extend(w.agreements.iter().filter(|a| a.is_live()));
-        live.sort_by(|a, b| record(a).cmp(record(b)));
+        live.sort_by(|a, b| {
+            a.members()
+                .cmp(b.members())
+                .then_with(|| tail(a).cmp(&tail(b)))
+        });
         let len = 1 + 2 * w.n() + live.iter().map(|a| a.members().len() + 4).sum::<usize>();
         let mut key = Vec::with_capacity(len);
         key.push(w.t_m.to_bits());
@@ -714,7 +689,7 @@ impl Sim {
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
                     continue;
                 }
-                if w.distance_to(i, k) <= a.spec.reach {
+                if w.within_reach(i, k, a.spec.reach) {
                     out.push(Move::Join(k));
                 }
             }
@@ -806,7 +781,7 @@ impl Sim {
                 a.is_live()
                     && a.members().binary_search(&i).is_err()
                     && !(a.spec.kind == Kind::CustomsUnion && w.customs_union_of(i).is_some())
-                    && w.distance_to(i, k) <= a.spec.reach
+                    && w.within_reach(i, k, a.spec.reach)
             }
             Move::Form(j) => {
                 let cu = w.new_agreement.kind == Kind::CustomsUnion;
@@ -820,13 +795,14 @@ impl Sim {
         }
     }
 
-    fn ops_of(&self, i: u32, mv: Move) -> Ops {
+    /// The primitive ops of move `mv` by country i, into `ops`.
+    fn ops_of(&self, i: u32, mv: Move, ops: &mut Vec<Op>) {
+        ops.clear();
         let w = &self.world;
         let linked = self
             .params()
             .public_goods
             .is_some_and(|g| g.linked_to_trade);
-        let mut ops = Ops::new();
         match mv {
             Move::Stay => {}
             Move::Leave(k) => {
@@ -897,7 +873,6 @@ impl Sim {
                 }
             }
         }
-        ops
     }
 
     /// Who must be asked, besides the mover, for a move to be accepted; the member who
@@ -1029,7 +1004,8 @@ impl Sim {
         {
             return None;
         }
-        let ops = self.ops_of(i, mv);
+        let mut ops = std::mem::take(&mut self.ops);
+        self.ops_of(i, mv, &mut ops);
         let mut queried = std::mem::take(&mut self.queried);
         self.voters(i, mv, &mut queried);
         if let Some(bar) = bar
@@ -1037,8 +1013,9 @@ impl Sim {
         {
             // The mover alone first: only queried[0] is evaluated.
             self.queried = queried;
-            self.evaluate(ops.as_slice(), 1, None);
+            self.evaluate(&ops, 1, None);
             if self.deltas[0] - self.params().switching_cost <= bar {
+                self.ops = ops;
                 return None;
             }
             queried = std::mem::take(&mut self.queried);
@@ -1063,7 +1040,8 @@ impl Sim {
         }
         .filter(|_| voters > 0);
         self.queried = queried;
-        self.evaluate(ops.as_slice(), usize::MAX, stop_after);
+        self.evaluate(&ops, usize::MAX, stop_after);
+        self.ops = ops;
         let d = &self.deltas;
         let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();
         let voters = d.len() - 1;
@@ -1207,12 +1185,13 @@ impl Sim {
 
     /// Applies a move for good and logs every membership change it makes.
     fn commit_move(&mut self, i: u32, mv: Move, cause: Cause) {
-        let ops = self.ops_of(i, mv);
+        let mut ops = std::mem::take(&mut self.ops);
+        self.ops_of(i, mv, &mut ops);
         let tick = self.world.tick;
         let new_id = self.world.agreements.len() as u32;
-        self.commit_ops(ops.as_slice());
+        self.commit_ops(&ops);
         let agreement = |k| Some(InstitutionSel::Agreement(k));
-        for op in ops.as_slice() {
+        for op in &ops {
             match *op {
                 Op::AddMember(k, c) => {
                     self.log_row(tick, Some(c), LogMove::Join, agreement(k), cause, None)
@@ -1262,6 +1241,7 @@ impl Sim {
                 | Op::SetTick(_) => {}
             }
         }
+        self.ops = ops;
     }
 
     fn activate(&mut self) {

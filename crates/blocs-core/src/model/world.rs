@@ -213,6 +213,17 @@ impl World {
             .fold(f64::INFINITY, f64::min)
     }
 
+    /// Whether a member of a live agreement is within `reach` of a country: the same as
+    /// `distance_to(country, agreement) <= reach` (distances are finite and a live
+    /// agreement has members), but it stops at the first member near enough, which the
+    /// candidate moves of every activation ask about every agreement.
+    pub fn within_reach(&self, country: u32, agreement: u32, reach: f64) -> bool {
+        self.agreements[agreement as usize]
+            .members()
+            .iter()
+            .any(|&m| self.distance(country, m) <= reach)
+    }
+
     /// Smallest distance between a member of agreement `a` and a member of `b`: how far
     /// apart two blocs are for a bridge (ODD.md section 7.4).
     pub fn distance_between(&self, a: u32, b: u32) -> f64 {
