@@ -473,8 +473,12 @@ impl Sim {
         fn record(a: &Agreement) -> impl Iterator<Item = u64> + '_ {
             a.members().iter().map(|&m| u64::from(m)).chain(tail(a))
         }
-        let mut live: Vec<&Agreement> = Vec::with_capacity(w.agreements.len());
-        live.extend(w.agreements.iter().filter(|a| a.is_live()));
+        let mut live: Vec<&Agreement> = Vec::with_capacity(w.live_agreements().len());
+        live.extend(
+            w.live_agreements()
+                .iter()
+                .map(|&k| &w.agreements[k as usize]),
+        );
         live.sort_by(|a, b| {
             a.members()
                 .cmp(b.members())
@@ -678,11 +682,9 @@ impl Sim {
         );
         let in_cu = w.customs_union_of(i).is_some();
         if p.allow_join {
-            for (k, a) in w.agreements.iter().enumerate() {
-                let k = k as u32;
-                if !a.is_live()
-                    || (self.bridging && a.bridge().is_some())
-                    || a.members().binary_search(&i).is_ok()
+            for &k in w.live_agreements() {
+                let a = &w.agreements[k as usize];
+                if (self.bridging && a.bridge().is_some()) || a.members().binary_search(&i).is_ok()
                 {
                     continue;
                 }
