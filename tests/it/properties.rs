@@ -125,6 +125,29 @@ proptest! {
         }
     }
 
+    /// The partial partner order (`select_nth_unstable`, then the front sorted) has the
+    /// plain full sort's first `front` partners in its order, then the same others, for
+    /// every country and every front length.
+    #[test]
+    fn nearest_partners_front_matches_the_full_sort(ron in scenario(), seed in 0u64..1000) {
+        use blocs::scheduler::{nearest_partners, partners_by_distance};
+        let sim = Sim::new(&spec(&ron), seed, 0);
+        let w = &sim.world;
+        for i in 0..w.n() as u32 {
+            let full = partners_by_distance(w, i);
+            for front in 0..=w.n() {
+                let part = nearest_partners(w, i, front);
+                let f = front.min(full.len());
+                prop_assert_eq!(&part[..f], &full[..f], "country {} front {}", i, front);
+                let mut rest = part[f..].to_vec();
+                let mut want = full[f..].to_vec();
+                rest.sort_unstable();
+                want.sort_unstable();
+                prop_assert_eq!(rest, want);
+            }
+        }
+    }
+
     /// Joining and then leaving an agreement restores every payoff.
     #[test]
     fn join_then_leave_restores_payoffs(seed in 0u64..500) {
