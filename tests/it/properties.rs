@@ -489,3 +489,28 @@ proptest! {
         prop_assert_eq!(fast.1.to_bits(), pairwise.1.to_bits());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The engine's FTA-entry trials give both directions of a pair one cost, read from
+    /// the mover's row of the pair caches: that holds only while the caches stay
+    /// symmetric through joins, leaves and dissolutions.
+    #[test]
+    fn pair_caches_stay_symmetric(seed in 0u64..300) {
+        let spec = spec("(countries: Synthetic((countries: 12)), regional: (new_reach: inf), activation_rate: 0.5)");
+        let mut sim = Sim::new(&spec, seed, 0);
+        let n = sim.world.n() as u32;
+        for _ in 0..12 {
+            sim.step();
+            for i in 0..n {
+                for j in 0..n {
+                    let (count_ij, depth_ij) = sim.world.pair_row(i);
+                    let (count_ji, depth_ji) = sim.world.pair_row(j);
+                    prop_assert_eq!(count_ij[j as usize], count_ji[i as usize]);
+                    prop_assert_eq!(depth_ij[j as usize].to_bits(), depth_ji[i as usize].to_bits());
+                }
+            }
+        }
+    }
+}

@@ -219,19 +219,17 @@ impl Engine {
         } else {
             let id = self.next_stamp();
             affected.clear();
+            // Both directions of a pair share one cost: the pair caches are symmetric.
+            let (_, pair_depth) = world.pair_row(mover);
+            let mover_in_m = world.in_m[mover as usize];
             for &m in partners {
+                let mut shared = pair_depth[m as usize].max(depth);
+                if mover_in_m && world.in_m[m as usize] {
+                    shared = shared.max(params.depth_m);
+                }
+                let cost = (0.0, params.ntb * (1.0 - shared));
                 for (r, c) in [(mover, m), (m, mover)] {
-                    let mut shared = world.shared_depth(r, c).max(depth);
-                    if world.in_m[r as usize] && world.in_m[c as usize] {
-                        shared = shared.max(params.depth_m);
-                    }
-                    self.stage(
-                        (r, c),
-                        (0.0, params.ntb * (1.0 - shared)),
-                        params.elasticity,
-                        id,
-                        &mut affected,
-                    );
+                    self.stage((r, c), cost, params.elasticity, id, &mut affected);
                 }
             }
             self.stage_weights(world, &affected);
@@ -413,13 +411,17 @@ impl Engine {
             self.lobby_sum[iu],
         );
         let mut x = self.exports[iu];
+        // The pair caches are symmetric (`World::pairs_joined` and `pairs_left` write
+        // both entries alike), so both directions of a pair get one cost, read row-wise.
+        let (_, pair_depth) = world.pair_row(i);
+        let mover_in_m = world.in_m[iu];
         for &m in world.agreements[k as usize].members() {
+            let mut shared = pair_depth[m as usize].max(depth);
+            if mover_in_m && world.in_m[m as usize] {
+                shared = shared.max(params.depth_m);
+            }
+            let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
             for (r, c) in [(i, m), (m, i)] {
-                let mut shared = world.shared_depth(r, c).max(depth);
-                if world.in_m[r as usize] && world.in_m[c as usize] {
-                    shared = shared.max(params.depth_m);
-                }
-                let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
                 let idx = r as usize * n + c as usize;
                 let Some((att, w)) = self.trial_entry(idx, (tau, phi), eps) else {
                     continue;
