@@ -89,6 +89,65 @@ proptest! {
         }
     }
 
+    /// The live-agreement list kept by `World::apply` is the plain scan of `agreements`
+    /// for live ones at every tick, and stays so when a dissolution is undone and redone
+    /// and when the newest agreement is unfounded.
+    #[test]
+    fn live_agreements_match_a_scan_of_all_agreements(ron in scenario(), seed in 0u64..1000) {
+        fn scan(w: &blocs::model::World) -> Vec<u32> {
+            (0..w.agreements.len() as u32).filter(|&k| w.agreements[k as usize].is_live()).collect()
+        }
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        loop {
+            prop_assert_eq!(sim.world.live_agreements(), &scan(&sim.world)[..]);
+            if !sim.step() {
+                break;
+            }
+        }
+        let mut w = sim.world.clone();
+        if let Some(&k) = w.live_agreements().first() {
+            let undo = w.apply(Op::SetDissolved(k, Some(7)));
+            prop_assert!(!w.live_agreements().contains(&k));
+            prop_assert_eq!(w.live_agreements(), &scan(&w)[..]);
+            w.apply(undo);
+            prop_assert_eq!(w.live_agreements(), &scan(&sim.world)[..]);
+        }
+        // A customs-union template may only found with two countries outside any union.
+        let free: Vec<u32> = (0..w.n() as u32).filter(|&c| w.customs_union_of(c).is_none()).collect();
+        if let [a, .., b] = free[..] {
+            let mut after = scan(&w);
+            after.push(w.agreements.len() as u32);
+            w.apply(Op::Found(a, b));
+            prop_assert_eq!(w.live_agreements(), &after[..]);
+            w.apply(Op::Unfound);
+            prop_assert_eq!(w.live_agreements(), &scan(&sim.world)[..]);
+        }
+    }
+
+    /// The partial partner order (`select_nth_unstable`, then the front sorted) has the
+    /// plain full sort's first `front` partners in its order, then the same others, for
+    /// every country and every front length.
+    #[test]
+    fn nearest_partners_front_matches_the_full_sort(ron in scenario(), seed in 0u64..1000) {
+        use blocs::scheduler::{nearest_partners, partners_by_distance};
+        let sim = Sim::new(&spec(&ron), seed, 0);
+        let w = &sim.world;
+        for i in 0..w.n() as u32 {
+            let full = partners_by_distance(w, i);
+            for front in 0..=w.n() {
+                let part = nearest_partners(w, i, front);
+                let f = front.min(full.len());
+                prop_assert_eq!(&part[..f], &full[..f], "country {} front {}", i, front);
+                let mut rest = part[f..].to_vec();
+                let mut want = full[f..].to_vec();
+                rest.sort_unstable();
+                want.sort_unstable();
+                prop_assert_eq!(rest, want);
+            }
+        }
+    }
+
     /// Joining and then leaving an agreement restores every payoff.
     #[test]
     fn join_then_leave_restores_payoffs(seed in 0u64..500) {

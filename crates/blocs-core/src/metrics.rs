@@ -246,10 +246,7 @@ pub fn measure(
         .sum();
     let covered = |i: usize| !world.memberships(i as u32).is_empty();
     let n_covered = (0..n).filter(|&i| covered(i)).count();
-    let mut live: Vec<u32> = Vec::with_capacity(world.agreements.len());
-    live.extend(
-        (0..world.agreements.len() as u32).filter(|&k| world.agreements[k as usize].is_live()),
-    );
+    let live: &[u32] = world.live_agreements();
     let primary = primary_blocs(world);
 
     // GDP-product-weighted tariff sums: the engine keeps each importer's row sums, so
@@ -278,7 +275,7 @@ pub fn measure(
         .filter(|x| x.is_finite())
         .sum();
 
-    let (components, largest_component_gdp) = agreement_components(world, &live, &y);
+    let (components, largest_component_gdp) = agreement_components(world, live, &y);
     let giant = largest_component_gdp / total;
 
     let cross = live

@@ -110,6 +110,9 @@ pub struct World {
     /// Distances d_ij, row-major N×N.
     pub dist: Vec<f64>,
     memberships: Vec<Vec<u32>>,
+    /// Ids of the live agreements, ascending: agreements are never removed, only
+    /// dissolved, so walking `agreements` would visit every dead one each tick.
+    live: Vec<u32>,
     cu_of: Vec<Option<u32>>,
     pair_count: Vec<u16>,
     pair_depth: Vec<f64>,
@@ -142,6 +145,7 @@ impl World {
             tick: 0,
             dist,
             memberships: vec![Vec::new(); n],
+            live: Vec::new(),
             cu_of: vec![None; n],
             pair_count: vec![0; n * n],
             pair_depth: vec![0.0; n * n],
@@ -151,6 +155,11 @@ impl World {
     /// Number of countries N.
     pub fn n(&self) -> usize {
         self.countries.len()
+    }
+
+    /// Ids of the live agreements, ascending.
+    pub fn live_agreements(&self) -> &[u32] {
+        &self.live
     }
 
     /// Live agreements of a country, ascending id.
@@ -263,6 +272,7 @@ impl World {
             founded: 0,
             dissolved: None,
         });
+        self.live.push(id);
         for m in members {
             self.apply(Op::AddMember(id, m));
         }
@@ -317,6 +327,7 @@ impl World {
                     founded: self.tick,
                     dissolved: None,
                 });
+                self.live.push(id);
                 self.apply(Op::AddMember(id, i));
                 self.apply(Op::AddMember(id, j));
                 Op::Unfound
@@ -337,6 +348,7 @@ impl World {
                     founded: self.tick,
                     dissolved: None,
                 });
+                self.live.push(id);
                 for m in members {
                     self.apply(Op::AddMember(id, m));
                 }
@@ -350,6 +362,9 @@ impl World {
                     self.apply(Op::RemoveMember(id, m));
                 }
                 self.agreements.pop();
+                if self.live.last() == Some(&id) {
+                    self.live.pop();
+                }
                 Op::Found(0, 0) // Never replayed: founding is undone, not redone.
             }
             Op::SetM(i, on) => Op::SetM(i, std::mem::replace(&mut self.in_m[i as usize], on)),
@@ -358,10 +373,17 @@ impl World {
             Op::SetWall(i, rate) => {
                 Op::SetWall(i, std::mem::replace(&mut self.wall[i as usize], rate))
             }
-            Op::SetDissolved(k, at) => Op::SetDissolved(
-                k,
-                std::mem::replace(&mut self.agreements[k as usize].dissolved, at),
-            ),
+            Op::SetDissolved(k, at) => {
+                let was = std::mem::replace(&mut self.agreements[k as usize].dissolved, at);
+                match (self.live.binary_search(&k), at) {
+                    (Ok(pos), Some(_)) => {
+                        self.live.remove(pos);
+                    }
+                    (Err(pos), None) => self.live.insert(pos, k),
+                    _ => {}
+                }
+                Op::SetDissolved(k, was)
+            }
             Op::SetDecisionRule(rule) => {
                 Op::SetDecisionRule(std::mem::replace(&mut self.decision_rule, rule))
             }
@@ -478,6 +500,11 @@ impl World {
 
     fn invariants(&self) -> Result<(), String> {
         let n = self.n() as u32;
+        let live =
+            (0..self.agreements.len() as u32).filter(|&k| self.agreements[k as usize].is_live());
+        if !live.eq(self.live.iter().copied()) {
+            return Err(format!("live agreement list {:?} is stale", self.live));
+        }
         for (k, a) in self.agreements.iter().enumerate() {
             let k = k as u32;
             let m = a.members();
