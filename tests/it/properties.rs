@@ -4,12 +4,38 @@
 //! shrinks to a scenario that can be replayed with `blocs run`.
 
 use blocs::metrics::{bloc_wall_sums, bloc_wall_sums_pairwise, primary_blocs};
-use blocs::model::Op;
-use blocs::payoff::{Engine, payoffs_from_scratch};
+use blocs::model::{Op, Params, World};
+use blocs::payoff::{Engine, Terms, payoffs_from_scratch};
 use blocs::scheduler::Sim;
 use proptest::prelude::*;
 
 use crate::spec;
+
+/// Applies `ops` to a copy of `world` and checks each queried country's trial ΔU in `out`
+/// against the from-scratch payoffs, to 1e-9 relative (the `check_incremental` tolerance).
+fn trial_matches_from_scratch(
+    world: &World,
+    params: &Params,
+    ops: &[Op],
+    before: &[Terms],
+    queried: &[u32],
+    out: &[f64],
+) -> Result<(), TestCaseError> {
+    let mut trial = world.clone();
+    for &op in ops {
+        trial.apply(op);
+    }
+    let after = payoffs_from_scratch(&trial, params);
+    for (q, &c) in queried.iter().enumerate() {
+        let exact = after[c as usize].total() - before[c as usize].total();
+        prop_assert!(
+            (exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()),
+            "{ops:?}, country {c}: {} vs {exact}",
+            out[q]
+        );
+    }
+    Ok(())
+}
 
 /// A random small scenario, with the incremental-payoff check switched on.
 fn scenario() -> impl Strategy<Value = String> {
@@ -228,13 +254,7 @@ proptest! {
         let mut out = Vec::new();
         sim.engine.deltas(&mut sim.world, &params, &proposal, &members, &mut out);
         let before = payoffs_from_scratch(&sim.world, &params);
-        let mut trial = sim.world.clone();
-        trial.apply(proposal[0]);
-        let after = payoffs_from_scratch(&trial, &params);
-        for (q, &c) in members.iter().enumerate() {
-            let exact = after[c as usize].total() - before[c as usize].total();
-            prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "country {c}: {} vs {exact}", out[q]);
-        }
+        trial_matches_from_scratch(&sim.world, &params, &proposal, &before, &members, &out)?;
         sim.engine.commit(&mut sim.world, &params, &proposal);
         let rebuilt = Engine::new(&sim.world, &params);
         prop_assert_eq!(sim.engine.utilities(), rebuilt.utilities());
@@ -277,13 +297,7 @@ proptest! {
             queried.extend(everyone.iter().copied().filter(|&c| c != i));
             let mut out = Vec::new();
             sim.engine.deltas(&mut sim.world, &params, &op, &queried, &mut out);
-            let mut trial = sim.world.clone();
-            trial.apply(op[0]);
-            let after = payoffs_from_scratch(&trial, &params);
-            for (q, &c) in queried.iter().enumerate() {
-                let exact = after[c as usize].total() - before[c as usize].total();
-                prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}, country {c}: {} vs {exact}", out[q]);
-            }
+            trial_matches_from_scratch(&sim.world, &params, &op, &before, &queried, &out)?;
         }
     }
 }
@@ -332,13 +346,7 @@ proptest! {
                 queried.extend(everyone.iter().copied().filter(|&c| c != i));
                 let mut out = Vec::new();
                 sim.engine.deltas(&mut sim.world, &params, &[op], &queried, &mut out);
-                let mut trial = sim.world.clone();
-                trial.apply(op);
-                let after = payoffs_from_scratch(&trial, &params);
-                for (q, &c) in queried.iter().enumerate() {
-                    let exact = after[c as usize].total() - before[c as usize].total();
-                    prop_assert!((exact - out[q]).abs() <= 1e-9 * (1.0 + exact.abs()), "{op:?}, country {c}: {} vs {exact}", out[q]);
-                }
+                trial_matches_from_scratch(&sim.world, &params, &[op], &before, &queried, &out)?;
             }
         }
     }
