@@ -353,7 +353,7 @@ impl CheckFigure {
         };
         let mut chart = ChartBuilder::on(area)
             .caption(
-                format!("{} at each design point", self.what),
+                format!("{} at each design point", short_what(&self.what)),
                 font(sizes.caption),
             )
             .margin(12)
@@ -363,7 +363,7 @@ impl CheckFigure {
         chart
             .configure_mesh()
             .x_desc(self.axis.as_str())
-            .y_desc(self.what.as_str())
+            .y_desc(short_what(&self.what))
             .axis_desc_style(font(sizes.axis))
             .label_style(font(sizes.tick))
             .x_labels(n.max(2))
@@ -415,6 +415,7 @@ impl CheckFigure {
             .x_label_area_size((sizes.tick * 1.4 + sizes.axis * 1.5) as u32)
             .y_label_area_size((sizes.tick * 3.0 + sizes.axis * 1.5) as u32)
             .build_cartesian_2d(0f64..1.0, lo - pad..hi + pad)?;
+        let span = hi - lo + 2.0 * pad;
         chart
             .configure_mesh()
             .x_desc(format!("worlds: {} in a, {} in b", c.n_a, c.n_b))
@@ -423,7 +424,9 @@ impl CheckFigure {
             .label_style(font(sizes.tick))
             .x_labels(0)
             .y_labels(6)
-            .y_label_formatter(&|v| fmt_num(*v))
+            // A tick at zero computed from a range like [-0.28, 0.11] comes out as -2.8e-17;
+            // it is zero to the axis's resolution, so it is labelled 0.
+            .y_label_formatter(&|v| fmt_num(if v.abs() < 1e-9 * span { 0.0 } else { *v }))
             .disable_x_mesh()
             .light_line_style(TRANSPARENT)
             .bold_line_style(BLACK.mix(0.12))
@@ -478,5 +481,44 @@ impl CheckFigure {
                 ),
         ])?;
         Ok(())
+    }
+}
+
+/// The statistic as an axis can carry it: a share of several outcome classes
+/// (`share GlobalFreeTrade+NetworkedOrder+MultilateralCore`) is longer than the panel is
+/// tall, so the classes are abbreviated as in the experiments' tables (GFT, Net, Core,
+/// Rival, Frag); anything else is kept as it is.
+fn short_what(what: &str) -> String {
+    match what.strip_prefix("share ") {
+        Some(classes) if classes.contains('+') => {
+            let short: Vec<&str> = classes
+                .split('+')
+                .map(|c| match c {
+                    "GlobalFreeTrade" => "GFT",
+                    "NetworkedOrder" => "Net",
+                    "MultilateralCore" => "Core",
+                    "RivalBlocs" => "Rival",
+                    "Fragmented" => "Frag",
+                    other => other,
+                })
+                .collect();
+            format!("share {}", short.join("+"))
+        }
+        _ => what.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod short_what_tests {
+    use super::short_what;
+
+    #[test]
+    fn several_classes_are_abbreviated_and_one_is_kept() {
+        assert_eq!(
+            short_what("share GlobalFreeTrade+NetworkedOrder+MultilateralCore"),
+            "share GFT+Net+Core"
+        );
+        assert_eq!(short_what("share RivalBlocs"), "share RivalBlocs");
+        assert_eq!(short_what("mean cross_regional"), "mean cross_regional");
     }
 }
