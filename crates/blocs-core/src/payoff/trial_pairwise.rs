@@ -381,7 +381,25 @@ impl Engine {
             ideal[1] += country.gdp * country.ideal[1];
             ideal[2] += country.gdp;
         }
-        let pbar = [ideal[0] / ideal[2], ideal[1] / ideal[2]];
+        self.mover_delta_with_costs(world, params, i, ideal, depth, trade)
+    }
+
+    /// A mover's ΔU once its new trade term is known: the sovereignty cost against the
+    /// agreement's GDP-weighted ideal point (`ideal_sums` = Σ y·x, Σ y·y', Σ y with the
+    /// mover counted), the membership cost and the rules-of-origin cost of its FTAs.
+    /// Shared by the founder's and the joiner's shortcuts, so both keep one arithmetic.
+    #[inline]
+    fn mover_delta_with_costs(
+        &self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        ideal_sums: [f64; 3],
+        depth: f64,
+        trade: f64,
+    ) -> f64 {
+        let iu = i as usize;
+        let pbar = [ideal_sums[0] / ideal_sums[2], ideal_sums[1] / ideal_sums[2]];
         let country = &world.countries[iu];
         let dist =
             ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2)).sqrt();
@@ -448,13 +466,7 @@ impl Engine {
         sums[0] += country.gdp * country.ideal[0];
         sums[1] += country.gdp * country.ideal[1];
         sums[2] += country.gdp;
-        let pbar = [sums[0] / sums[2], sums[1] / sums[2]];
-        let dist =
-            ((country.ideal[0] - pbar[0]).powi(2) + (country.ideal[1] - pbar[1]).powi(2)).sqrt();
-        let weight = country.gdp * country.sovereignty * depth;
-        let ftas = world.fta_count(i) as f64;
-        let extra = -weight * dist - params.membership_cost - params.roo_cost * ftas;
-        trade + (self.non_trade[iu] + extra) - self.utility[iu]
+        self.mover_delta_with_costs(world, params, i, sums, depth, trade)
     }
 
     /// The leaver's own ΔU from leaving FTA k (dissolving it when two are left), without
