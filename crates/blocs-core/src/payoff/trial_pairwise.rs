@@ -5,8 +5,9 @@
 //! countries' payoffs off it.
 //!
 //! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
-//! founding an FTA stages only the mover's pairs with the partners, without touching the
-//! world (`deltas_fta_entry`), the founder's own ΔU keeps that overlay in locals
+//! founding an FTA changes only the mover's pairs with the partners, whose rows it keeps
+//! in a compact list without touching the world (`deltas_fta_entry`; its twin over the
+//! stamped overlay is `deltas_fta_entry_staged`), the founder's own ΔU keeps them in locals
 //! (`delta_form_mover`), and the leaver's own ΔU is summed from its committed row and
 //! column (`delta_leave_mover`).
 
@@ -402,7 +403,16 @@ impl Engine {
         };
         let col = &self.weight[cu..];
         let run = |x: &mut f64, rows: &[EntryRow]| {
-            for r in rows {
+            // Two rows a step (one loop test for two additions, still in row order).
+            let pairs = rows.chunks_exact(2);
+            let last = pairs.remainder();
+            for pair in pairs {
+                let (r, s) = (&pair[0], &pair[1]);
+                let (w, v) = (col[r.offset], col[s.offset]);
+                *x += r.q * w - r.q_old * w;
+                *x += s.q * v - s.q_old * v;
+            }
+            for r in last {
                 let w = col[r.offset];
                 *x += r.q * w - r.q_old * w;
             }
