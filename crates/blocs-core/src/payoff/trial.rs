@@ -166,7 +166,7 @@ impl Engine {
         self.losses = 0;
         self.staged_entry = None;
         self.exit_row = None;
-        self.deltas_fta_entry_staged(world, params, op, false, queried, None, out);
+        self.deltas_fta_entry_staged(world, params, op, queried, out);
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.

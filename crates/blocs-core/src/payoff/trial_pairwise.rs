@@ -450,9 +450,7 @@ impl Engine {
         world: &World,
         params: &Params,
         op: Op,
-        staged: bool,
         queried: &[u32],
-        first: Option<f64>,
         out: &mut Vec<f64>,
     ) {
         let (mover, partner, k) = match op {
@@ -469,29 +467,22 @@ impl Engine {
             (None, None) => unreachable!(),
         };
         let mut affected = std::mem::take(&mut self.scratch.affected);
-        // An overlay still staged for this very move (the voters asked after the mover)
-        // is exactly what staging it again would build.
-        let id = if staged {
-            self.scratch.stamp_id
-        } else {
-            let id = self.next_stamp();
-            affected.clear();
-            // Both directions of a pair share one cost: the pair caches are symmetric.
-            let (_, pair_depth) = world.pair_row(mover);
-            let mover_in_m = world.in_m[mover as usize];
-            for &m in partners {
-                let mut shared = pair_depth[m as usize].max(depth);
-                if mover_in_m && world.in_m[m as usize] {
-                    shared = shared.max(params.depth_m);
-                }
-                let cost = (0.0, params.ntb * (1.0 - shared));
-                for (r, c) in [(mover, m), (m, mover)] {
-                    self.stage((r, c), cost, params.elasticity, id, &mut affected);
-                }
+        let id = self.next_stamp();
+        affected.clear();
+        // Both directions of a pair share one cost: the pair caches are symmetric.
+        let (_, pair_depth) = world.pair_row(mover);
+        let mover_in_m = world.in_m[mover as usize];
+        for &m in partners {
+            let mut shared = pair_depth[m as usize].max(depth);
+            if mover_in_m && world.in_m[m as usize] {
+                shared = shared.max(params.depth_m);
             }
-            self.stage_weights(world, &affected);
-            id
-        };
+            let cost = (0.0, params.ntb * (1.0 - shared));
+            for (r, c) in [(mover, m), (m, mover)] {
+                self.stage((r, c), cost, params.elasticity, id, &mut affected);
+            }
+        }
+        self.stage_weights(world, &affected);
         // The agreement's GDP-weighted mean ideal point after entry.
         let mut sums = k.map_or([0.0; 3], |k| self.agreement_ideal_sums[k as usize]);
         for c in std::iter::once(mover).chain(partner) {
@@ -501,11 +492,6 @@ impl Engine {
             sums[2] += country.gdp;
         }
         let pbar_new = [sums[0] / sums[2], sums[1] / sums[2]];
-        let mut queried = queried;
-        if let (Some(delta), [_, rest @ ..]) = (first, queried) {
-            self.record(out, delta);
-            queried = rest;
-        }
         for &c in queried {
             let country = &world.countries[c as usize];
             let dist = |p: [f64; 2]| {
