@@ -103,7 +103,7 @@ impl Engine {
         }
         if let [Op::SetTm(t_new)] = *ops
             && params.security.is_none()
-            && self.deltas_round(world, params, t_new, queried, out)
+            && self.deltas_round(world, params, t_new, queried, false, out)
         {
             return;
         }
@@ -202,6 +202,29 @@ impl Engine {
         self.lone_gravity_valid = false;
         world.apply(undo);
         true
+    }
+
+    /// [`Engine::deltas`] of `Op::SetTm(t_new)` through the slow twin of the round's
+    /// shortcut (every column tested one by one), which the property tests compare with
+    /// [`Engine::deltas`] bit for bit; false, having done nothing, when `deltas` would not
+    /// take the shortcut.
+    #[doc(hidden)]
+    pub fn deltas_round_twin(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        t_new: f64,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        out.clear();
+        self.stop_rule = None;
+        self.losses = 0;
+        self.staged_entry = None;
+        self.exit_row = None;
+        self.custom_model.is_none()
+            && params.security.is_none()
+            && self.deltas_round(world, params, t_new, queried, true, out)
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.

@@ -298,6 +298,7 @@ impl Engine {
         params: &Params,
         t_new: f64,
         queried: &[u32],
+        slow: bool,
         out: &mut Vec<f64>,
     ) -> bool {
         if params.retaliation {
@@ -331,10 +332,23 @@ impl Engine {
                 let (count, _) = world.pair_row(i as u32);
                 let g = &self.gravity[i * n..(i + 1) * n];
                 let mut sum = 0.0;
-                for j in 0..n {
-                    if j != i && world.in_m[j] && count[j] == 0 {
-                        debug_assert_eq!(self.cost[i * n + j].to_bits(), phi0.to_bits());
-                        sum += g[j];
+                if slow {
+                    for j in 0..n {
+                        if j != i && world.in_m[j] && count[j] == 0 {
+                            debug_assert_eq!(self.cost[i * n + j].to_bits(), phi0.to_bits());
+                            sum += g[j];
+                        }
+                    }
+                } else {
+                    // The columns before i, then those after it, with a zero for each
+                    // column outside the class: the sum starts at +0 and gravity is
+                    // positive, so it is never -0, and adding +0 to it changes no bit.
+                    let (count, in_m) = (&count[..n], &world.in_m[..n]);
+                    for cols in [0..i, i + 1..n] {
+                        let class = in_m[cols.clone()].iter().zip(&count[cols.clone()]);
+                        for ((&in_m, &count), &g) in class.zip(&g[cols]) {
+                            sum += if in_m && count == 0 { g } else { 0.0 };
+                        }
                     }
                 }
                 s.trial_attraction_sum[i] = self.attraction_sum[i] + sum * (a1 - a0);
@@ -355,17 +369,29 @@ impl Engine {
             // Pair counts are symmetric, so c's own row says which importers share with c.
             let (count, _) = world.pair_row(c);
             let q = &s.market[..n];
-            for a in 0..n {
-                if a == cu {
-                    continue;
-                }
+            let weight = |a: usize| {
                 let idx = a * n + cu;
-                let w = if c_in_m && count[a] == 0 && plain_row(a) {
+                if c_in_m && count[a] == 0 && plain_row(a) {
                     self.gravity[idx] * b1
                 } else {
                     self.weight[idx]
-                };
-                x += q[a] * w;
+                }
+            };
+            if slow {
+                for a in 0..n {
+                    if a == cu {
+                        continue;
+                    }
+                    x += q[a] * weight(a);
+                }
+            } else {
+                // The importers before c, then those after it: the same additions.
+                for a in 0..cu {
+                    x += q[a] * weight(a);
+                }
+                for a in cu + 1..n {
+                    x += q[a] * weight(a);
+                }
             }
             let trade = Engine::trade_row(
                 world,
