@@ -19,6 +19,7 @@ mod schema;
 mod sweep;
 mod sweep_analysis;
 mod tidy;
+mod trials;
 mod world2025;
 
 use std::path::{Path, PathBuf};

@@ -1004,15 +1004,29 @@ impl Sim {
     /// With `stop_after`, evaluation ends once that many voters (queried countries after
     /// the first) lose: the vote is lost whatever the others say.
     fn evaluate(&mut self, ops: &[Op], first: usize, stop_after: Option<usize>) {
+        self.evaluate_given_mover(ops, first, None, stop_after);
+    }
+
+    /// [`Sim::evaluate`], given `mover`: the first queried country's ΔU under `ops` from
+    /// the evaluation just made of it alone (the engine need not compute it again). It is
+    /// checked against the from-scratch value like every other.
+    fn evaluate_given_mover(
+        &mut self,
+        ops: &[Op],
+        first: usize,
+        mover: Option<f64>,
+        stop_after: Option<usize>,
+    ) {
         let all = std::mem::take(&mut self.queried);
         let queried = &all[..first.min(all.len())];
         let mut deltas = std::mem::take(&mut self.deltas);
         let stop = stop_after.map(|limit| (limit, GAIN_TOLERANCE));
-        self.engine.deltas_until(
+        self.engine.deltas_given_first(
             &mut self.world,
             &self.spec.params,
             ops,
             queried,
+            mover,
             stop,
             &mut deltas,
         );
@@ -1057,6 +1071,7 @@ impl Sim {
         self.ops_of(i, mv, &mut ops);
         let mut queried = std::mem::take(&mut self.queried);
         self.voters(i, mv, &mut queried);
+        let mut mover = None;
         if let Some(bar) = bar
             && queried.len() > 1
         {
@@ -1067,6 +1082,7 @@ impl Sim {
                 self.ops = ops;
                 return None;
             }
+            mover = Some(self.deltas[0]);
             queried = std::mem::take(&mut self.queried);
         }
         let voters = queried.len() - 1;
@@ -1089,7 +1105,7 @@ impl Sim {
         }
         .filter(|_| voters > 0);
         self.queried = queried;
-        self.evaluate(&ops, usize::MAX, stop_after);
+        self.evaluate_given_mover(&ops, usize::MAX, mover, stop_after);
         self.ops = ops;
         let d = &self.deltas;
         let gains = |from: usize| d[from..].iter().filter(|&&x| x >= -GAIN_TOLERANCE).count();

@@ -221,6 +221,8 @@ pub(super) struct Scratch {
     // Commit: committed entries that changed, with their old export weight.
     /// Committed entries a commit changed, with their old export weight.
     pub(super) changed: Vec<(usize, f64)>,
+    /// The changed rows of the FTA entry that `Engine::staged_entry` names.
+    pub(super) fta_entry: super::trial_pairwise::EntryTrial,
 }
 
 /// The empty slot of `Scratch::row_slot` and `Scratch::col_slot`.

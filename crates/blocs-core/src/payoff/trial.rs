@@ -35,6 +35,25 @@ impl Engine {
         stop: Option<(usize, f64)>,
         out: &mut Vec<f64>,
     ) {
+        self.deltas_given_first(world, params, ops, queried, None, stop, out);
+    }
+
+    /// Like [`Engine::deltas_until`], given `first`: the ΔU of `queried[0]` under `ops`
+    /// from an earlier trial of the same ops on the same committed state (best response
+    /// asks the mover alone before its voters). The FTA-entry trial reports it instead of
+    /// computing the mover's ΔU again; the mover-alone shortcuts give that value to the
+    /// bit, so nothing changes but the work. Other paths compute every value.
+    #[allow(clippy::too_many_arguments)]
+    pub fn deltas_given_first(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        ops: &[Op],
+        queried: &[u32],
+        first: Option<f64>,
+        stop: Option<(usize, f64)>,
+        out: &mut Vec<f64>,
+    ) {
         out.clear();
         self.stop_rule = stop;
         self.losses = 0;
@@ -67,7 +86,8 @@ impl Engine {
                 self.record(out, delta);
                 return;
             }
-            self.deltas_fta_entry(world, params, *op, staged == Some(*op), queried, out);
+            let staged = staged == Some(*op);
+            self.deltas_fta_entry(world, params, *op, staged, queried, first, out);
             self.staged_entry = Some(*op);
             return;
         }
@@ -126,6 +146,27 @@ impl Engine {
             world.apply(op);
         }
         self.scratch.undo = undo;
+    }
+
+    /// [`Engine::deltas`] of one FTA entry (`Op::AddMember` into an FTA or `Op::Found`
+    /// of one) through the stamped overlay of the pairwise trial: the slow twin of the
+    /// compact trial [`Engine::deltas`] takes, which the property tests compare with it
+    /// bit for bit.
+    #[doc(hidden)]
+    pub fn deltas_fta_entry_overlay(
+        &mut self,
+        world: &World,
+        params: &Params,
+        op: Op,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        out.clear();
+        self.stop_rule = None;
+        self.losses = 0;
+        self.staged_entry = None;
+        self.exit_row = None;
+        self.deltas_fta_entry_staged(world, params, op, queried, out);
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.

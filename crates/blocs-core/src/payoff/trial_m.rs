@@ -82,42 +82,102 @@ impl Engine {
         let (a_lone, b_lone) = self.attenuations.get(phi_lone, eps);
         let (count, depth) = world.pair_row(i);
         let row = iu * n..(iu + 1) * n;
-        let (g, att, w, tau) = (
+        let (g, att, w, tau, cost) = (
             &self.gravity[row.clone()],
             &self.attraction[row.clone()],
             &self.weight[row.clone()],
-            &self.tariff[row],
+            &self.tariff[row.clone()],
+            &self.cost[row],
         );
         let in_m = &world.in_m[..n];
-        let (mut d, mut rs, mut ls) = (att[iu], 0.0, 0.0);
-        for j in 0..n {
-            if j == iu {
-                continue;
-            }
-            let (a, w, t) = if !in_m[j] {
-                (att[j], w[j], tau[j])
-            } else if count[j] == 0 && depth[j] == 0.0 {
-                (g[j] * a_lone, g[j] * b_lone, tau_lone)
-            } else if count[j] > 0 {
-                // A shared pair is tariff-free; only its depth, so its NTB, moves.
-                let phi = shared_ntb(params, depth[j], mover.in_m);
-                if phi.to_bits() == self.cost[iu * n + j].to_bits() {
-                    (att[j], w[j], 0.0)
+        let memo = &mut self.attenuations;
+        let mut sums = (att[iu], 0.0, 0.0);
+        // The columns before i, then those after it, each over slices of one length so
+        // that the loop has no bounds check: the same additions in column order.
+        for cols in [0..iu, iu + 1..n] {
+            let lo = cols.start;
+            let g = &g[cols.clone()];
+            let len = g.len();
+            let (att, w, tau, cost) = (
+                &att[cols.clone()][..len],
+                &w[cols.clone()][..len],
+                &tau[cols.clone()][..len],
+                &cost[cols.clone()][..len],
+            );
+            let (in_m, count, depth) = (
+                &in_m[cols.clone()][..len],
+                &count[cols.clone()][..len],
+                &depth[cols][..len],
+            );
+            for k in 0..len {
+                let (a, w, t) = if !in_m[k] {
+                    (att[k], w[k], tau[k])
+                } else if count[k] == 0 && depth[k] == 0.0 {
+                    (g[k] * a_lone, g[k] * b_lone, tau_lone)
+                } else if count[k] > 0 {
+                    // A shared pair is tariff-free; only its depth, so its NTB, moves.
+                    let phi = shared_ntb(params, depth[k], mover.in_m);
+                    if phi.to_bits() == cost[k].to_bits() {
+                        (att[k], w[k], 0.0)
+                    } else {
+                        let (a, b) = memo.get(phi, eps);
+                        (g[k] * a, g[k] * b, 0.0)
+                    }
                 } else {
-                    let (a, b) = self.attenuations.get(phi, eps);
-                    (g[j] * a, g[j] * b, 0.0)
-                }
-            } else {
-                let pair = (false, depth[j]);
-                let (t, phi) = mover.cost(params, policy, j as u32, true, pair);
-                let (a, b) = self.attenuations.get(phi, eps);
-                (g[j] * a, g[j] * b, t)
-            };
-            d += a;
-            rs += w * t;
-            ls += a;
+                    let pair = (false, depth[k]);
+                    let (t, phi) = mover.cost(params, policy, (lo + k) as u32, true, pair);
+                    let (a, b) = memo.get(phi, eps);
+                    (g[k] * a, g[k] * b, t)
+                };
+                sums.0 += a;
+                sums.1 += w * t;
+                sums.2 += a;
+            }
         }
-        (d, rs, ls)
+        sums
+    }
+
+    /// The mover's new row sums from entering (`on`) or leaving M, as
+    /// [`Engine::m_mover_row`] computes them and as its slow twin does, with a per-pair
+    /// [`Importer::cost`] for every column, in the same order: the property tests compare
+    /// the two bit for bit. None where [`Engine::deltas`] would not take that path.
+    #[doc(hidden)]
+    pub fn m_mover_row_and_twin(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        i: u32,
+        on: bool,
+    ) -> Option<[(f64, f64, f64); 2]> {
+        if self.custom_model.is_some()
+            || params.security.is_some()
+            || params.retaliation
+            || !self.m_stays_effective(world, params, i, on)
+        {
+            return None;
+        }
+        let undo = world.apply(Op::SetM(i, on));
+        let fast = self.m_mover_row(world, params, i);
+        let (n, iu) = (self.n, i as usize);
+        let mover = Importer::of(world, &self.policy, i);
+        let (count, depth) = world.pair_row(i);
+        let mut twin = (self.attraction[iu * n + iu], 0.0, 0.0);
+        for j in (0..n).filter(|&j| j != iu) {
+            let idx = iu * n + j;
+            let pair = (count[j] > 0, depth[j]);
+            let (t, phi) = mover.cost(params, &self.policy, j as u32, world.in_m[j], pair);
+            let (a, w) = if phi.to_bits() == self.cost[idx].to_bits() {
+                (self.attraction[idx], self.weight[idx])
+            } else {
+                let (a, b) = self.attenuations.get(phi, params.elasticity);
+                (self.gravity[idx] * a, self.gravity[idx] * b)
+            };
+            twin.0 += a;
+            twin.1 += w * t;
+            twin.2 += a;
+        }
+        world.apply(undo);
+        Some([fast, twin])
     }
 
     /// The mover's exports once its M status is `on` in `world`: each partner's column

@@ -5,12 +5,13 @@
 //! countries' payoffs off it.
 //!
 //! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
-//! founding an FTA stages only the mover's pairs with the partners, without touching the
-//! world (`deltas_fta_entry`), the founder's own ΔU keeps that overlay in locals
+//! founding an FTA changes only the mover's pairs with the partners, whose rows it keeps
+//! in a compact list without touching the world (`deltas_fta_entry`; its twin over the
+//! stamped overlay is `deltas_fta_entry_staged`), the founder's own ΔU keeps them in locals
 //! (`delta_form_mover`), and the leaver's own ΔU is summed from its committed row and
 //! column (`delta_leave_mover`).
 
-use super::state::Engine;
+use super::state::{Engine, NONE};
 use super::{Importer, depth_shared_without, other_terms, other_terms_without, trade_cost};
 use crate::model::{Op, Params, World};
 
@@ -189,12 +190,266 @@ impl Engine {
     /// shared depth at least δ), adds one membership and one FTA to the mover's costs, and
     /// moves the agreement's mean ideal point. Everything else is unchanged, so only those
     /// pairs and the partners' sovereignty terms are recomputed.
+    ///
+    /// The changed rows are kept compactly ([`EntryTrial`]) instead of in the stamped
+    /// overlay of [`Engine::deltas_fta_entry_staged`]: every row's new sums and market
+    /// weight are computed in the order that path stages them, and each queried country's
+    /// exports are summed over the changed rows in that same order, so every value is
+    /// that path's to the bit; the inner sum has no stamp test and no branch.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn deltas_fta_entry(
         &mut self,
         world: &World,
         params: &Params,
         op: Op,
         staged: bool,
+        queried: &[u32],
+        first: Option<f64>,
+        out: &mut Vec<f64>,
+    ) {
+        let (mover, partner, k) = match op {
+            Op::AddMember(k, i) => (i, None, Some(k)),
+            Op::Found(i, j) => (i, Some(j), None),
+            _ => unreachable!("only FTA entries take this path"),
+        };
+        let depth = k.map_or(world.new_agreement.depth, |k| {
+            world.agreements[k as usize].spec.depth
+        });
+        let partners: &[u32] = match (k, &partner) {
+            (Some(k), _) => world.agreements[k as usize].members(),
+            (None, Some(j)) => std::slice::from_ref(j),
+            (None, None) => unreachable!(),
+        };
+        let mut entry = std::mem::take(&mut self.scratch.fta_entry);
+        // The rows still kept for this very move (the voters asked after the mover) are
+        // exactly what computing them again would give.
+        if !staged {
+            self.fta_entry_rows(world, params, mover, partners, depth, &mut entry);
+        }
+        // The agreement's GDP-weighted mean ideal point after entry.
+        let mut sums = k.map_or([0.0; 3], |k| self.agreement_ideal_sums[k as usize]);
+        for c in std::iter::once(mover).chain(partner) {
+            let country = &world.countries[c as usize];
+            sums[0] += country.gdp * country.ideal[0];
+            sums[1] += country.gdp * country.ideal[1];
+            sums[2] += country.gdp;
+        }
+        let pbar_new = [sums[0] / sums[2], sums[1] / sums[2]];
+        let mut queried = queried;
+        if let (Some(delta), [_, rest @ ..]) = (first, queried) {
+            self.record(out, delta);
+            queried = rest;
+        }
+        for &c in queried {
+            let country = &world.countries[c as usize];
+            let dist = |p: [f64; 2]| {
+                ((country.ideal[0] - p[0]).powi(2) + (country.ideal[1] - p[1]).powi(2)).sqrt()
+            };
+            let weight = country.gdp * country.sovereignty * depth;
+            // c's place among the partners, if it is one.
+            let slot = match k {
+                Some(_) => partners.binary_search(&c).ok(),
+                None => (Some(c) == partner).then_some(0),
+            };
+            let extra = if c == mover || Some(c) == partner {
+                let ftas = world.fta_count(c) as f64;
+                -weight * dist(pbar_new) - params.membership_cost - params.roo_cost * ftas
+            } else if let (Some(k), Some(_)) = (k, slot) {
+                -weight * (dist(pbar_new) - dist(self.agreement_ideal[k as usize]))
+            } else {
+                0.0
+            };
+            let other = self.non_trade[c as usize] + extra;
+            let trade = self.entry_trade(world, params, c, mover, slot, &entry);
+            let d = trade + other - self.utility[c as usize];
+            if self.record(out, d) {
+                break;
+            }
+        }
+        self.scratch.fta_entry = entry;
+    }
+
+    /// Computes an FTA entry's changed rows into `entry`, as `stage` and `stage_weights`
+    /// would for [`Engine::deltas_fta_entry_staged`]: partners in member order, the
+    /// mover's entry on each before the partner's entry on the mover, each row's sums
+    /// started from the committed ones, and the rows listed in the order of their first
+    /// change.
+    fn fta_entry_rows(
+        &mut self,
+        world: &World,
+        params: &Params,
+        mover: u32,
+        partners: &[u32],
+        depth: f64,
+        entry: &mut EntryTrial,
+    ) {
+        let (n, iu, eps) = (self.n, mover as usize, params.elasticity);
+        entry.rows.clear();
+        entry.partners.clear();
+        entry.mover_pos = NONE;
+        let mut mover_sums = (
+            self.attraction_sum[iu],
+            self.revenue_sum[iu],
+            self.lobby_sum[iu],
+        );
+        // Both directions of a pair share one cost: the pair caches are symmetric.
+        let (_, pair_depth) = world.pair_row(mover);
+        let mover_in_m = world.in_m[iu];
+        for &m in partners {
+            let mu = m as usize;
+            let mut shared = pair_depth[mu].max(depth);
+            if mover_in_m && world.in_m[mu] {
+                shared = shared.max(params.depth_m);
+            }
+            let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
+            let idx = iu * n + mu;
+            let w_from_mover = match self.trial_entry(idx, (tau, phi), eps) {
+                Some((att, w)) => {
+                    if entry.mover_pos == NONE {
+                        // The mover's market weight needs its whole new row: filled below.
+                        entry.mover_pos = entry.rows.len() as u32;
+                        entry.rows.push(EntryRow {
+                            offset: iu * n,
+                            ..EntryRow::default()
+                        });
+                    }
+                    let (d, rs, ls) = &mut mover_sums;
+                    *d += att - self.attraction[idx];
+                    *rs += w * tau - self.weight[idx] * self.tariff[idx];
+                    *ls += att - self.attraction[idx];
+                    w
+                }
+                None => self.weight[idx],
+            };
+            let idx = mu * n + iu;
+            let mut sums = (
+                self.attraction_sum[mu],
+                self.revenue_sum[mu],
+                self.lobby_sum[mu],
+            );
+            let pos = match self.trial_entry(idx, (tau, phi), eps) {
+                Some((att, w)) => {
+                    sums.0 += att - self.attraction[idx];
+                    sums.1 += w * tau - self.weight[idx] * self.tariff[idx];
+                    sums.2 += att - self.attraction[idx];
+                    let y = world.countries[mu].gdp;
+                    entry.rows.push(EntryRow {
+                        offset: mu * n,
+                        q: y / sums.0,
+                        q_old: y / self.attraction_sum[mu],
+                        w_on_mover: w,
+                    });
+                    entry.rows.len() as u32 - 1
+                }
+                None => NONE,
+            };
+            entry.partners.push(EntryPartner {
+                pos,
+                sums,
+                w_from_mover,
+            });
+        }
+        entry.mover_sums = mover_sums;
+        if let Some(row) = entry.rows.get_mut(entry.mover_pos as usize) {
+            let y = world.countries[iu].gdp;
+            row.q = y / mover_sums.0;
+            row.q_old = y / self.attraction_sum[iu];
+        }
+    }
+
+    /// C + X + R − L of country c after the FTA entry in `entry` (`slot`: c's place
+    /// among the partners): [`Engine::staged_trade_entry`] over the compact rows. Only
+    /// the mover's entry on c can have changed in c's column (c a partner), or every
+    /// changed row's entry on the mover (c the mover); the sum over the changed rows
+    /// runs in their order, around c's own row and the mover's.
+    fn entry_trade(
+        &self,
+        world: &World,
+        params: &Params,
+        c: u32,
+        mover: u32,
+        slot: Option<usize>,
+        entry: &EntryTrial,
+    ) -> f64 {
+        let cu = c as usize;
+        let rows = &entry.rows[..];
+        let mut x = self.exports[cu];
+        if c == mover {
+            // The mover's column: every other changed row is a partner's, whose entry
+            // on the mover changed.
+            let col = &self.weight[cu..];
+            for (p, r) in rows.iter().enumerate() {
+                if p as u32 != entry.mover_pos {
+                    x += r.q * r.w_on_mover - r.q_old * col[r.offset];
+                }
+            }
+            let (d, rs, ls) = entry.mover_sums;
+            return Engine::trade_row(world, params, cu, d, rs, ls) + x;
+        }
+        let (own, w_from_mover, (d, rs, ls)) = match slot {
+            Some(p) => {
+                let partner = &entry.partners[p];
+                (partner.pos, partner.w_from_mover, partner.sums)
+            }
+            None => (
+                NONE,
+                self.weight[mover as usize * self.n + cu],
+                (
+                    self.attraction_sum[cu],
+                    self.revenue_sum[cu],
+                    self.lobby_sum[cu],
+                ),
+            ),
+        };
+        let col = &self.weight[cu..];
+        let run = |x: &mut f64, rows: &[EntryRow]| {
+            // Two rows a step (one loop test for two additions, still in row order).
+            let pairs = rows.chunks_exact(2);
+            let last = pairs.remainder();
+            for pair in pairs {
+                let (r, s) = (&pair[0], &pair[1]);
+                let (w, v) = (col[r.offset], col[s.offset]);
+                *x += r.q * w - r.q_old * w;
+                *x += s.q * v - s.q_old * v;
+            }
+            for r in last {
+                let w = col[r.offset];
+                *x += r.q * w - r.q_old * w;
+            }
+        };
+        // The rows are split at c's own (skipped) and the mover's (its entry on c is the
+        // staged one); `NONE` sorts after every position.
+        let (lo, hi) = if own < entry.mover_pos {
+            (own, entry.mover_pos)
+        } else {
+            (entry.mover_pos, own)
+        };
+        let mut start = 0;
+        for at in [lo, hi] {
+            let at = at as usize;
+            if at >= rows.len() {
+                break;
+            }
+            run(&mut x, &rows[start..at]);
+            if at as u32 == entry.mover_pos {
+                let r = &rows[at];
+                let w = col[r.offset];
+                x += r.q * w_from_mover - r.q_old * w;
+            }
+            start = at + 1;
+        }
+        run(&mut x, &rows[start..]);
+        Engine::trade_row(world, params, cu, d, rs, ls) + x
+    }
+
+    /// [`Engine::deltas_fta_entry`] through the stamped overlay of the pairwise trial
+    /// (`stage`, `staged_trade_entry`): its slow twin, which the property tests compare
+    /// it with bit for bit.
+    pub(super) fn deltas_fta_entry_staged(
+        &mut self,
+        world: &World,
+        params: &Params,
+        op: Op,
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
@@ -212,29 +467,22 @@ impl Engine {
             (None, None) => unreachable!(),
         };
         let mut affected = std::mem::take(&mut self.scratch.affected);
-        // An overlay still staged for this very move (the voters asked after the mover)
-        // is exactly what staging it again would build.
-        let id = if staged {
-            self.scratch.stamp_id
-        } else {
-            let id = self.next_stamp();
-            affected.clear();
-            // Both directions of a pair share one cost: the pair caches are symmetric.
-            let (_, pair_depth) = world.pair_row(mover);
-            let mover_in_m = world.in_m[mover as usize];
-            for &m in partners {
-                let mut shared = pair_depth[m as usize].max(depth);
-                if mover_in_m && world.in_m[m as usize] {
-                    shared = shared.max(params.depth_m);
-                }
-                let cost = (0.0, params.ntb * (1.0 - shared));
-                for (r, c) in [(mover, m), (m, mover)] {
-                    self.stage((r, c), cost, params.elasticity, id, &mut affected);
-                }
+        let id = self.next_stamp();
+        affected.clear();
+        // Both directions of a pair share one cost: the pair caches are symmetric.
+        let (_, pair_depth) = world.pair_row(mover);
+        let mover_in_m = world.in_m[mover as usize];
+        for &m in partners {
+            let mut shared = pair_depth[m as usize].max(depth);
+            if mover_in_m && world.in_m[m as usize] {
+                shared = shared.max(params.depth_m);
             }
-            self.stage_weights(world, &affected);
-            id
-        };
+            let cost = (0.0, params.ntb * (1.0 - shared));
+            for (r, c) in [(mover, m), (m, mover)] {
+                self.stage((r, c), cost, params.elasticity, id, &mut affected);
+            }
+        }
+        self.stage_weights(world, &affected);
         // The agreement's GDP-weighted mean ideal point after entry.
         let mut sums = k.map_or([0.0; 3], |k| self.agreement_ideal_sums[k as usize]);
         for c in std::iter::once(mover).chain(partner) {
@@ -536,4 +784,42 @@ impl Engine {
         .total();
         Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
     }
+}
+
+/// An FTA entry's changed importer rows, kept between the trials of one move like the
+/// overlay that `Engine::staged_entry` names.
+#[derive(Clone, Debug, Default)]
+pub(super) struct EntryTrial {
+    /// The changed rows, in the order of their first change.
+    rows: Vec<EntryRow>,
+    /// Per partner, in member order, its row and the mover's entry on it.
+    partners: Vec<EntryPartner>,
+    /// The mover's row's place in `rows`, `NONE` if it did not change.
+    mover_pos: u32,
+    /// The mover's new row sums D, Σ w τ, Σ_{j≠i} a.
+    mover_sums: (f64, f64, f64),
+}
+
+/// A changed importer row a of an FTA entry.
+#[derive(Clone, Copy, Debug, Default)]
+struct EntryRow {
+    /// a · N, where row a starts in the matrices.
+    offset: usize,
+    /// The trial's market weight y_a / D_a.
+    q: f64,
+    /// The committed market weight y_a / D_a.
+    q_old: f64,
+    /// The new export weight of a's entry on the mover (a partner's row).
+    w_on_mover: f64,
+}
+
+/// A partner m of an FTA entry.
+#[derive(Clone, Copy, Debug)]
+struct EntryPartner {
+    /// Its row's place in `EntryTrial::rows`, `NONE` if the row did not change.
+    pos: u32,
+    /// Its row's sums D, Σ w τ, Σ_{j≠m} a after the entry.
+    sums: (f64, f64, f64),
+    /// The export weight of the mover's entry on m after the entry.
+    w_from_mover: f64,
 }

@@ -1,0 +1,145 @@
+//! The engine's trial shortcuts against their slow twins, bit for bit (`to_bits`): a
+//! shortcut may only skip work, never change an addition or a rounding.
+
+use blocs::model::{Kind, Op, World};
+use blocs::scheduler::Sim;
+use proptest::prelude::*;
+
+use crate::spec;
+
+/// A world some ticks into a run, with FTAs of several sizes, and (as chosen) tariff
+/// walls and an initial M, so that entries change rows with and without tariffs.
+fn sim_after(n: u32, seed: u64, ticks: u32, walls: bool, m0: bool) -> (Sim, blocs::model::Params) {
+    let events = if walls {
+        "events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3), TariffWall(tick: 2, country: \"rank:3\", rate: 0.15)],"
+    } else {
+        ""
+    };
+    let initial = if m0 { "LargestShare(0.5)" } else { "None" };
+    let spec = spec(&format!(
+        "(countries: Synthetic((countries: {n}, regions: 2)), regional: (new_reach: inf), initial_m: {initial}, activation_rate: 0.5, {events})"
+    ));
+    let mut sim = Sim::new(&spec, seed, 0);
+    for _ in 0..ticks {
+        sim.step();
+    }
+    (sim, spec.params)
+}
+
+/// Every FTA entry open to country i: joining each live FTA it is not in, and founding
+/// one with two others.
+fn fta_entries(world: &World, i: u32) -> Vec<Op> {
+    let n = world.n() as u32;
+    let mut ops = vec![Op::Found(i, (i + 1) % n), Op::Found(i, (i + n / 2) % n)];
+    for (k, a) in world.agreements.iter().enumerate() {
+        if a.is_live() && a.spec.kind == Kind::Fta && a.members().binary_search(&i).is_err() {
+            ops.push(Op::AddMember(k as u32, i));
+        }
+    }
+    ops
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The FTA-entry trial over its compact rows gives every queried country's ΔU (the
+    /// mover, the partners, and everyone else, in any order) bit for bit as its twin over
+    /// the stamped overlay, also when the rows are reused for the same move.
+    #[test]
+    fn fta_entry_trial_equals_the_overlay_to_the_bit(
+        n in 6u32..24,
+        seed in 0u64..300,
+        ticks in 2u32..10,
+        walls in any::<bool>(),
+        m0 in any::<bool>(),
+    ) {
+        let (mut sim, params) = sim_after(n, seed, ticks, walls, m0);
+        for i in 0..n {
+            for op in fta_entries(&sim.world, i) {
+                // The mover first, as the scheduler asks; then everyone, from the top.
+                let mut queried = vec![i];
+                queried.extend((0..n).rev().filter(|&c| c != i));
+                let (mut fast, mut again, mut slow) = (Vec::new(), Vec::new(), Vec::new());
+                sim.engine.deltas(&mut sim.world, &params, &[op], &queried, &mut fast);
+                // The rows kept for this move, asked about again in another order.
+                let rest = &queried[1..];
+                sim.engine.deltas(&mut sim.world, &params, &[op], rest, &mut again);
+                sim.engine.deltas_fta_entry_overlay(&sim.world, &params, op, &queried, &mut slow);
+                prop_assert_eq!(fast.len(), queried.len());
+                for (q, &c) in queried.iter().enumerate() {
+                    prop_assert_eq!(fast[q].to_bits(), slow[q].to_bits(), "{:?}, country {}: {} vs {}", op, c, fast[q], slow[q]);
+                }
+                for (q, d) in again.iter().enumerate() {
+                    prop_assert_eq!(d.to_bits(), slow[q + 1].to_bits(), "{:?} again, country {}", op, rest[q]);
+                }
+            }
+        }
+    }
+
+    /// Given the mover's ΔU from its trial alone (as best response has it before asking
+    /// the voters), a trial gives the same values bit for bit, and stops at the same
+    /// voter, as the trial that computes the mover's ΔU again.
+    #[test]
+    fn trials_given_the_movers_delta_equal_the_full_trial(
+        n in 6u32..24,
+        seed in 0u64..300,
+        ticks in 2u32..10,
+        walls in any::<bool>(),
+        limit in 1usize..4,
+    ) {
+        let (mut sim, params) = sim_after(n, seed, ticks, walls, true);
+        for i in 0..n {
+            let mut ops = fta_entries(&sim.world, i);
+            ops.push(Op::SetM(i, !sim.world.in_m[i as usize]));
+            for op in ops {
+                let mut queried = vec![i];
+                queried.extend((0..n).filter(|&c| c != i));
+                let stop = Some((limit, 1e-9));
+                let (mut alone, mut given, mut full) = (Vec::new(), Vec::new(), Vec::new());
+                sim.engine.deltas(&mut sim.world, &params, &[op], &[i], &mut alone);
+                sim.engine.deltas_given_first(&mut sim.world, &params, &[op], &queried, Some(alone[0]), stop, &mut given);
+                sim.engine.deltas_until(&mut sim.world, &params, &[op], &queried, stop, &mut full);
+                let bits = |v: &[f64]| v.iter().map(|d| d.to_bits()).collect::<Vec<_>>();
+                prop_assert_eq!(bits(&given), bits(&full), "{:?}", op);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The row sums of a country entering or leaving M (every lone member at one cost
+    /// computed once, shared pairs by their NTB alone) equal, bit for bit, the sums of a
+    /// per-pair cost for every column, with and without walls and customs unions.
+    #[test]
+    fn m_mover_rows_equal_the_per_pair_sums_to_the_bit(
+        n in 6u32..24,
+        seed in 0u64..300,
+        ticks in 2u32..10,
+        walls in any::<bool>(),
+        cu in any::<bool>(),
+    ) {
+        let events = if walls {
+            "events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3)],"
+        } else {
+            ""
+        };
+        let kind = if cu { "CustomsUnion" } else { "Fta" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: {n}, regions: 2)), regional: (new_kind: {kind}, new_reach: inf), initial_m: LargestShare(0.6), activation_rate: 0.5, {events})"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..ticks {
+            sim.step();
+        }
+        let params = spec.params;
+        for i in 0..n {
+            let on = !sim.world.in_m[i as usize];
+            if let Some([fast, twin]) = sim.engine.m_mover_row_and_twin(&mut sim.world, &params, i, on) {
+                let bits = |s: (f64, f64, f64)| (s.0.to_bits(), s.1.to_bits(), s.2.to_bits());
+                prop_assert_eq!(bits(fast), bits(twin), "country {} to {}: {:?} vs {:?}", i, on, fast, twin);
+            }
+        }
+    }
+}
