@@ -61,9 +61,13 @@ impl Engine {
                 let w_old = self.weight[idx];
                 if self.recompute_entry(world, params, r, c) {
                     changed.push((idx, w_old));
+                    let first = &mut self.first_changed[r as usize];
                     if self.scratch.row_mark[r as usize] != id {
                         self.scratch.row_mark[r as usize] = id;
                         rows.push(r);
+                        *first = c;
+                    } else {
+                        *first = (*first).min(c);
                     }
                 }
             }
@@ -74,7 +78,8 @@ impl Engine {
         for &r in &rows {
             let ru = r as usize;
             let q_old = self.gdp[ru] / self.attraction_sum[ru];
-            self.sum_row(r);
+            // A member's row changes only on the mover's column: its chains resume there.
+            self.sum_row_from(r, self.first_changed[ru] as usize);
             let dq = self.gdp[ru] / self.attraction_sum[ru] - q_old;
             let row = &self.weight[ru * self.n..(ru + 1) * self.n];
             for (x, w) in self.exports.iter_mut().zip(row) {
@@ -148,20 +153,21 @@ impl Engine {
         let rows = std::mem::take(&mut self.scratch.rows);
         let cols = std::mem::take(&mut self.scratch.cols);
         for &r in &rows {
-            self.recompute_row(world, params, r);
+            self.recompute_entries(world, params, r);
+            self.sum_row(r);
         }
         for a in 0..self.n as u32 {
             if self.scratch.row_slot[a as usize] != NONE {
                 continue;
             }
-            let mut changed = false;
+            let mut first = None::<u32>;
             for &j in &cols {
-                if j != a {
-                    changed |= self.recompute_entry(world, params, a, j);
+                if j != a && self.recompute_entry(world, params, a, j) {
+                    first = Some(first.map_or(j, |f| f.min(j)));
                 }
             }
-            if changed {
-                self.sum_row(a);
+            if let Some(first) = first {
+                self.sum_row_from(a, first as usize);
             }
         }
         self.release_marks(rows, cols);
