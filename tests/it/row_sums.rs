@@ -10,8 +10,15 @@ use crate::spec;
 /// A random world with more countries than one checkpoint block (16), so that member
 /// rows resume mid-row, with customs unions, retaliation, walls, exits and GDP shifts.
 fn scenario() -> impl Strategy<Value = String> {
-    (17u32..70, 1u32..4, any::<bool>(), any::<bool>(), any::<bool>(), 0usize..3).prop_map(
-        |(n, regions, cu, xxiv, retaliation, initial)| {
+    (
+        17u32..70,
+        1u32..4,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0usize..3,
+    )
+        .prop_map(|(n, regions, cu, xxiv, retaliation, initial)| {
             let initial = ["All", "None", "LargestShare(0.4)"][initial];
             format!(
                 "(countries: Synthetic((countries: {n}, regions: {regions})), article_xxiv: {xxiv},
@@ -24,8 +31,7 @@ fn scenario() -> impl Strategy<Value = String> {
                            Enter(tick: 9, country: \"rank:2\", into: \"M\")])",
                 if cu { "CustomsUnion" } else { "Fta" },
             )
-        },
-    )
+        })
 }
 
 proptest! {

@@ -153,8 +153,7 @@ impl Engine {
         let rows = std::mem::take(&mut self.scratch.rows);
         let cols = std::mem::take(&mut self.scratch.cols);
         for &r in &rows {
-            self.recompute_entries(world, params, r);
-            self.sum_row(r);
+            self.recompute_row(world, params, r);
         }
         for a in 0..self.n as u32 {
             if self.scratch.row_slot[a as usize] != NONE {

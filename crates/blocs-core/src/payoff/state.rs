@@ -299,10 +299,7 @@ impl Engine {
             engine.cost[i * n + i] = 0.0;
         }
         for i in 0..n as u32 {
-            engine.recompute_entries(world, params, i);
-        }
-        for i in 0..n as u32 {
-            engine.sum_row(i);
+            engine.recompute_row(world, params, i);
         }
         engine.refresh_other(world, params);
         engine.refresh_exports(world);
@@ -335,9 +332,8 @@ impl Engine {
         *self = Engine::new(world, params);
     }
 
-    /// Recomputes row i of the committed matrices, exactly, leaving its sums to
-    /// [`Engine::sum_row`] or [`Engine::sum_rows`].
-    pub(super) fn recompute_entries(&mut self, world: &World, params: &Params, i: u32) {
+    /// Recomputes row i of the committed matrices and its sums, exactly.
+    pub(super) fn recompute_row(&mut self, world: &World, params: &Params, i: u32) {
         // The importer's inputs are read once for the row (what `trade_cost` reads per pair).
         let importer = Importer::of(world, &self.policy, i);
         let (n, iu) = (self.n, i as usize);
@@ -367,6 +363,7 @@ impl Engine {
             }
             tariff[j] = tau;
         }
+        self.sum_row(i);
     }
 
     /// Recomputes one committed entry; true if it changed.
