@@ -304,16 +304,26 @@ impl Engine {
                 continue;
             }
             let (count, _) = world.pair_row(i as u32);
-            for (j, (&c, &m)) in count.iter().zip(&world.in_m).enumerate() {
+            let row = i * n..(i + 1) * n;
+            let entries = count[..n]
+                .iter()
+                .zip(&world.in_m[..n])
+                .zip(&self.gravity[row.clone()])
+                .zip(&mut self.tariff[row.clone()])
+                .zip(&mut self.cost[row.clone()])
+                .zip(&mut self.attraction[row.clone()])
+                .zip(&mut self.weight[row]);
+            // The row's sums resume at its first changed entry; a row with none keeps them.
+            let mut first = n;
+            for (j, ((((((&c, &m), &g), tau), phi), a), w)) in entries.enumerate() {
                 if j != i && m && c == 0 {
-                    let idx = i * n + j;
-                    self.tariff[idx] = tau1;
-                    self.cost[idx] = phi1;
-                    self.attraction[idx] = self.gravity[idx] * a1;
-                    self.weight[idx] = self.gravity[idx] * b1;
+                    (*tau, *phi, *a, *w) = (tau1, phi1, g * a1, g * b1);
+                    first = first.min(j);
                 }
             }
-            self.sum_row(i as u32);
+            if first < n {
+                self.sum_row_from(i as u32, first);
+            }
         }
         self.policy = policy;
         // Non-trade terms do not depend on t_M.
