@@ -95,7 +95,9 @@ pub struct Engine {
     /// The docking module's trade payoffs of the committed state.
     pub(super) custom_trade: Vec<f64>,
     /// Per importer, its row's sums after each [`BLOCK`] partners, `n.div_ceil(BLOCK)`
-    /// per row, as last summed ([`Engine::sum_row_from`]).
+    /// per row, as last summed ([`Engine::sum_row_from`]). They hold only while every
+    /// change to a committed entry is followed by summing its row from that column or
+    /// before, which is why only commits write entries.
     pub(super) checkpoints: Vec<[f64; 5]>,
     /// Per importer, the first column of its row a commit changed (valid for the rows
     /// the commit re-sums).
