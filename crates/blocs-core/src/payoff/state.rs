@@ -148,6 +148,8 @@ impl Memo {
         value
     }
 
+    #[cold]
+    #[inline(never)]
     fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> (f64, f64) {
         let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize & Memo::MASK;
         for _ in 0..8 {
