@@ -3,7 +3,10 @@
 //! proptest generates seeds and configurations, never raw draws, so that every failure
 //! shrinks to a scenario that can be replayed with `blocs run`.
 
-use blocs::metrics::{bloc_wall_sums, bloc_wall_sums_pairwise, primary_blocs};
+use blocs::metrics::{
+    Counters, METRIC_COLUMNS, Measurer, Metrics, WallScratch, bloc_wall_sums,
+    bloc_wall_sums_pairwise, bloc_wall_sums_with, measure, primary_blocs,
+};
 use blocs::model::{Op, Params, World};
 use blocs::payoff::{Engine, Terms, payoffs_from_scratch};
 use blocs::scheduler::Sim;
@@ -479,6 +482,36 @@ proptest! {
         }
     }
 
+    /// A `Measurer` reused from tick to tick gives `measure`'s bits for every metric at
+    /// every tick of random runs (with and without G): no buffer it keeps leaks a value
+    /// from an earlier tick, and its merged pass adds each sum's terms as `measure` does.
+    #[test]
+    fn reused_measurer_matches_measure_at_every_tick(ron in scenario(), seed in 0u64..1000) {
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        let initial_u = sim.engine.utilities().to_vec();
+        let counters = Counters { rounds_passed: 2, rounds_failed: 3, moves: 1 };
+        let mut measurer = Measurer::default();
+        let bits = |m: &Metrics| -> Vec<Option<u64>> {
+            METRIC_COLUMNS
+                .iter()
+                .chain(&["g_share"])
+                .map(|c| m.get(c).map(f64::to_bits))
+                .collect()
+        };
+        loop {
+            for with_g in [false, true] {
+                let fast = measurer.measure(&sim.world, &sim.engine, &initial_u, counters, with_g);
+                let slow = measure(&sim.world, &sim.engine, &initial_u, counters, with_g);
+                prop_assert_eq!(bits(&fast), bits(&slow), "tick {}", sim.world.tick);
+                prop_assert_eq!(fast.tick, slow.tick);
+            }
+            if !sim.step() {
+                break;
+            }
+        }
+    }
+
     /// The same on arbitrary bloc labels, GDPs and tariff rows, zeros included: blocs that
     /// are not agreements of any world, every country in one bloc, nobody covered.
     #[test]
@@ -495,6 +528,14 @@ proptest! {
         let (fast, pairwise) = (bloc_wall_sums(&y, &bloc, row), bloc_wall_sums_pairwise(&y, &bloc, row));
         prop_assert_eq!(fast.0.to_bits(), pairwise.0.to_bits());
         prop_assert_eq!(fast.1.to_bits(), pairwise.1.to_bits());
+        // Buffers left over from other labels (more blocs, other first members) change
+        // nothing either.
+        let mut scratch = WallScratch::default();
+        let other: Vec<i64> = bloc.iter().rev().map(|&b| if b < 0 { 7 } else { b - 1 }).collect();
+        bloc_wall_sums_with(&mut scratch, &y, &other, row);
+        let reused = bloc_wall_sums_with(&mut scratch, &y, &bloc, row);
+        prop_assert_eq!(reused.0.to_bits(), pairwise.0.to_bits());
+        prop_assert_eq!(reused.1.to_bits(), pairwise.1.to_bits());
     }
 }
 

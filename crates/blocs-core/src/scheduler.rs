@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::metrics::{Counters, Metrics, Outcome, measure};
+use crate::metrics::{Counters, Measurer, Metrics, Outcome};
 use crate::model::{
     AccessionRule, Agreement, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind,
     MemberRule, Op, Params, RuleChange, StopReason, Update, World, WorldSpec,
@@ -258,6 +258,8 @@ pub struct Sim {
     m_vetoer: u32,
     round_vetoer: u32,
     rounds: Vec<RoundRecord>,
+    /// The metrics' working vectors, kept between ticks.
+    measurer: Measurer,
     /// Whether any bridge can exist in this world (the move is on, or the scenario
     /// starts with one): only then do Join and Leave look for bridges to follow.
     bridging: bool,
@@ -349,6 +351,7 @@ impl Sim {
             m_vetoer: NOBODY,
             round_vetoer: NOBODY,
             rounds: Vec::new(),
+            measurer: Measurer::default(),
             bridging: spec.params.bridges || spec.agreements.iter().any(|a| a.bridge.is_some()),
         };
         sim.fire_events();
@@ -463,7 +466,7 @@ impl Sim {
             return;
         }
         self.changed = false;
-        let m = measure(
+        let m = self.measurer.measure(
             &self.world,
             &self.engine,
             &self.initial_u,
