@@ -563,3 +563,55 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The distances and nearest-partner lists kept per thread for fixed positions are
+    /// the ones computed afresh, to the bit: for a world, for a copy with one entry or
+    /// one position moved by one ulp (the keep must not answer for it), for another
+    /// front, and for the first world again.
+    #[test]
+    fn kept_distances_and_nearest_lists_match_fresh_ones(ron in scenario(), seed in 0u64..1000, front in 0usize..16, who in 0usize..14) {
+        use blocs::scheduler::{nearest_lists, nearest_lists_of_fixed};
+        use blocs::setup::{distances, distances_of_fixed};
+        let sim = Sim::new(&spec(&ron), seed, 0);
+        let world = sim.world.clone();
+        let n = world.n();
+        let mut nudged = world.clone();
+        let (i, j) = (who % n, (who + 1) % n);
+        if i != j {
+            let d = nudged.dist[i * n + j].next_up();
+            nudged.dist[i * n + j] = d;
+            nudged.dist[j * n + i] = d;
+        }
+        for (w, f) in [(&world, front), (&nudged, front), (&nudged, front + 1), (&world, front)] {
+            prop_assert_eq!(nearest_lists_of_fixed(w, f), nearest_lists(w, f));
+        }
+        let bits = |d: Vec<f64>| d.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        let mut countries = world.countries.clone();
+        let mut moved = countries.clone();
+        moved[who % n].pos[1] = moved[who % n].pos[1].next_up();
+        countries[0].lonlat = Some([12.5, 41.9]);
+        countries[n - 1].lonlat = Some([-74.0, 40.7]);
+        for (c, gc) in [(&countries, true), (&moved, true), (&moved, false), (&countries, false), (&countries, true)] {
+            prop_assert_eq!(bits(distances_of_fixed(c, gc)), bits(distances(c, gc)));
+        }
+    }
+
+    /// `bounded` (`below`'s arithmetic) takes the same words and returns the same values
+    /// as the threshold test on every draw, so a stream stays where it was: bounds just
+    /// above 2^63 reject about half the words, small ones almost never.
+    #[test]
+    fn below_matches_its_definition(seed in 0u64..10_000, bounds in prop::collection::vec(prop_oneof![1u64..100, (1u64 << 63)..(1u64 << 63) + 1000, (1u64 << 32)..u64::MAX, Just(u64::MAX)], 1..200)) {
+        use blocs::rng::{WorldRng, bounded, bounded_by_definition};
+        let (mut fast, mut slow) = (WorldRng::new(seed, 3), WorldRng::new(seed, 3));
+        for &n in &bounds {
+            let (a, b) = (bounded(n, || fast.next_u64()), bounded_by_definition(n, || slow.next_u64()));
+            prop_assert_eq!(a, b, "bound {}", n);
+            prop_assert!(a < n);
+        }
+        prop_assert_eq!(fast.next_u64(), slow.next_u64());
+        prop_assert_eq!(fast.below(7), slow.below(7));
+    }
+}
