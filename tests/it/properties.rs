@@ -118,6 +118,30 @@ proptest! {
         }
     }
 
+    /// Each country's agreement list is, at every tick, exactly the live agreements whose
+    /// members include it, ascending: the Join candidates walk it beside the live list
+    /// instead of searching every agreement's members.
+    #[test]
+    fn memberships_are_the_live_agreements_holding_a_country(ron in scenario(), seed in 0u64..1000) {
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        loop {
+            let w = &sim.world;
+            for i in 0..w.n() as u32 {
+                let scan: Vec<u32> = w
+                    .live_agreements()
+                    .iter()
+                    .copied()
+                    .filter(|&k| w.agreements[k as usize].members().binary_search(&i).is_ok())
+                    .collect();
+                prop_assert_eq!(w.memberships(i), &scan[..], "country {} at tick {}", i, w.tick);
+            }
+            if !sim.step() {
+                break;
+            }
+        }
+    }
+
     /// The live-agreement list kept by `World::apply` is the plain scan of `agreements`
     /// for live ones at every tick, and stays so when a dissolution is undone and redone
     /// and when the newest agreement is unfounded.

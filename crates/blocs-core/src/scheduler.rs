@@ -773,10 +773,15 @@ impl Sim {
         );
         let in_cu = w.customs_union_of(i).is_some();
         if p.allow_join {
+            // i's own agreements are live and ascending, as the live list is: walking both
+            // at once tells membership without searching each agreement's members.
+            let mut mine = w.memberships(i).iter().peekable();
             for &k in w.live_agreements() {
+                if mine.next_if_eq(&&k).is_some() {
+                    continue;
+                }
                 let a = &w.agreements[k as usize];
-                if (self.bridging && a.bridge().is_some()) || a.members().binary_search(&i).is_ok()
-                {
+                if self.bridging && a.bridge().is_some() {
                     continue;
                 }
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
