@@ -623,6 +623,12 @@ proptest! {
         }
     }
 
+    /// Synthetic names are the `format!` they replace, for any id and width.
+    #[test]
+    fn synthetic_names_match_their_format(i in prop_oneof![0u32..1000, any::<u32>()], width in 0usize..14) {
+        prop_assert_eq!(blocs::setup::synthetic_name(i, width), format!("C{i:0width$}"));
+    }
+
     /// `bounded` (`below`'s arithmetic) takes the same words and returns the same values
     /// as the threshold test on every draw, so a stream stays where it was: bounds just
     /// above 2^63 reject about half the words, small ones almost never.

@@ -111,7 +111,7 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
             ];
             let sovereignty = rng.uniform(0.0, s.sovereignty_max);
             let protectionism = rng.uniform(0.0, s.protectionism_max);
-            let name = format!("C{i:0width$}");
+            let name = synthetic_name(i, width);
             Country {
                 iso3: name.clone(),
                 name,
@@ -133,6 +133,29 @@ pub fn synthetic_countries(s: &SyntheticSpec, rng: &mut WorldRng) -> Vec<Country
         give_hegemon_share(&mut countries, share);
     }
     countries
+}
+
+/// A synthetic country's name, `format!("C{i:0width$}")` written without the formatting
+/// machinery, which cost more than drawing the country.
+pub fn synthetic_name(i: u32, width: usize) -> String {
+    let mut digits = [0u8; 10];
+    let (mut x, mut start) = (i, digits.len());
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (x % 10) as u8;
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    let digits = &digits[start..];
+    let mut name = String::with_capacity(1 + width.max(digits.len()));
+    name.push('C');
+    for _ in digits.len()..width {
+        name.push('0');
+    }
+    name.extend(digits.iter().map(|&d| char::from(d)));
+    name
 }
 
 /// Sets the GDP of the largest economy (ties to the lowest id) to share/(1 − share) times
