@@ -14,6 +14,7 @@ mod patterns;
 mod payoffs;
 mod properties;
 mod reproduce;
+mod row_sums;
 mod salib;
 mod schema;
 mod sweep;

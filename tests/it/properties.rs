@@ -3,7 +3,10 @@
 //! proptest generates seeds and configurations, never raw draws, so that every failure
 //! shrinks to a scenario that can be replayed with `blocs run`.
 
-use blocs::metrics::{bloc_wall_sums, bloc_wall_sums_pairwise, primary_blocs};
+use blocs::metrics::{
+    Counters, METRIC_COLUMNS, Measurer, Metrics, WallScratch, bloc_wall_sums,
+    bloc_wall_sums_pairwise, bloc_wall_sums_with, measure, primary_blocs,
+};
 use blocs::model::{Op, Params, World};
 use blocs::payoff::{Engine, Terms, payoffs_from_scratch};
 use blocs::scheduler::Sim;
@@ -108,6 +111,30 @@ proptest! {
                         prop_assert_eq!(w.within_reach(i, k, reach), d <= reach, "country {} agreement {} reach {}", i, k, reach);
                     }
                 }
+            }
+            if !sim.step() {
+                break;
+            }
+        }
+    }
+
+    /// Each country's agreement list is, at every tick, exactly the live agreements whose
+    /// members include it, ascending: the Join candidates walk it beside the live list
+    /// instead of searching every agreement's members.
+    #[test]
+    fn memberships_are_the_live_agreements_holding_a_country(ron in scenario(), seed in 0u64..1000) {
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        loop {
+            let w = &sim.world;
+            for i in 0..w.n() as u32 {
+                let scan: Vec<u32> = w
+                    .live_agreements()
+                    .iter()
+                    .copied()
+                    .filter(|&k| w.agreements[k as usize].members().binary_search(&i).is_ok())
+                    .collect();
+                prop_assert_eq!(w.memberships(i), &scan[..], "country {} at tick {}", i, w.tick);
             }
             if !sim.step() {
                 break;
@@ -479,6 +506,36 @@ proptest! {
         }
     }
 
+    /// A `Measurer` reused from tick to tick gives `measure`'s bits for every metric at
+    /// every tick of random runs (with and without G): no buffer it keeps leaks a value
+    /// from an earlier tick, and its merged pass adds each sum's terms as `measure` does.
+    #[test]
+    fn reused_measurer_matches_measure_at_every_tick(ron in scenario(), seed in 0u64..1000) {
+        let spec = spec(&ron);
+        let mut sim = Sim::new(&spec, seed, 0);
+        let initial_u = sim.engine.utilities().to_vec();
+        let counters = Counters { rounds_passed: 2, rounds_failed: 3, moves: 1 };
+        let mut measurer = Measurer::default();
+        let bits = |m: &Metrics| -> Vec<Option<u64>> {
+            METRIC_COLUMNS
+                .iter()
+                .chain(&["g_share"])
+                .map(|c| m.get(c).map(f64::to_bits))
+                .collect()
+        };
+        loop {
+            for with_g in [false, true] {
+                let fast = measurer.measure(&sim.world, &sim.engine, &initial_u, counters, with_g);
+                let slow = measure(&sim.world, &sim.engine, &initial_u, counters, with_g);
+                prop_assert_eq!(bits(&fast), bits(&slow), "tick {}", sim.world.tick);
+                prop_assert_eq!(fast.tick, slow.tick);
+            }
+            if !sim.step() {
+                break;
+            }
+        }
+    }
+
     /// The same on arbitrary bloc labels, GDPs and tariff rows, zeros included: blocs that
     /// are not agreements of any world, every country in one bloc, nobody covered.
     #[test]
@@ -495,6 +552,14 @@ proptest! {
         let (fast, pairwise) = (bloc_wall_sums(&y, &bloc, row), bloc_wall_sums_pairwise(&y, &bloc, row));
         prop_assert_eq!(fast.0.to_bits(), pairwise.0.to_bits());
         prop_assert_eq!(fast.1.to_bits(), pairwise.1.to_bits());
+        // Buffers left over from other labels (more blocs, other first members) change
+        // nothing either.
+        let mut scratch = WallScratch::default();
+        let other: Vec<i64> = bloc.iter().rev().map(|&b| if b < 0 { 7 } else { b - 1 }).collect();
+        bloc_wall_sums_with(&mut scratch, &y, &other, row);
+        let reused = bloc_wall_sums_with(&mut scratch, &y, &bloc, row);
+        prop_assert_eq!(reused.0.to_bits(), pairwise.0.to_bits());
+        prop_assert_eq!(reused.1.to_bits(), pairwise.1.to_bits());
     }
 }
 
@@ -520,5 +585,63 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The distances and nearest-partner lists kept per thread for fixed positions are
+    /// the ones computed afresh, to the bit: for a world, for a copy with one entry or
+    /// one position moved by one ulp (the keep must not answer for it), for another
+    /// front, and for the first world again.
+    #[test]
+    fn kept_distances_and_nearest_lists_match_fresh_ones(ron in scenario(), seed in 0u64..1000, front in 0usize..16, who in 0usize..14) {
+        use blocs::scheduler::{nearest_lists, nearest_lists_of_fixed};
+        use blocs::setup::{distances, distances_of_fixed};
+        let sim = Sim::new(&spec(&ron), seed, 0);
+        let world = sim.world.clone();
+        let n = world.n();
+        let mut nudged = world.clone();
+        let (i, j) = (who % n, (who + 1) % n);
+        if i != j {
+            let d = nudged.dist[i * n + j].next_up();
+            nudged.dist[i * n + j] = d;
+            nudged.dist[j * n + i] = d;
+        }
+        for (w, f) in [(&world, front), (&nudged, front), (&nudged, front + 1), (&world, front)] {
+            prop_assert_eq!(nearest_lists_of_fixed(w, f), nearest_lists(w, f));
+        }
+        let bits = |d: Vec<f64>| d.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        let mut countries = world.countries.clone();
+        let mut moved = countries.clone();
+        moved[who % n].pos[1] = moved[who % n].pos[1].next_up();
+        countries[0].lonlat = Some([12.5, 41.9]);
+        countries[n - 1].lonlat = Some([-74.0, 40.7]);
+        for (c, gc) in [(&countries, true), (&moved, true), (&moved, false), (&countries, false), (&countries, true)] {
+            prop_assert_eq!(bits(distances_of_fixed(c, gc)), bits(distances(c, gc)));
+        }
+    }
+
+    /// Synthetic names are the `format!` they replace, for any id and width.
+    #[test]
+    fn synthetic_names_match_their_format(i in prop_oneof![0u32..1000, any::<u32>()], width in 0usize..14) {
+        prop_assert_eq!(blocs::setup::synthetic_name(i, width), format!("C{i:0width$}"));
+    }
+
+    /// `bounded` (`below`'s arithmetic) takes the same words and returns the same values
+    /// as the threshold test on every draw, so a stream stays where it was: bounds just
+    /// above 2^63 reject about half the words, small ones almost never.
+    #[test]
+    fn below_matches_its_definition(seed in 0u64..10_000, bounds in prop::collection::vec(prop_oneof![1u64..100, (1u64 << 63)..(1u64 << 63) + 1000, (1u64 << 32)..u64::MAX, Just(u64::MAX)], 1..200)) {
+        use blocs::rng::{WorldRng, bounded, bounded_by_definition};
+        let (mut fast, mut slow) = (WorldRng::new(seed, 3), WorldRng::new(seed, 3));
+        for &n in &bounds {
+            let (a, b) = (bounded(n, || fast.next_u64()), bounded_by_definition(n, || slow.next_u64()));
+            prop_assert_eq!(a, b, "bound {}", n);
+            prop_assert!(a < n);
+        }
+        prop_assert_eq!(fast.next_u64(), slow.next_u64());
+        prop_assert_eq!(fast.below(7), slow.below(7));
     }
 }

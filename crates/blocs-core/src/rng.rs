@@ -48,14 +48,7 @@ impl WorldRng {
     /// rejection), drawn from 64-bit words so that it never depends on `usize`.
     pub fn below(&mut self, n: u32) -> u32 {
         assert!(n > 0, "below(0) has no value to return");
-        let n = u64::from(n);
-        let threshold = (u64::MAX - n + 1) % n;
-        loop {
-            let m = u128::from(self.next_u64()) * u128::from(n);
-            if (m as u64) >= threshold {
-                return (m >> 64) as u32;
-            }
-        }
+        bounded(u64::from(n), || self.next_u64()) as u32
     }
 
     /// A standard normal draw by Box–Muller, using one pair of uniforms per draw.
@@ -73,6 +66,36 @@ impl WorldRng {
         for i in (1..items.len()).rev() {
             let j = self.below(u32::try_from(i + 1).expect("fewer than 2^32 items")) as usize;
             items.swap(i, j);
+        }
+    }
+}
+
+/// A uniform integer in [0, n), n > 0, from the words of `next` by Lemire's
+/// multiply-and-reject method: [`WorldRng::below`] at 64-bit bounds, where rejections are
+/// frequent enough to test.
+///
+/// The threshold is below n, so a low word of at least n is accepted without it: the
+/// division is made only when a rejection is possible, and every word is accepted or
+/// rejected as [`bounded_by_definition`] decides.
+pub fn bounded(n: u64, mut next: impl FnMut() -> u64) -> u64 {
+    let mut m = u128::from(next()) * u128::from(n);
+    if (m as u64) < n {
+        let threshold = n.wrapping_neg() % n;
+        while (m as u64) < threshold {
+            m = u128::from(next()) * u128::from(n);
+        }
+    }
+    (m >> 64) as u64
+}
+
+/// [`bounded`] as first written, the threshold computed for every draw: the definition
+/// the early acceptance is checked against.
+pub fn bounded_by_definition(n: u64, mut next: impl FnMut() -> u64) -> u64 {
+    let threshold = (u64::MAX - n + 1) % n;
+    loop {
+        let m = u128::from(next()) * u128::from(n);
+        if (m as u64) >= threshold {
+            return (m >> 64) as u64;
         }
     }
 }

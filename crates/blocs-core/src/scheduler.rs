@@ -7,10 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use crate::metrics::{Counters, Metrics, Outcome, measure};
+use crate::metrics::{Counters, Measurer, Metrics, Outcome};
 use crate::model::{
-    AccessionRule, Agreement, Choice, CountrySel, DecisionRule, EventKind, InstitutionSel, Kind,
-    MemberRule, Op, Params, RuleChange, StopReason, Update, World, WorldSpec,
+    AccessionRule, Agreement, Choice, CountrySel, CountrySource, DecisionRule, EventKind,
+    InstitutionSel, Kind, MemberRule, Op, Params, RuleChange, StopReason, Update, World, WorldSpec,
 };
 use crate::payoff::{Engine, payoffs_from_scratch};
 use crate::rng::WorldRng;
@@ -258,6 +258,10 @@ pub struct Sim {
     m_vetoer: u32,
     round_vetoer: u32,
     rounds: Vec<RoundRecord>,
+    /// The metrics' working vectors, kept between ticks.
+    measurer: Measurer,
+    /// The activation order's buffer, kept between ticks.
+    order: Vec<u32>,
     /// Whether any bridge can exist in this world (the move is on, or the scenario
     /// starts with one): only then do Join and Leave look for bridges to follow.
     bridging: bool,
@@ -280,10 +284,16 @@ pub fn partners_by_distance(world: &World, i: u32) -> Vec<u32> {
 /// id) and the rest, all at least as far, in no particular order. `front` ≥ N − 1 sorts
 /// them all.
 pub fn nearest_partners(world: &World, i: u32, front: usize) -> Vec<u32> {
+    nearest_partners_with(&mut Vec::new(), world, i, front)
+}
+
+/// [`nearest_partners`] with its sort keys in a buffer kept by the caller.
+fn nearest_partners_with(keys: &mut Vec<u128>, world: &World, i: u32, front: usize) -> Vec<u32> {
     // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go to the lower
     // id. Packed keys sort faster than a float comparator.
     let n = world.n();
-    let mut keys: Vec<u128> = Vec::with_capacity(n);
+    keys.clear();
+    keys.reserve(n);
     keys.extend(
         (0..n as u32)
             .filter(|&j| j != i)
@@ -298,6 +308,40 @@ pub fn nearest_partners(world: &World, i: u32, front: usize) -> Vec<u32> {
         keys.sort_unstable();
     }
     keys.iter().map(|&k| k as u32).collect()
+}
+
+/// Every country's [`nearest_partners`] with the first `front` in exact order.
+pub fn nearest_lists(world: &World, front: usize) -> Vec<Vec<u32>> {
+    let mut keys = Vec::new();
+    (0..world.n() as u32)
+        .map(|i| nearest_partners_with(&mut keys, world, i, front))
+        .collect()
+}
+
+/// [`nearest_lists`] for worlds whose distances the scenario fixes (explicit and
+/// calibrated countries): they depend on nothing but the distance matrix and `front`, so
+/// each thread keeps the last lists with the matrix they came from, and copies them when
+/// the next world's matrix is the same to the bit.
+pub fn nearest_lists_of_fixed(world: &World, front: usize) -> Vec<Vec<u32>> {
+    type Last = (usize, Vec<f64>, Vec<Vec<u32>>);
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Last>> = const { std::cell::RefCell::new(None) };
+    }
+    let same = |dist: &[f64]| {
+        dist.len() == world.dist.len()
+            && dist
+                .iter()
+                .zip(&world.dist)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+    };
+    LAST.with_borrow_mut(|last| match last {
+        Some((f, dist, lists)) if *f == front && same(dist) => lists.clone(),
+        _ => {
+            let lists = nearest_lists(world, front);
+            *last = Some((front, world.dist.clone(), lists.clone()));
+            lists
+        }
+    })
 }
 
 impl Sim {
@@ -317,9 +361,12 @@ impl Sim {
             .saturating_add(3)
             .saturating_mul(4)
             .min(n.saturating_sub(1));
-        let nearest: Vec<Vec<u32>> = (0..n as u32)
-            .map(|i| nearest_partners(&world, i, front))
-            .collect();
+        let nearest = match spec.countries {
+            CountrySource::Synthetic(_) => nearest_lists(&world, front),
+            CountrySource::Explicit(_) | CountrySource::Calibrated(_) => {
+                nearest_lists_of_fixed(&world, front)
+            }
+        };
         let nearest_sorted = vec![front; n];
         let mut sim = Sim {
             spec: spec.clone(),
@@ -349,6 +396,8 @@ impl Sim {
             m_vetoer: NOBODY,
             round_vetoer: NOBODY,
             rounds: Vec::new(),
+            measurer: Measurer::default(),
+            order: Vec::new(),
             bridging: spec.params.bridges || spec.agreements.iter().any(|a| a.bridge.is_some()),
         };
         sim.fire_events();
@@ -463,7 +512,7 @@ impl Sim {
             return;
         }
         self.changed = false;
-        let m = measure(
+        let m = self.measurer.measure(
             &self.world,
             &self.engine,
             &self.initial_u,
@@ -724,10 +773,15 @@ impl Sim {
         );
         let in_cu = w.customs_union_of(i).is_some();
         if p.allow_join {
+            // i's own agreements are live and ascending, as the live list is: walking both
+            // at once tells membership without searching each agreement's members.
+            let mut mine = w.memberships(i).iter().peekable();
             for &k in w.live_agreements() {
+                if mine.next_if_eq(&&k).is_some() {
+                    continue;
+                }
                 let a = &w.agreements[k as usize];
-                if (self.bridging && a.bridge().is_some()) || a.members().binary_search(&i).is_ok()
-                {
+                if self.bridging && a.bridge().is_some() {
                     continue;
                 }
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
@@ -1317,13 +1371,16 @@ impl Sim {
 
     fn activate(&mut self) {
         let n = self.world.n();
-        let mut order: Vec<u32> = (0..n as u32).collect();
+        // The buffer of last tick's order, refilled with the identity the shuffle starts from.
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(0..n as u32);
         self.rng.shuffle(&mut order);
         let k = ((self.params().activation_rate * n as f64).ceil() as usize).clamp(1, n);
         order.truncate(k);
         match self.params().update {
             Update::Sequential => {
-                for i in order {
+                for &i in &order {
                     let mv = self.choose(i);
                     if mv != Move::Stay {
                         self.commit_move(i, mv, Cause::Choice);
@@ -1344,18 +1401,22 @@ impl Sim {
                 }
             }
         }
+        self.order = order;
     }
 
     // ---- Rounds -------------------------------------------------------------------
 
     fn hold_round(&mut self) {
-        let p = self.params();
+        let p = &self.spec.params;
         let tick = self.world.tick;
         if tick == 0 || !tick.is_multiple_of(p.round_every) || self.world.t_m <= 0.0 {
             return;
         }
-        let members: Vec<u32> = self.world.m_members().collect();
+        let mut members = std::mem::take(&mut self.queried);
+        members.clear();
+        members.extend(self.world.m_members());
         if members.is_empty() {
+            self.queried = members;
             return;
         }
         let proposal = (self.world.t_m - p.round_cut).max(0.0);

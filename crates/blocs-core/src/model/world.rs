@@ -544,6 +544,10 @@ impl World {
             if cus > 1 {
                 return Err(format!("country {c} is in {cus} customs unions"));
             }
+            // `Sim::candidates` walks these beside the live list.
+            if list.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(format!("country {c}'s agreements not sorted/unique"));
+            }
             for &k in list {
                 if self.agreements[k as usize]
                     .members()

@@ -61,9 +61,13 @@ impl Engine {
                 let w_old = self.weight[idx];
                 if self.recompute_entry(world, params, r, c) {
                     changed.push((idx, w_old));
+                    let first = &mut self.first_changed[r as usize];
                     if self.scratch.row_mark[r as usize] != id {
                         self.scratch.row_mark[r as usize] = id;
                         rows.push(r);
+                        *first = c;
+                    } else {
+                        *first = (*first).min(c);
                     }
                 }
             }
@@ -74,7 +78,8 @@ impl Engine {
         for &r in &rows {
             let ru = r as usize;
             let q_old = self.gdp[ru] / self.attraction_sum[ru];
-            self.sum_row(r);
+            // A member's row changes only on the mover's column: its chains resume there.
+            self.sum_row_from(r, self.first_changed[ru] as usize);
             let dq = self.gdp[ru] / self.attraction_sum[ru] - q_old;
             let row = &self.weight[ru * self.n..(ru + 1) * self.n];
             for (x, w) in self.exports.iter_mut().zip(row) {
@@ -154,14 +159,14 @@ impl Engine {
             if self.scratch.row_slot[a as usize] != NONE {
                 continue;
             }
-            let mut changed = false;
+            let mut first = None::<u32>;
             for &j in &cols {
-                if j != a {
-                    changed |= self.recompute_entry(world, params, a, j);
+                if j != a && self.recompute_entry(world, params, a, j) {
+                    first = Some(first.map_or(j, |f| f.min(j)));
                 }
             }
-            if changed {
-                self.sum_row(a);
+            if let Some(first) = first {
+                self.sum_row_from(a, first as usize);
             }
         }
         self.release_marks(rows, cols);
@@ -299,16 +304,26 @@ impl Engine {
                 continue;
             }
             let (count, _) = world.pair_row(i as u32);
-            for (j, (&c, &m)) in count.iter().zip(&world.in_m).enumerate() {
+            let row = i * n..(i + 1) * n;
+            let entries = count[..n]
+                .iter()
+                .zip(&world.in_m[..n])
+                .zip(&self.gravity[row.clone()])
+                .zip(&mut self.tariff[row.clone()])
+                .zip(&mut self.cost[row.clone()])
+                .zip(&mut self.attraction[row.clone()])
+                .zip(&mut self.weight[row]);
+            // The row's sums resume at its first changed entry; a row with none keeps them.
+            let mut first = n;
+            for (j, ((((((&c, &m), &g), tau), phi), a), w)) in entries.enumerate() {
                 if j != i && m && c == 0 {
-                    let idx = i * n + j;
-                    self.tariff[idx] = tau1;
-                    self.cost[idx] = phi1;
-                    self.attraction[idx] = self.gravity[idx] * a1;
-                    self.weight[idx] = self.gravity[idx] * b1;
+                    (*tau, *phi, *a, *w) = (tau1, phi1, g * a1, g * b1);
+                    first = first.min(j);
                 }
             }
-            self.sum_row(i as u32);
+            if first < n {
+                self.sum_row_from(i as u32, first);
+            }
         }
         self.policy = policy;
         // Non-trade terms do not depend on t_M.

@@ -5,9 +5,11 @@
 //! applied to the world as primitive [`Op`](crate::model::Op)s, only the importer rows
 //! whose tariff inputs changed (and the columns of the countries the move touched) are
 //! recomputed, the payoff changes of the queried countries are read off, and the ops are
-//! undone. Committed row sums are always summed afresh over their rows; exports follow the
-//! rows a membership change touched, and are summed afresh whenever a policy aggregate
-//! changes (a round, an event), so their rounding error stays at a few ulps.
+//! undone. Committed row sums are always summed afresh over their rows (a commit resumes
+//! a row's chains from its last checkpoint before the first changed entry, which gives the
+//! bits of summing from the first); exports follow the rows a membership change touched,
+//! and are summed afresh whenever a policy aggregate changes (a round, an event), so their
+//! rounding error stays at a few ulps.
 //! [`payoffs_from_scratch`] is the independent slow path the tests compare against.
 //!
 //! Where things are:

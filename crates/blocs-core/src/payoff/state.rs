@@ -94,6 +94,14 @@ pub struct Engine {
     pub(super) custom_model: Option<std::sync::Arc<dyn TradeModel>>,
     /// The docking module's trade payoffs of the committed state.
     pub(super) custom_trade: Vec<f64>,
+    /// Per importer, its row's sums after each [`BLOCK`] partners, `n.div_ceil(BLOCK)`
+    /// per row, as last summed ([`Engine::sum_row_from`]). They hold only while every
+    /// change to a committed entry is followed by summing its row from that column or
+    /// before, which is why only commits write entries.
+    pub(super) checkpoints: Vec<[f64; 5]>,
+    /// Per importer, the first column of its row a commit changed (valid for the rows
+    /// the commit re-sums).
+    pub(super) first_changed: Vec<u32>,
     /// Buffers of the trials and commits.
     pub(super) scratch: Scratch,
 }
@@ -140,6 +148,8 @@ impl Memo {
         value
     }
 
+    #[cold]
+    #[inline(never)]
     fn lookup(&mut self, key: u64, phi: f64, elasticity: f64) -> (f64, f64) {
         let mut slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize & Memo::MASK;
         for _ in 0..8 {
@@ -273,6 +283,8 @@ impl Engine {
             lone_gravity_valid: false,
             custom_model: crate::trade::model_for(&params.trade),
             custom_trade: vec![0.0; n],
+            checkpoints: vec![[0.0; 5]; n * n.div_ceil(BLOCK)],
+            first_changed: vec![0; n],
             scratch: Scratch {
                 row_slot: vec![NONE; n],
                 col_slot: vec![NONE; n],
@@ -392,8 +404,19 @@ impl Engine {
         !(same_phi && same_tau)
     }
 
+    /// Sums committed row i afresh: [D, Σ_j w τ, Σ_{j≠i} a, Σ_{j≠i} y τ,
+    /// Σ_{j≠i, τ=0} y], each in partner order.
     pub(super) fn sum_row(&mut self, i: u32) {
-        let (n, iu) = (self.n, i as usize);
+        self.sum_row_from(i, 0);
+    }
+
+    /// [`Engine::sum_row`], given that no entry of row i before column `first` changed
+    /// since the row was last summed. The row's sums are checkpointed every
+    /// [`BLOCK`] partners as they are taken, so the chains resume from the last
+    /// checkpoint at or before `first`: the same additions in the same order from the
+    /// same partial sums, hence the bits of summing from column 0 ([`row_sums_plain`]).
+    pub(super) fn sum_row_from(&mut self, i: u32, first: usize) {
+        let (n, iu, blocks) = (self.n, i as usize, self.n.div_ceil(BLOCK));
         let row = iu * n..(iu + 1) * n;
         let (att, w, tau, y) = (
             &self.attraction[row.clone()],
@@ -401,38 +424,77 @@ impl Engine {
             &self.tariff[row],
             &self.gdp[..n],
         );
-        // The metrics' GDP-weighted tariff sums ride along: rows are summed only when
-        // they change, so observing a tick needs no pass over all pairs for them.
-        // [D, Σ w τ, Σ a, Σ y τ, Σ_{τ=0} y], summed in partner order; D alone takes the
-        // diagonal, so the loop runs on both sides of it (zipped slices: no bounds checks).
-        let mut sums = [0.0; 5];
-        let add = |range: std::ops::Range<usize>, sums: &mut [f64; 5]| {
-            let entries = att[range.clone()]
-                .iter()
-                .zip(&w[range.clone()])
-                .zip(&tau[range.clone()])
-                .zip(&y[range]);
-            for (((&a, &w), &t), &y) in entries {
-                sums[0] += a;
-                sums[1] += w * t;
-                sums[2] += a;
-                sums[3] += y * t;
-                // Adding +0.0 leaves a sum of non-negative terms as it is.
-                sums[4] += if t == 0.0 { y } else { 0.0 };
+        let checkpoints = &mut self.checkpoints[iu * blocks..(iu + 1) * blocks];
+        let k0 = first.min(n - 1) / BLOCK;
+        // Before the diagonal, D and Σ_{j≠i} a add the same terms in the same order from
+        // the same start, so one chain (D's) stands for both until D alone adds a_ii;
+        // there Σ_{j≠i} a forks off. A checkpoint before the fork holds a stale
+        // Σ_{j≠i} a, which is never read.
+        let mut sums = checkpoints[k0];
+        for (k, checkpoint) in checkpoints.iter_mut().enumerate().skip(k0) {
+            *checkpoint = sums;
+            let (start, end) = (k * BLOCK, ((k + 1) * BLOCK).min(n));
+            if end <= iu {
+                add_unforked(&mut sums, att, w, tau, y, start..end);
+            } else if start > iu {
+                add_forked(&mut sums, att, w, tau, y, start..end);
+            } else {
+                add_unforked(&mut sums, att, w, tau, y, start..iu);
+                sums[2] = sums[0];
+                sums[0] += att[iu];
+                add_forked(&mut sums, att, w, tau, y, iu + 1..end);
             }
-        };
-        add(0..iu, &mut sums);
-        sums[0] += att[iu];
-        add(iu + 1..n, &mut sums);
-        let [d, rs, ls, tau_y, free_y] = sums;
+        }
+        self.store_sums(iu, sums);
+    }
+
+    /// Stores row i's sums [D, Σ w τ, Σ_{j≠i} a, Σ y τ, Σ_{τ=0} y] and its C + R − L.
+    #[inline(always)]
+    fn store_sums(&mut self, iu: usize, [d, rs, ls, tau_y, free_y]: [f64; 5]) {
         self.attraction_sum[iu] = d;
         self.revenue_sum[iu] = rs;
         self.lobby_sum[iu] = ls;
         // C + R − L moves only with the row sums, so it is kept with them.
-        self.trade_payoff[iu] =
-            trade_terms(y[iu], self.protectionism[iu], self.elasticity, d, rs, ls);
+        self.trade_payoff[iu] = trade_terms(
+            self.gdp[iu],
+            self.protectionism[iu],
+            self.elasticity,
+            d,
+            rs,
+            ls,
+        );
+        // The metrics' GDP-weighted tariff sums ride along: rows are summed only when
+        // they change, so observing a tick needs no pass over all pairs for them.
         self.tariff_gdp[iu] = tau_y;
         self.free_gdp[iu] = free_y;
+    }
+
+    /// Per importer, its committed sums [D, Σ w τ, Σ_{j≠i} a, Σ y τ, Σ_{τ=0} y] as
+    /// kept, and as the plain five-chain loop ([`row_sums_plain`]) sums them from
+    /// scratch, for the tests that compare them bit for bit.
+    #[doc(hidden)]
+    pub fn row_sums_kept_and_afresh(&self) -> Vec<([f64; 5], [f64; 5])> {
+        let n = self.n;
+        (0..n)
+            .map(|i| {
+                let row = i * n..(i + 1) * n;
+                let afresh = row_sums_plain(
+                    &self.attraction[row.clone()],
+                    &self.weight[row.clone()],
+                    &self.tariff[row],
+                    &self.gdp[..n],
+                    i,
+                );
+                let kept = [
+                    self.attraction_sum[i],
+                    self.revenue_sum[i],
+                    self.lobby_sum[i],
+                    self.tariff_gdp[i],
+                    self.free_gdp[i],
+                ];
+                (kept, afresh)
+            })
+            .collect()
     }
 
     /// Σ_{j≠i} y_j τ_ij and Σ_{j≠i, τ_ij = 0} y_j of importer i in the committed state.
@@ -587,4 +649,81 @@ pub(super) fn mark_row(s: &mut Scratch, i: u32) {
         s.row_slot[i as usize] = s.rows.len() as u32;
         s.rows.push(i);
     }
+}
+
+/// Partners between a committed row's checkpoints ([`Engine::sum_row_from`]).
+const BLOCK: usize = 16;
+
+/// Adds off-diagonal partners `range`, all before the diagonal, to a row's sums, D's
+/// chain standing for Σ_{j≠i} a's.
+#[inline(always)]
+fn add_unforked(
+    sums: &mut [f64; 5],
+    att: &[f64],
+    w: &[f64],
+    tau: &[f64],
+    y: &[f64],
+    range: std::ops::Range<usize>,
+) {
+    let entries = att[range.clone()]
+        .iter()
+        .zip(&w[range.clone()])
+        .zip(&tau[range.clone()])
+        .zip(&y[range]);
+    let [mut d, mut rs, _, mut tau_y, mut free_y] = *sums;
+    for (((&a, &w), &t), &y) in entries {
+        d += a;
+        rs += w * t;
+        tau_y += y * t;
+        // Adding +0.0 leaves a sum of non-negative terms as it is.
+        free_y += if t == 0.0 { y } else { 0.0 };
+    }
+    (sums[0], sums[1], sums[3], sums[4]) = (d, rs, tau_y, free_y);
+}
+
+/// Adds off-diagonal partners `range`, all after the diagonal, to a row's five sums.
+#[inline(always)]
+fn add_forked(
+    sums: &mut [f64; 5],
+    att: &[f64],
+    w: &[f64],
+    tau: &[f64],
+    y: &[f64],
+    range: std::ops::Range<usize>,
+) {
+    let entries = att[range.clone()]
+        .iter()
+        .zip(&w[range.clone()])
+        .zip(&tau[range.clone()])
+        .zip(&y[range]);
+    let mut s = *sums;
+    for (((&a, &w), &t), &y) in entries {
+        add_entry(&mut s, a, w, t, y);
+    }
+    *sums = s;
+}
+
+/// One off-diagonal entry added to a row's five sums.
+#[inline(always)]
+fn add_entry(sums: &mut [f64; 5], a: f64, w: f64, t: f64, y: f64) {
+    sums[0] += a;
+    sums[1] += w * t;
+    sums[2] += a;
+    sums[3] += y * t;
+    sums[4] += if t == 0.0 { y } else { 0.0 };
+}
+
+/// A committed row's sums the plain way: five chains over every entry, D alone taking
+/// the diagonal.
+/// The slow twin the tests compare [`Engine::sum_row_from`] with.
+fn row_sums_plain(att: &[f64], w: &[f64], tau: &[f64], y: &[f64], diag: usize) -> [f64; 5] {
+    let mut sums = [0.0; 5];
+    for j in 0..y.len() {
+        if j == diag {
+            sums[0] += att[j];
+        } else {
+            add_entry(&mut sums, att[j], w[j], tau[j], y[j]);
+        }
+    }
+    sums
 }
