@@ -378,19 +378,19 @@ impl Engine {
                 }
             };
             if slow {
-                for a in 0..n {
+                for (a, &q) in q.iter().enumerate() {
                     if a == cu {
                         continue;
                     }
-                    x += q[a] * weight(a);
+                    x += q * weight(a);
                 }
             } else {
                 // The importers before c, then those after it: the same additions.
-                for a in 0..cu {
-                    x += q[a] * weight(a);
+                for (a, &q) in q[..cu].iter().enumerate() {
+                    x += q * weight(a);
                 }
-                for a in cu + 1..n {
-                    x += q[a] * weight(a);
+                for (k, &q) in q[cu + 1..].iter().enumerate() {
+                    x += q * weight(cu + 1 + k);
                 }
             }
             let trade = Engine::trade_row(
@@ -417,6 +417,7 @@ impl Engine {
     /// change of the class's factors; the mover's row and the rows of members of customs
     /// unions outside Article XXIV (whose tariff is max(t_eff, T_k)) are summed in full.
     /// The world has the op applied.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn deltas_m_policy(
         &mut self,
         world: &World,
