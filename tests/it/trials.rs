@@ -143,3 +143,109 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// Entering or leaving M when that moves e_M: the policy path's fast answers (the
+    /// mover's column in one pass) and its lone gravity sums (a zero per column outside
+    /// the class) give every queried country's ΔU bit for bit as their slow twins, with
+    /// and without customs unions, Article XXIV and retaliation (three lone classes).
+    #[test]
+    fn m_policy_trial_equals_its_twin_to_the_bit(
+        seed in 0u64..300,
+        ticks in 2u32..8,
+        xxiv in any::<bool>(),
+        cu in any::<bool>(),
+        retaliation in any::<bool>(),
+        second_wall in 0.12f64..0.28,
+    ) {
+        let kind = if cu { "CustomsUnion" } else { "Fta" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 14)), article_xxiv: {xxiv}, cu_market_power: 0.6,
+              regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
+              multilateral: (enforcement_threshold: 0.95, retaliation: {retaliation}),
+              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3),
+                       TariffWall(tick: 1, country: \"rank:3\", rate: {second_wall})])"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..ticks {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let n = sim.world.n() as u32;
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let on = !sim.world.in_m[i as usize];
+            let mut everyone = vec![i];
+            everyone.extend((0..n).filter(|&c| c != i));
+            // The mover alone (best response's first question), then everyone, and the
+            // mover's column asked last.
+            let mut mover_last: Vec<u32> = (0..n).filter(|&c| c != i).collect();
+            mover_last.push(i);
+            for queried in [vec![i], everyone, mover_last] {
+                let twin = sim.engine.deltas_m_policy_twin(
+                    &mut sim.world, &params, i, on, &queried, &mut slow,
+                );
+                if !twin {
+                    continue;
+                }
+                sim.engine.deltas(&mut sim.world, &params, &[Op::SetM(i, on)], &queried, &mut fast);
+                prop_assert_eq!(fast.len(), slow.len());
+                for (q, (f, s)) in fast.iter().zip(&slow).enumerate() {
+                    prop_assert_eq!(
+                        f.to_bits(), s.to_bits(),
+                        "SetM({}, {}), country {}: {} vs {}", i, on, queried[q], f, s
+                    );
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// A round nobody retaliates in: the shortcut's split loops (a zero per column outside
+    /// the lone class, the importers before and after each voter) give every member's ΔU,
+    /// and everyone's, bit for bit as its twin that tests each column, with and without a
+    /// walled hegemon and Article XXIV.
+    #[test]
+    fn round_trial_equals_its_twin_to_the_bit(
+        seed in 0u64..300,
+        ticks in 2u32..8,
+        cut in 0.005f64..0.05,
+        xxiv in any::<bool>(),
+        cu in any::<bool>(),
+        wall in any::<bool>(),
+    ) {
+        let events = if wall {
+            "multilateral: (enforcement_threshold: 0.95), events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.2)],"
+        } else {
+            ""
+        };
+        let kind = if cu { "CustomsUnion" } else { "Fta" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 14)), article_xxiv: {xxiv}, regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5, {events})"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..ticks {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let t_new = (sim.world.t_m - cut).max(0.0);
+        let members: Vec<u32> = sim.world.m_members().collect();
+        let everyone: Vec<u32> = (0..sim.world.n() as u32).rev().collect();
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        for queried in [members, everyone] {
+            if !sim.engine.deltas_round_twin(&mut sim.world, &params, t_new, &queried, &mut slow) {
+                continue;
+            }
+            sim.engine.deltas(&mut sim.world, &params, &[Op::SetTm(t_new)], &queried, &mut fast);
+            prop_assert_eq!(fast.len(), slow.len());
+            for (q, (f, s)) in fast.iter().zip(&slow).enumerate() {
+                prop_assert_eq!(f.to_bits(), s.to_bits(), "country {}: {} vs {}", queried[q], f, s);
+            }
+        }
+    }
+}

@@ -103,7 +103,7 @@ impl Engine {
         }
         if let [Op::SetTm(t_new)] = *ops
             && params.security.is_none()
-            && self.deltas_round(world, params, t_new, queried, out)
+            && self.deltas_round(world, params, t_new, queried, false, out)
         {
             return;
         }
@@ -136,7 +136,7 @@ impl Engine {
         } else if let [Op::SetM(i, on)] = *ops
             && params.security.is_none()
         {
-            self.deltas_m_policy(world, params, i, on, queried, out);
+            self.deltas_m_policy(world, params, i, on, queried, false, out);
         } else {
             self.deltas_general(world, params, ops, queried, out);
         }
@@ -167,6 +167,64 @@ impl Engine {
         self.staged_entry = None;
         self.exit_row = None;
         self.deltas_fta_entry_staged(world, params, op, queried, out);
+    }
+
+    /// [`Engine::deltas`] of `Op::SetM(i, on)` through the policy path's slow twins
+    /// (`deltas_m_policy` with its lone gravity sums rebuilt and its answers summed one
+    /// importer at a time), which the property tests compare with [`Engine::deltas`] bit
+    /// for bit. Only for a move `deltas` sends down that path: one that moves e_M, with no
+    /// security model; for any other it returns false having done nothing.
+    #[doc(hidden)]
+    pub fn deltas_m_policy_twin(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        i: u32,
+        on: bool,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        out.clear();
+        if self.custom_model.is_some()
+            || params.security.is_some()
+            || self.pairwise_trial(world, params, &[Op::SetM(i, on)])
+        {
+            return false;
+        }
+        self.stop_rule = None;
+        self.losses = 0;
+        self.staged_entry = None;
+        self.exit_row = None;
+        let undo = world.apply(Op::SetM(i, on));
+        self.lone_gravity_valid = false;
+        self.deltas_m_policy(world, params, i, on, queried, true, out);
+        // The fast path rebuilds the sums its own way the next time it needs them.
+        self.lone_gravity_valid = false;
+        world.apply(undo);
+        true
+    }
+
+    /// [`Engine::deltas`] of `Op::SetTm(t_new)` through the slow twin of the round's
+    /// shortcut (every column tested one by one), which the property tests compare with
+    /// [`Engine::deltas`] bit for bit; false, having done nothing, when `deltas` would not
+    /// take the shortcut.
+    #[doc(hidden)]
+    pub fn deltas_round_twin(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        t_new: f64,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) -> bool {
+        out.clear();
+        self.stop_rule = None;
+        self.losses = 0;
+        self.staged_entry = None;
+        self.exit_row = None;
+        self.custom_model.is_none()
+            && params.security.is_none()
+            && self.deltas_round(world, params, t_new, queried, true, out)
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.

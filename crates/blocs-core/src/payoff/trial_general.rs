@@ -298,6 +298,7 @@ impl Engine {
         params: &Params,
         t_new: f64,
         queried: &[u32],
+        slow: bool,
         out: &mut Vec<f64>,
     ) -> bool {
         if params.retaliation {
@@ -331,10 +332,23 @@ impl Engine {
                 let (count, _) = world.pair_row(i as u32);
                 let g = &self.gravity[i * n..(i + 1) * n];
                 let mut sum = 0.0;
-                for j in 0..n {
-                    if j != i && world.in_m[j] && count[j] == 0 {
-                        debug_assert_eq!(self.cost[i * n + j].to_bits(), phi0.to_bits());
-                        sum += g[j];
+                if slow {
+                    for j in 0..n {
+                        if j != i && world.in_m[j] && count[j] == 0 {
+                            debug_assert_eq!(self.cost[i * n + j].to_bits(), phi0.to_bits());
+                            sum += g[j];
+                        }
+                    }
+                } else {
+                    // The columns before i, then those after it, with a zero for each
+                    // column outside the class: the sum starts at +0 and gravity is
+                    // positive, so it is never -0, and adding +0 to it changes no bit.
+                    let (count, in_m) = (&count[..n], &world.in_m[..n]);
+                    for cols in [0..i, i + 1..n] {
+                        let class = in_m[cols.clone()].iter().zip(&count[cols.clone()]);
+                        for ((&in_m, &count), &g) in class.zip(&g[cols]) {
+                            sum += if in_m && count == 0 { g } else { 0.0 };
+                        }
                     }
                 }
                 s.trial_attraction_sum[i] = self.attraction_sum[i] + sum * (a1 - a0);
@@ -355,17 +369,29 @@ impl Engine {
             // Pair counts are symmetric, so c's own row says which importers share with c.
             let (count, _) = world.pair_row(c);
             let q = &s.market[..n];
-            for a in 0..n {
-                if a == cu {
-                    continue;
-                }
+            let weight = |a: usize| {
                 let idx = a * n + cu;
-                let w = if c_in_m && count[a] == 0 && plain_row(a) {
+                if c_in_m && count[a] == 0 && plain_row(a) {
                     self.gravity[idx] * b1
                 } else {
                     self.weight[idx]
-                };
-                x += q[a] * w;
+                }
+            };
+            if slow {
+                for (a, &q) in q.iter().enumerate() {
+                    if a == cu {
+                        continue;
+                    }
+                    x += q * weight(a);
+                }
+            } else {
+                // The importers before c, then those after it: the same additions.
+                for (a, &q) in q[..cu].iter().enumerate() {
+                    x += q * weight(a);
+                }
+                for (k, &q) in q[cu + 1..].iter().enumerate() {
+                    x += q * weight(cu + 1 + k);
+                }
             }
             let trade = Engine::trade_row(
                 world,
@@ -391,6 +417,7 @@ impl Engine {
     /// change of the class's factors; the mover's row and the rows of members of customs
     /// unions outside Article XXIV (whose tariff is max(t_eff, T_k)) are summed in full.
     /// The world has the op applied.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn deltas_m_policy(
         &mut self,
         world: &World,
@@ -398,12 +425,13 @@ impl Engine {
         i: u32,
         on: bool,
         queried: &[u32],
+        slow: bool,
         out: &mut Vec<f64>,
     ) {
         let mut new = std::mem::replace(&mut self.scratch.m_policy, Policy::empty());
         self.policy.after_m_move(world, params, i, &mut new);
         let (n, iu, eps) = (self.n, i as usize, params.elasticity);
-        self.refresh_lone_gravity(world, params, i, on);
+        self.refresh_lone_gravity(world, params, i, on, slow);
         let old = &self.policy;
         let xxiv = params.article_xxiv;
         let plain = |r: usize| plain_member(world, xxiv, r);
@@ -493,8 +521,12 @@ impl Engine {
                     rs += w * tau;
                     ls += att;
                 }
+                // The mover's column holds every row's new weight on the mover, full rows
+                // included, so that the mover's exports are one pass over it.
+                s.m_col_weight[r] = s.m_row_weight[sb + iu];
             } else {
-                if plain(r) {
+                let plain_r = plain(r);
+                if plain_r {
                     let sums = &self.lone_gravity[r * classes..(r + 1) * classes];
                     for (k, (change, &sum)) in class_change.iter().zip(sums).enumerate() {
                         let Some(change) = change else {
@@ -519,7 +551,7 @@ impl Engine {
                     // the sums as they are.
                     s.m_col_weight[r] = self.weight[idx];
                 } else {
-                    let (tau, phi) = if plain(r) && count_i[r] == 0 && depth_i[r] == 0.0 {
+                    let (tau, phi) = if plain_r && count_i[r] == 0 && depth_i[r] == 0.0 {
                         mover_lone
                     } else {
                         let pair = (count_i[r] > 0, depth_i[r]);
@@ -546,7 +578,11 @@ impl Engine {
         }
         self.scratch.class_change = class_change;
         self.scratch.m_policy = new;
-        self.m_policy_answers(world, params, i, queried, out);
+        if slow {
+            self.m_policy_answers_slow(world, params, i, queried, out);
+        } else {
+            self.m_policy_answers(world, params, i, queried, out);
+        }
         let rows = std::mem::take(&mut self.scratch.rows);
         for &r in &rows {
             self.scratch.row_slot[r as usize] = NONE;
@@ -559,6 +595,80 @@ impl Engine {
     /// new ones, and a plain member's entry on another member it shares nothing with
     /// takes the new factor of that member's lone class.
     fn m_policy_answers(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        queried: &[u32],
+        out: &mut Vec<f64>,
+    ) {
+        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let pbar_m = world.mean_ideal(world.m_members());
+        for &c in queried {
+            let cu = c as usize;
+            let s = &self.scratch;
+            let (count_c, _) = world.pair_row(c);
+            // The new factor of c's lone class, if c is a member other than the mover
+            // and its class's cost moves.
+            let c_lone = if world.in_m[cu] && cu != iu {
+                s.class_change[self.lone_class_of[cu] as usize].map(|change| change.weight)
+            } else {
+                None
+            };
+            let mut x = 0.0;
+            if cu == iu {
+                // The mover's column is staged whole (full rows included): the importers
+                // before the mover, then those after it, the same additions in row order.
+                let (q, w) = (&s.market[..n], &s.m_col_weight[..n]);
+                for (&q, &w) in q[..iu].iter().zip(&w[..iu]) {
+                    x += q * w;
+                }
+                for (&q, &w) in q[iu + 1..].iter().zip(&w[iu + 1..]) {
+                    x += q * w;
+                }
+            } else {
+                for a in (0..cu).chain(cu + 1..n) {
+                    let idx = a * n + cu;
+                    let w = if s.row_slot[a] != NONE {
+                        s.m_row_weight[s.row_slot[a] as usize * n + cu]
+                    } else if let Some(b1) = c_lone
+                        && count_c[a] == 0
+                        && plain_member(world, params.article_xxiv, a)
+                    {
+                        self.gravity[idx] * b1
+                    } else {
+                        self.weight[idx]
+                    };
+                    x += s.market[a] * w;
+                }
+            }
+            let other = other_terms(
+                world,
+                params,
+                c,
+                pbar_m,
+                |k| self.agreement_ideal[k as usize],
+                self.g_share,
+            )
+            .total();
+            let trade = trade_terms(
+                self.gdp[cu],
+                self.protectionism[cu],
+                eps,
+                s.trial_attraction_sum[cu],
+                s.trial_revenue_sum[cu],
+                s.trial_lobby_sum[cu],
+            );
+            if self.record(out, trade + x + other - self.utility[cu]) {
+                break;
+            }
+        }
+    }
+
+    /// The slow twin of [`Engine::m_policy_answers`]: one loop over every importer with
+    /// the weight's source decided per entry, which the property tests compare with the
+    /// fast answers bit for bit.
+    fn m_policy_answers_slow(
         &mut self,
         world: &World,
         params: &Params,
@@ -624,7 +734,14 @@ impl Engine {
 
     /// Brings the lone classes and `lone_gravity` to the committed state if a commit made
     /// them stale. The world has i's new M status `on`, so i counts as it was before.
-    fn refresh_lone_gravity(&mut self, world: &World, params: &Params, i: u32, on: bool) {
+    fn refresh_lone_gravity(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        on: bool,
+        slow: bool,
+    ) {
         if self.lone_gravity_valid {
             return;
         }
@@ -659,7 +776,19 @@ impl Engine {
             let g = &self.gravity[r * n..(r + 1) * n];
             let sums = &mut self.lone_gravity[r * classes..(r + 1) * classes];
             let lone = count.iter().zip(g).zip(class_of).enumerate();
-            if let [sum] = sums {
+            if let ([sum], false) = (&mut *sums, slow) {
+                // One class (no retaliation): a running sum in column order, before and
+                // after the diagonal, with a zero for each column outside the class. The
+                // sum starts at +0 and gravity is positive, so it is never -0, and adding
+                // +0 to it changes no bit: the same sum as skipping those columns.
+                let (count, g, class_of) = (&count[..n], &g[..n], &class_of[..n]);
+                for cols in [0..r, r + 1..n] {
+                    let lone = count[cols.clone()].iter().zip(&g[cols.clone()]);
+                    for ((&count, &g), &k) in lone.zip(&class_of[cols]) {
+                        *sum += if k != NONE && count == 0 { g } else { 0.0 };
+                    }
+                }
+            } else if let [sum] = sums {
                 // One class (no retaliation): a running sum, in the same order.
                 for (j, ((&count, &g), &k)) in lone {
                     if j != r && k != NONE && count == 0 {
