@@ -602,7 +602,7 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
-        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let (n, iu) = (self.n, i as usize);
         let pbar_m = world.mean_ideal(world.m_members());
         for &c in queried {
             let cu = c as usize;
@@ -642,27 +642,44 @@ impl Engine {
                     x += s.market[a] * w;
                 }
             }
-            let other = other_terms(
-                world,
-                params,
-                c,
-                pbar_m,
-                |k| self.agreement_ideal[k as usize],
-                self.g_share,
-            )
-            .total();
-            let trade = trade_terms(
-                self.gdp[cu],
-                self.protectionism[cu],
-                eps,
-                s.trial_attraction_sum[cu],
-                s.trial_revenue_sum[cu],
-                s.trial_lobby_sum[cu],
-            );
-            if self.record(out, trade + x + other - self.utility[cu]) {
+            let delta = self.m_policy_answer(world, params, c, pbar_m, x);
+            if self.record(out, delta) {
                 break;
             }
         }
+    }
+
+    /// Country c's ΔU under the policy path from its export sum x under the trial: its
+    /// trial row's C + R − L, plus x, plus its non-trade terms, less its committed payoff,
+    /// added in that order (the fast answers and their slow twin share it).
+    #[inline(always)]
+    fn m_policy_answer(
+        &self,
+        world: &World,
+        params: &Params,
+        c: u32,
+        pbar_m: [f64; 2],
+        x: f64,
+    ) -> f64 {
+        let (cu, s) = (c as usize, &self.scratch);
+        let other = other_terms(
+            world,
+            params,
+            c,
+            pbar_m,
+            |k| self.agreement_ideal[k as usize],
+            self.g_share,
+        )
+        .total();
+        let trade = trade_terms(
+            self.gdp[cu],
+            self.protectionism[cu],
+            params.elasticity,
+            s.trial_attraction_sum[cu],
+            s.trial_revenue_sum[cu],
+            s.trial_lobby_sum[cu],
+        );
+        trade + x + other - self.utility[cu]
     }
 
     /// The slow twin of [`Engine::m_policy_answers`]: one loop over every importer with
@@ -676,7 +693,7 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
-        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
+        let (n, iu) = (self.n, i as usize);
         let pbar_m = world.mean_ideal(world.m_members());
         for &c in queried {
             let cu = c as usize;
@@ -709,24 +726,8 @@ impl Engine {
                 };
                 x += s.market[a] * w;
             }
-            let other = other_terms(
-                world,
-                params,
-                c,
-                pbar_m,
-                |k| self.agreement_ideal[k as usize],
-                self.g_share,
-            )
-            .total();
-            let trade = trade_terms(
-                self.gdp[cu],
-                self.protectionism[cu],
-                eps,
-                s.trial_attraction_sum[cu],
-                s.trial_revenue_sum[cu],
-                s.trial_lobby_sum[cu],
-            );
-            if self.record(out, trade + x + other - self.utility[cu]) {
+            let delta = self.m_policy_answer(world, params, c, pbar_m, x);
+            if self.record(out, delta) {
                 break;
             }
         }

@@ -207,19 +207,14 @@ impl Engine {
         first: Option<f64>,
         out: &mut Vec<f64>,
     ) {
-        let (mover, partner, k) = match op {
-            Op::AddMember(k, i) => (i, None, Some(k)),
-            Op::Found(i, j) => (i, Some(j), None),
-            _ => unreachable!("only FTA entries take this path"),
-        };
-        let depth = k.map_or(world.new_agreement.depth, |k| {
-            world.agreements[k as usize].spec.depth
-        });
-        let partners: &[u32] = match (k, &partner) {
-            (Some(k), _) => world.agreements[k as usize].members(),
-            (None, Some(j)) => std::slice::from_ref(j),
-            (None, None) => unreachable!(),
-        };
+        let entry_of = FtaEntry::of(world, op);
+        let FtaEntry {
+            mover,
+            partner,
+            k,
+            depth,
+        } = entry_of;
+        let partners = entry_of.partners(world);
         let mut entry = std::mem::take(&mut self.scratch.fta_entry);
         // The rows still kept for this very move (the voters asked after the mover) are
         // exactly what computing them again would give.
@@ -453,19 +448,14 @@ impl Engine {
         queried: &[u32],
         out: &mut Vec<f64>,
     ) {
-        let (mover, partner, k) = match op {
-            Op::AddMember(k, i) => (i, None, Some(k)),
-            Op::Found(i, j) => (i, Some(j), None),
-            _ => unreachable!("only FTA entries take this path"),
-        };
-        let depth = k.map_or(world.new_agreement.depth, |k| {
-            world.agreements[k as usize].spec.depth
-        });
-        let partners: &[u32] = match (k, &partner) {
-            (Some(k), _) => world.agreements[k as usize].members(),
-            (None, Some(j)) => std::slice::from_ref(j),
-            (None, None) => unreachable!(),
-        };
+        let entry_of = FtaEntry::of(world, op);
+        let FtaEntry {
+            mover,
+            partner,
+            k,
+            depth,
+        } = entry_of;
+        let partners = entry_of.partners(world);
         let mut affected = std::mem::take(&mut self.scratch.affected);
         let id = self.next_stamp();
         affected.clear();
@@ -822,4 +812,43 @@ struct EntryPartner {
     sums: (f64, f64, f64),
     /// The export weight of the mover's entry on m after the entry.
     w_from_mover: f64,
+}
+
+/// What an FTA entry (`Op::AddMember` into an FTA, or `Op::Found` of one) is made of:
+/// the mover, the founding partner or the agreement joined, and its depth. The fast trial
+/// and its overlay twin read it the same way.
+#[derive(Clone, Copy)]
+struct FtaEntry {
+    mover: u32,
+    partner: Option<u32>,
+    k: Option<u32>,
+    depth: f64,
+}
+
+impl FtaEntry {
+    fn of(world: &World, op: Op) -> FtaEntry {
+        let (mover, partner, k) = match op {
+            Op::AddMember(k, i) => (i, None, Some(k)),
+            Op::Found(i, j) => (i, Some(j), None),
+            _ => unreachable!("only FTA entries take this path"),
+        };
+        let depth = k.map_or(world.new_agreement.depth, |k| {
+            world.agreements[k as usize].spec.depth
+        });
+        FtaEntry {
+            mover,
+            partner,
+            k,
+            depth,
+        }
+    }
+
+    /// The countries the mover will share the agreement with.
+    fn partners<'a>(&'a self, world: &'a World) -> &'a [u32] {
+        match (self.k, &self.partner) {
+            (Some(k), _) => world.agreements[k as usize].members(),
+            (None, Some(j)) => std::slice::from_ref(j),
+            (None, None) => unreachable!(),
+        }
+    }
 }
