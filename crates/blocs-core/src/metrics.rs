@@ -235,9 +235,6 @@ pub fn measure(
     let n = world.n();
     let y: Vec<f64> = world.countries.iter().map(|c| c.gdp).collect();
     let total: f64 = y.iter().sum();
-    let share = |pred: &dyn Fn(usize) -> bool| {
-        (0..n).filter(|&i| pred(i)).map(|i| y[i]).sum::<f64>() / total
-    };
     let policy = engine.policy();
     let m_gdp: f64 = (0..n).filter(|&i| world.in_m[i]).map(|i| y[i]).sum();
     let compliant: f64 = (0..n)
@@ -268,63 +265,140 @@ pub fn measure(
             bloc_gdp[b as usize] += y[i];
         }
     }
+    let (components, largest_component_gdp) = agreement_components(world, live, &y);
+    let u = engine.utilities();
+    let worst_gain = (0..n)
+        .map(|i| (u[i] - initial_u[i]) / y[i])
+        .fold(f64::INFINITY, f64::min);
+    let gdp_of =
+        |pred: &dyn Fn(usize) -> bool| -> f64 { (0..n).filter(|&i| pred(i)).map(|i| y[i]).sum() };
+    Totals {
+        total,
+        m_gdp,
+        compliant,
+        covered_gdp: gdp_of(&covered),
+        excluded_gdp: gdp_of(&|i| !covered(i) && !world.in_m[i]),
+        g_gdp: with_g.then(|| gdp_of(&|i| world.in_g[i])),
+        n_covered,
+        memberships: (0..n).map(|i| world.memberships(i as u32).len()).sum(),
+        all_w,
+        free_w,
+        tariff_w,
+        wall_w,
+        wall_tau,
+        hhi: hhi(&bloc_gdp),
+        components,
+        largest_component_gdp,
+        worst_gain,
+    }
+    .metrics(world, engine, counters)
+}
+
+/// The sums every metric is a ratio of, the same whichever pass computed them.
+struct Totals {
+    total: f64,
+    m_gdp: f64,
+    compliant: f64,
+    covered_gdp: f64,
+    excluded_gdp: f64,
+    g_gdp: Option<f64>,
+    n_covered: usize,
+    memberships: usize,
+    all_w: f64,
+    free_w: f64,
+    tariff_w: f64,
+    wall_w: f64,
+    wall_tau: f64,
+    hhi: f64,
+    components: u32,
+    largest_component_gdp: f64,
+    worst_gain: f64,
+}
+
+impl Totals {
+    fn metrics(self, world: &World, engine: &Engine, counters: Counters) -> Metrics {
+        let Totals {
+            total,
+            m_gdp,
+            all_w,
+            wall_w,
+            n_covered,
+            hhi,
+            ..
+        } = self;
+        let live = world.live_agreements();
+        let cross = cross_regional_count(world, live);
+        Metrics {
+            tick: world.tick,
+            m_share: m_gdp / total,
+            m_count: world.m_count() as u32,
+            t_m: world.t_m,
+            e_m: engine.policy().e_m,
+            compliance: if m_gdp > 0.0 {
+                self.compliant / m_gdp
+            } else {
+                0.0
+            },
+            rounds_passed: counters.rounds_passed,
+            rounds_failed: counters.rounds_failed,
+            agreements: live.len() as u32,
+            coverage: self.covered_gdp / total,
+            overlap: if n_covered > 0 {
+                self.memberships as f64 / n_covered as f64
+            } else {
+                0.0
+            },
+            free_share: if all_w > 0.0 {
+                self.free_w / all_w
+            } else {
+                0.0
+            },
+            effective_blocs: if hhi > 0.0 { 1.0 / hhi } else { 0.0 },
+            bloc_wall: if wall_w > 0.0 {
+                self.wall_tau / wall_w
+            } else {
+                0.0
+            },
+            mean_tariff: if all_w > 0.0 {
+                self.tariff_w / all_w
+            } else {
+                0.0
+            },
+            cross_regional: if live.is_empty() {
+                0.0
+            } else {
+                cross as f64 / live.len() as f64
+            },
+            components: self.components,
+            giant: self.largest_component_gdp / total,
+            welfare: engine.utilities().iter().sum(),
+            worst_gain: if world.n() > 0 { self.worst_gain } else { 0.0 },
+            excluded: self.excluded_gdp / total,
+            moves: counters.moves,
+            g_share: self.g_gdp.map(|g| g / total),
+        }
+    }
+}
+
+/// Herfindahl index of the blocs' GDP shares (blocs without GDP left out).
+fn hhi(bloc_gdp: &[f64]) -> f64 {
     let covered_gdp: f64 = bloc_gdp.iter().sum();
-    let hhi: f64 = bloc_gdp
+    bloc_gdp
         .iter()
         .map(|g| (g / covered_gdp).powi(2))
         .filter(|x| x.is_finite())
-        .sum();
+        .sum()
+}
 
-    let (components, largest_component_gdp) = agreement_components(world, live, &y);
-    let giant = largest_component_gdp / total;
-
-    let cross = live
-        .iter()
+/// How many live agreements have members in more than one region.
+fn cross_regional_count(world: &World, live: &[u32]) -> usize {
+    live.iter()
         .filter(|&&k| {
             let m = world.agreements[k as usize].members();
             let r0 = world.countries[m[0] as usize].region;
             m.iter().any(|&c| world.countries[c as usize].region != r0)
         })
-        .count();
-    let u = engine.utilities();
-    let worst_gain = (0..n)
-        .map(|i| (u[i] - initial_u[i]) / y[i])
-        .fold(f64::INFINITY, f64::min);
-    let memberships: usize = (0..n).map(|i| world.memberships(i as u32).len()).sum();
-
-    Metrics {
-        tick: world.tick,
-        m_share: m_gdp / total,
-        m_count: world.m_count() as u32,
-        t_m: world.t_m,
-        e_m: policy.e_m,
-        compliance: if m_gdp > 0.0 { compliant / m_gdp } else { 0.0 },
-        rounds_passed: counters.rounds_passed,
-        rounds_failed: counters.rounds_failed,
-        agreements: live.len() as u32,
-        coverage: share(&covered),
-        overlap: if n_covered > 0 {
-            memberships as f64 / n_covered as f64
-        } else {
-            0.0
-        },
-        free_share: if all_w > 0.0 { free_w / all_w } else { 0.0 },
-        effective_blocs: if hhi > 0.0 { 1.0 / hhi } else { 0.0 },
-        bloc_wall: if wall_w > 0.0 { wall_tau / wall_w } else { 0.0 },
-        mean_tariff: if all_w > 0.0 { tariff_w / all_w } else { 0.0 },
-        cross_regional: if live.is_empty() {
-            0.0
-        } else {
-            cross as f64 / live.len() as f64
-        },
-        components,
-        giant,
-        welfare: u.iter().sum(),
-        worst_gain: if n > 0 { worst_gain } else { 0.0 },
-        excluded: share(&|i| !covered(i) && !world.in_m[i]),
-        moves: counters.moves,
-        g_share: with_g.then(|| share(&|i| world.in_g[i])),
-    }
+        .count()
 }
 
 /// [`measure`] with its working vectors kept between calls: the scheduler measures at
@@ -432,57 +506,30 @@ impl Measurer {
                 bloc_gdp[b] += yi;
             }
         }
-        let covered_gdp: f64 = bloc_gdp.iter().sum();
-        let hhi: f64 = bloc_gdp
-            .iter()
-            .map(|g| (g / covered_gdp).powi(2))
-            .filter(|x| x.is_finite())
-            .sum();
+        let hhi = hhi(bloc_gdp);
 
         let (components, largest_component_gdp) =
             components_with(&mut self.parent, &mut self.comp_gdp, world, live, y);
-        let cross = live
-            .iter()
-            .filter(|&&k| {
-                let m = world.agreements[k as usize].members();
-                let r0 = world.countries[m[0] as usize].region;
-                m.iter().any(|&c| world.countries[c as usize].region != r0)
-            })
-            .count();
-
-        Metrics {
-            tick: world.tick,
-            m_share: m_gdp / total,
-            m_count: world.m_count() as u32,
-            t_m: world.t_m,
-            e_m: policy.e_m,
-            compliance: if m_gdp > 0.0 { compliant / m_gdp } else { 0.0 },
-            rounds_passed: counters.rounds_passed,
-            rounds_failed: counters.rounds_failed,
-            agreements: live.len() as u32,
-            coverage: coverage / total,
-            overlap: if n_covered > 0 {
-                memberships as f64 / n_covered as f64
-            } else {
-                0.0
-            },
-            free_share: if all_w > 0.0 { free_w / all_w } else { 0.0 },
-            effective_blocs: if hhi > 0.0 { 1.0 / hhi } else { 0.0 },
-            bloc_wall: if wall_w > 0.0 { wall_tau / wall_w } else { 0.0 },
-            mean_tariff: if all_w > 0.0 { tariff_w / all_w } else { 0.0 },
-            cross_regional: if live.is_empty() {
-                0.0
-            } else {
-                cross as f64 / live.len() as f64
-            },
+        Totals {
+            total,
+            m_gdp,
+            compliant,
+            covered_gdp: coverage,
+            excluded_gdp: excluded,
+            g_gdp: with_g.then_some(g_gdp),
+            n_covered,
+            memberships,
+            all_w,
+            free_w,
+            tariff_w,
+            wall_w,
+            wall_tau,
+            hhi,
             components,
-            giant: largest_component_gdp / total,
-            welfare: u.iter().sum(),
-            worst_gain: if n > 0 { worst_gain } else { 0.0 },
-            excluded: excluded / total,
-            moves: counters.moves,
-            g_share: with_g.then(|| g_gdp / total),
+            largest_component_gdp,
+            worst_gain,
         }
+        .metrics(world, engine, counters)
     }
 }
 
