@@ -654,6 +654,23 @@ pub(super) fn mark_row(s: &mut Scratch, i: u32) {
 /// Partners between a committed row's checkpoints ([`Engine::sum_row_from`]).
 const BLOCK: usize = 16;
 
+/// The entries `range` of a row's attractions, export weights and tariffs, with the
+/// partners' GDPs.
+#[inline(always)]
+fn row_entries<'a>(
+    att: &'a [f64],
+    w: &'a [f64],
+    tau: &'a [f64],
+    y: &'a [f64],
+    range: std::ops::Range<usize>,
+) -> impl Iterator<Item = (((&'a f64, &'a f64), &'a f64), &'a f64)> {
+    att[range.clone()]
+        .iter()
+        .zip(&w[range.clone()])
+        .zip(&tau[range.clone()])
+        .zip(&y[range])
+}
+
 /// Adds off-diagonal partners `range`, all before the diagonal, to a row's sums, D's
 /// chain standing for Σ_{j≠i} a's.
 #[inline(always)]
@@ -665,11 +682,7 @@ fn add_unforked(
     y: &[f64],
     range: std::ops::Range<usize>,
 ) {
-    let entries = att[range.clone()]
-        .iter()
-        .zip(&w[range.clone()])
-        .zip(&tau[range.clone()])
-        .zip(&y[range]);
+    let entries = row_entries(att, w, tau, y, range);
     let [mut d, mut rs, _, mut tau_y, mut free_y] = *sums;
     for (((&a, &w), &t), &y) in entries {
         d += a;
@@ -691,11 +704,7 @@ fn add_forked(
     y: &[f64],
     range: std::ops::Range<usize>,
 ) {
-    let entries = att[range.clone()]
-        .iter()
-        .zip(&w[range.clone()])
-        .zip(&tau[range.clone()])
-        .zip(&y[range]);
+    let entries = row_entries(att, w, tau, y, range);
     let mut s = *sums;
     for (((&a, &w), &t), &y) in entries {
         add_entry(&mut s, a, w, t, y);

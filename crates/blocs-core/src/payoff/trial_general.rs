@@ -608,13 +608,7 @@ impl Engine {
             let cu = c as usize;
             let s = &self.scratch;
             let (count_c, _) = world.pair_row(c);
-            // The new factor of c's lone class, if c is a member other than the mover
-            // and its class's cost moves.
-            let c_lone = if world.in_m[cu] && cu != iu {
-                s.class_change[self.lone_class_of[cu] as usize].map(|change| change.weight)
-            } else {
-                None
-            };
+            let c_lone = self.lone_factor(world, iu, cu);
             let mut x = 0.0;
             if cu == iu {
                 // The mover's column is staged whole (full rows included): the importers
@@ -646,6 +640,17 @@ impl Engine {
             if self.record(out, delta) {
                 break;
             }
+        }
+    }
+
+    /// The new factor of country c's lone class under the policy path's trial, if c is a
+    /// member of M other than the mover i and its class's cost moves.
+    #[inline(always)]
+    fn lone_factor(&self, world: &World, iu: usize, cu: usize) -> Option<f64> {
+        if world.in_m[cu] && cu != iu {
+            self.scratch.class_change[self.lone_class_of[cu] as usize].map(|change| change.weight)
+        } else {
+            None
         }
     }
 
@@ -699,13 +704,7 @@ impl Engine {
             let cu = c as usize;
             let s = &self.scratch;
             let (count_c, _) = world.pair_row(c);
-            // The new factor of c's lone class, if c is a member other than the mover
-            // and its class's cost moves.
-            let c_lone = if world.in_m[cu] && cu != iu {
-                s.class_change[self.lone_class_of[cu] as usize].map(|change| change.weight)
-            } else {
-                None
-            };
+            let c_lone = self.lone_factor(world, iu, cu);
             let mut x = 0.0;
             for (a, &shared_with_c) in count_c.iter().enumerate() {
                 if a == cu {
