@@ -30,6 +30,30 @@ use blocs::model::WorldSpec;
 
 /// A validated scenario from RON text.
 #[track_caller]
+/// N synthetic countries whose hegemon walls itself off at tick 1 (rate 0.3) and whose
+/// third largest economy at `second_wall`, so e_M falls below 1 and, under retaliation,
+/// M's members fall into up to three compliance classes.
+pub fn walled_m_spec(
+    countries: usize,
+    xxiv: bool,
+    customs_unions: bool,
+    retaliation: bool,
+    second_wall: f64,
+) -> WorldSpec {
+    let kind = if customs_unions {
+        "CustomsUnion"
+    } else {
+        "Fta"
+    };
+    spec(&format!(
+        "(countries: Synthetic((countries: {countries})), article_xxiv: {xxiv}, cu_market_power: 0.6,
+          regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
+          multilateral: (enforcement_threshold: 0.95, retaliation: {retaliation}),
+          events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3),
+                   TariffWall(tick: 1, country: \"rank:3\", rate: {second_wall})])"
+    ))
+}
+
 pub fn spec(ron: &str) -> WorldSpec {
     Scenario::parse(ron, Path::new("test"))
         .expect("parses")

@@ -12,7 +12,7 @@ use blocs::payoff::{Engine, Terms, payoffs_from_scratch};
 use blocs::scheduler::Sim;
 use proptest::prelude::*;
 
-use crate::spec;
+use crate::{spec, walled_m_spec};
 
 /// Applies `ops` to a copy of `world` and checks each queried country's trial ΔU in `out`
 /// against the from-scratch payoffs, to 1e-9 relative (the `check_incremental` tolerance).
@@ -300,14 +300,7 @@ proptest! {
         retaliation in any::<bool>(),
         second_wall in 0.12f64..0.28,
     ) {
-        let kind = if cu { "CustomsUnion" } else { "Fta" };
-        let spec = spec(&format!(
-            "(countries: Synthetic((countries: 12)), article_xxiv: {xxiv}, cu_market_power: 0.6,
-              regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
-              multilateral: (enforcement_threshold: 0.95, retaliation: {retaliation}),
-              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3),
-                       TariffWall(tick: 1, country: \"rank:3\", rate: {second_wall})])"
-        ));
+        let spec = walled_m_spec(12, xxiv, cu, retaliation, second_wall);
         let mut sim = Sim::new(&spec, seed, 0);
         for _ in 0..4 {
             sim.step();

@@ -5,7 +5,7 @@ use blocs::model::{Kind, Op, World};
 use blocs::scheduler::Sim;
 use proptest::prelude::*;
 
-use crate::spec;
+use crate::{spec, walled_m_spec};
 
 /// A world some ticks into a run, with FTAs of several sizes, and (as chosen) tariff
 /// walls and an initial M, so that entries change rows with and without tariffs.
@@ -160,14 +160,7 @@ proptest! {
         retaliation in any::<bool>(),
         second_wall in 0.12f64..0.28,
     ) {
-        let kind = if cu { "CustomsUnion" } else { "Fta" };
-        let spec = spec(&format!(
-            "(countries: Synthetic((countries: 14)), article_xxiv: {xxiv}, cu_market_power: 0.6,
-              regional: (new_kind: {kind}, new_reach: inf), activation_rate: 0.5,
-              multilateral: (enforcement_threshold: 0.95, retaliation: {retaliation}),
-              events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.3),
-                       TariffWall(tick: 1, country: \"rank:3\", rate: {second_wall})])"
-        ));
+        let spec = walled_m_spec(14, xxiv, cu, retaliation, second_wall);
         let mut sim = Sim::new(&spec, seed, 0);
         for _ in 0..ticks {
             sim.step();
