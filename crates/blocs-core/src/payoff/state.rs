@@ -751,6 +751,7 @@ impl Rows {
         for i in 0..n {
             let importer = Importer::of(world, policy, i as u32);
             let (count, depth) = world.pair_row(i as u32);
+            let (count, depth, in_m) = (&count[..n], &depth[..n], &world.in_m[..n]);
             let lone = [false, true].map(|j_in_m| {
                 let priced_by_exporter = importer.in_m && j_in_m && params.retaliation;
                 (!priced_by_exporter).then(|| {
@@ -760,21 +761,19 @@ impl Rows {
                 })
             });
             for (j, entry) in row.iter_mut().enumerate() {
-                if j == i {
-                    *entry = (0.0, 0.0, (0.0, 0.0));
-                    continue;
-                }
-                let shares_nothing = count[j] == 0 && depth[j].to_bits() == 0;
-                *entry = match lone[usize::from(world.in_m[j])] {
-                    Some(class) if shares_nothing => class,
+                *entry = match lone[usize::from(in_m[j])] {
+                    Some(class) if count[j] == 0 && depth[j].to_bits() == 0 => class,
+                    // The diagonal, set below.
+                    _ if j == i => continue,
                     _ => {
                         let pair = (count[j] > 0, depth[j]);
-                        let (tau, phi) =
-                            importer.cost(params, policy, j as u32, world.in_m[j], pair);
+                        let (tau, phi) = importer.cost(params, policy, j as u32, in_m[j], pair);
                         (tau, phi, memo.get(phi, eps))
                     }
                 };
             }
+            // The diagonal: i buys its own goods at no cost and earns nothing on them.
+            row[i] = (0.0, 0.0, (0.0, 0.0));
             let home = gravity_weight(world, params, i as u32, i as u32);
             let dist = &world.dist[i * n..(i + 1) * n];
             rows.gravity
@@ -792,7 +791,6 @@ impl Rows {
                 .extend(g.iter().zip(&row).map(|(g, e)| g * e.2.0));
             rows.weight
                 .extend(g.iter().zip(&row).map(|(g, e)| g * e.2.1));
-            // The diagonal: i buys its own goods at no cost and earns nothing on them.
             rows.attraction[i * n + i] = home;
             rows.weight[i * n + i] = 0.0;
         }
