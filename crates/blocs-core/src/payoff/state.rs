@@ -760,17 +760,33 @@ impl Rows {
                     (tau, phi, memo.get(phi, eps))
                 })
             });
-            for (j, entry) in row.iter_mut().enumerate() {
-                *entry = match lone[usize::from(in_m[j])] {
-                    Some(class) if count[j] == 0 && depth[j].to_bits() == 0 => class,
-                    // The diagonal, set below.
-                    _ if j == i => continue,
-                    _ => {
-                        let pair = (count[j] > 0, depth[j]);
-                        let (tau, phi) = importer.cost(params, policy, j as u32, in_m[j], pair);
-                        (tau, phi, memo.get(phi, eps))
+            let shares_nothing =
+                count.iter().all(|&c| c == 0) && depth.iter().all(|d| d.to_bits() == 0);
+            match lone {
+                // i shares nothing with anyone (as everyone at tick 0 of most worlds): a
+                // partner's M status alone picks its cost.
+                [Some(outside), Some(inside)] if shares_nothing => {
+                    for (entry, &m) in row.iter_mut().zip(in_m) {
+                        *entry = if m { inside } else { outside };
                     }
-                };
+                }
+                // Else a partner takes its class's cost if it shares nothing with i and the
+                // class has one cost, or its own.
+                _ => {
+                    for (j, entry) in row.iter_mut().enumerate() {
+                        *entry = match lone[usize::from(in_m[j])] {
+                            Some(class) if count[j] == 0 && depth[j].to_bits() == 0 => class,
+                            // The diagonal, set below.
+                            _ if j == i => continue,
+                            _ => {
+                                let pair = (count[j] > 0, depth[j]);
+                                let (tau, phi) =
+                                    importer.cost(params, policy, j as u32, in_m[j], pair);
+                                (tau, phi, memo.get(phi, eps))
+                            }
+                        };
+                    }
+                }
             }
             // The diagonal: i buys its own goods at no cost and earns nothing on them.
             row[i] = (0.0, 0.0, (0.0, 0.0));
