@@ -1020,6 +1020,25 @@ impl Sim {
         }
     }
 
+    /// Whether [`Sim::voters`] would list anyone besides the mover, without listing them:
+    /// under best response most moves fail the bar on the mover's own gain, and their
+    /// voters are never asked.
+    fn has_voters(&self, i: u32, mv: Move) -> bool {
+        let w = &self.world;
+        match mv {
+            Move::Join(k) => {
+                let side = &w.agreements[k as usize];
+                side.spec.rule != MemberRule::Open && !side.members().is_empty()
+            }
+            Move::Form(_) => true,
+            Move::Bridge(a, b) => [a, b]
+                .into_iter()
+                .any(|k| w.agreements[k as usize].members().iter().any(|&m| m != i)),
+            Move::JoinM => w.accession_rule != AccessionRule::Open && w.in_m.contains(&true),
+            _ => false,
+        }
+    }
+
     fn vetoer_of(&self, mv: Move) -> u32 {
         match mv {
             Move::Join(k) => self.vetoer.get(k as usize).copied().unwrap_or(NOBODY),
@@ -1124,12 +1143,13 @@ impl Sim {
         let mut ops = std::mem::take(&mut self.ops);
         self.ops_of(i, mv, &mut ops);
         let mut queried = std::mem::take(&mut self.queried);
-        self.voters(i, mv, &mut queried);
         let mut mover = None;
         if let Some(bar) = bar
-            && queried.len() > 1
+            && self.has_voters(i, mv)
         {
-            // The mover alone first: only queried[0] is evaluated.
+            // The mover alone first; its voters are listed only if its gain beats the bar.
+            queried.clear();
+            queried.push(i);
             self.queried = queried;
             self.evaluate(&ops, 1, None);
             if self.deltas[0] - self.params().switching_cost <= bar {
@@ -1139,6 +1159,8 @@ impl Sim {
             mover = Some(self.deltas[0]);
             queried = std::mem::take(&mut self.queried);
         }
+        self.voters(i, mv, &mut queried);
+        debug_assert!(bar.is_none() || mover.is_some() == (queried.len() > 1));
         let voters = queried.len() - 1;
         let unanimity_or_majority =
             |unanimity: bool| Some(if unanimity { 1 } else { voters.div_ceil(2) });
