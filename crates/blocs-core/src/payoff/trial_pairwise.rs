@@ -352,31 +352,28 @@ impl Engine {
                 None => self.weight[idx],
             };
             let idx = mu * n + iu;
-            let mut sums = (
-                self.attraction_sum[mu],
-                self.revenue_sum[mu],
-                self.lobby_sum[mu],
-            );
-            let pos = match self.trial_entry(idx, (tau, phi), eps) {
+            let (pos, changes) = match self.trial_entry(idx, (tau, phi), eps) {
                 Some((att, w)) => {
-                    sums.0 += att - self.attraction[idx];
-                    sums.1 += w * tau - self.weight[idx] * self.tariff[idx];
-                    sums.2 += att - self.attraction[idx];
+                    let changes = (
+                        att - self.attraction[idx],
+                        w * tau - self.weight[idx] * self.tariff[idx],
+                    );
                     let y = world.countries[mu].gdp;
-                    let (q, q_old) = (y / sums.0, y / self.attraction_sum[mu]);
+                    let d_old = self.attraction_sum[mu];
+                    let (q, q_old) = (y / (d_old + changes.0), y / d_old);
                     mover_x += q * w - q_old * self.weight[idx];
                     entry.rows.push(EntryRow {
                         offset: mu * n,
                         q,
                         q_old,
                     });
-                    entry.rows.len() as u32 - 1
+                    (entry.rows.len() as u32 - 1, changes)
                 }
-                None => NONE,
+                None => (NONE, (0.0, 0.0)),
             };
             entry.partners.push(EntryPartner {
                 pos,
-                sums,
+                changes,
                 w_from_mover,
             });
         }
@@ -410,20 +407,25 @@ impl Engine {
             let (d, rs, ls) = entry.mover_sums;
             return Engine::trade_row(world, params, cu, d, rs, ls) + entry.mover_x;
         }
+        let committed = (
+            self.attraction_sum[cu],
+            self.revenue_sum[cu],
+            self.lobby_sum[cu],
+        );
         let (own, w_from_mover, (d, rs, ls)) = match slot {
             Some(p) => {
                 let partner = &entry.partners[p];
-                (partner.pos, partner.w_from_mover, partner.sums)
+                let (d, rs, ls) = committed;
+                // One rounding each, as `stage` adds the change to the committed sum.
+                let sums = if partner.pos == NONE {
+                    committed
+                } else {
+                    let (att, rev) = partner.changes;
+                    (d + att, rs + rev, ls + att)
+                };
+                (partner.pos, partner.w_from_mover, sums)
             }
-            None => (
-                NONE,
-                self.weight[mover as usize * self.n + cu],
-                (
-                    self.attraction_sum[cu],
-                    self.revenue_sum[cu],
-                    self.lobby_sum[cu],
-                ),
-            ),
+            None => (NONE, self.weight[mover as usize * self.n + cu], committed),
         };
         let col = &self.weight[cu..];
         let run = |x: &mut f64, rows: &[EntryRow]| {
@@ -853,8 +855,10 @@ struct EntryRow {
 struct EntryPartner {
     /// Its row's place in `EntryTrial::rows`, `NONE` if the row did not change.
     pos: u32,
-    /// Its row's sums D, Σ w τ, Σ_{j≠m} a after the entry.
-    sums: (f64, f64, f64),
+    /// The changes its row's entry on the mover makes to its attraction (D and
+    /// Σ_{j≠m} a) and to its revenue Σ w τ; read only if `pos` is not `NONE`. Its new
+    /// sums are added up when a voter asks, most joins failing on the mover's gain.
+    changes: (f64, f64),
     /// The export weight of the mover's entry on m after the entry.
     w_from_mover: f64,
 }
