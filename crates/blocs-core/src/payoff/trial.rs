@@ -246,6 +246,7 @@ impl Engine {
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.
+    #[inline]
     pub(super) fn record(&mut self, out: &mut Vec<f64>, delta: f64) -> bool {
         out.push(delta);
         match self.stop_rule {
