@@ -1090,9 +1090,9 @@ impl Sim {
         mover: Option<f64>,
         stop_after: Option<usize>,
     ) {
-        let all = std::mem::take(&mut self.queried);
-        let queried = &all[..first.min(all.len())];
-        let mut deltas = std::mem::take(&mut self.deltas);
+        // The fields are borrowed apart, so nothing is moved out and back per trial.
+        let queried = &self.queried[..first.min(self.queried.len())];
+        let deltas = &mut self.deltas;
         let stop = stop_after.map(|limit| (limit, GAIN_TOLERANCE));
         self.engine.deltas_given_first(
             &mut self.world,
@@ -1101,7 +1101,7 @@ impl Sim {
             queried,
             mover,
             stop,
-            &mut deltas,
+            deltas,
         );
         if self.spec.params.check_incremental {
             let before = payoffs_from_scratch(&self.world, &self.spec.params);
@@ -1119,8 +1119,6 @@ impl Sim {
                 );
             }
         }
-        self.queried = all;
-        self.deltas = deltas;
     }
 
     /// Evaluates a move: Some(net gain of the mover) if it is accepted, None if not.
@@ -1142,23 +1140,21 @@ impl Sim {
         }
         let mut ops = std::mem::take(&mut self.ops);
         self.ops_of(i, mv, &mut ops);
-        let mut queried = std::mem::take(&mut self.queried);
         let mut mover = None;
         if let Some(bar) = bar
             && self.has_voters(i, mv)
         {
             // The mover alone first; its voters are listed only if its gain beats the bar.
-            queried.clear();
-            queried.push(i);
-            self.queried = queried;
+            self.queried.clear();
+            self.queried.push(i);
             self.evaluate(&ops, 1, None);
             if self.deltas[0] - self.params().switching_cost <= bar {
                 self.ops = ops;
                 return None;
             }
             mover = Some(self.deltas[0]);
-            queried = std::mem::take(&mut self.queried);
         }
+        let mut queried = std::mem::take(&mut self.queried);
         self.voters(i, mv, &mut queried);
         debug_assert!(bar.is_none() || mover.is_some() == (queried.len() > 1));
         let voters = queried.len() - 1;
