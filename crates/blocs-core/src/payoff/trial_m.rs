@@ -105,9 +105,10 @@ impl Engine {
 
     /// Forgets the kept exit passes that committing `ops` (read before they are
     /// applied) may change. FTA membership moves only the rows, pair caches,
-    /// agreement lists and agreement means of the touched agreements' members, before
-    /// and after; any other op (M, G, t_M, walls, customs unions, …) may move what
-    /// every pass reads, so all are forgotten.
+    /// agreement lists and agreement means of the touched agreements' members and of
+    /// the mover (afterwards an agreement has no other members); t_M moves no pass; any
+    /// other op (M, G, walls, customs unions, GDP, …) may move what every pass reads, so
+    /// all are forgotten.
     pub(super) fn forget_exit_passes(&mut self, world: &World, ops: &[Op]) {
         let fta = |k: u32| {
             world
