@@ -1129,6 +1129,9 @@ impl Sim {
         if mv == Move::Stay {
             return Some(0.0);
         }
+        if mv == Move::LeaveM && self.spec.params.check_incremental {
+            self.check_exit_pass(i);
+        }
         // An exit whose bound cannot beat the bar needs no exact evaluation.
         if let (Move::LeaveM, Some(bar)) = (mv, bar)
             && let Some(bound) = self
@@ -1306,6 +1309,23 @@ impl Sim {
                 }
                 feasible.last().map_or(Move::Stay, |f| f.0)
             }
+        }
+    }
+
+    /// Panics if the row pass the engine keeps for country i's exit from M is not, bit
+    /// for bit, the pass computed afresh: a commit failed to forget it.
+    fn check_exit_pass(&mut self, i: u32) {
+        let params = &self.spec.params;
+        if let Some([kept, afresh]) =
+            self.engine
+                .exit_pass_kept_and_afresh(&mut self.world, params, i)
+        {
+            let bits = |(a, b): (f64, f64)| (a.to_bits(), b.to_bits());
+            assert!(
+                bits(kept) == bits(afresh),
+                "kept exit pass of country {i} {kept:?} vs afresh {afresh:?} at tick {}",
+                self.world.tick
+            );
         }
     }
 

@@ -59,7 +59,6 @@ impl Engine {
         self.losses = 0;
         // Any other trial overwrites the scratch buffers an FTA entry's overlay lives in.
         let staged = self.staged_entry.take();
-        let exit_row = self.exit_row.take();
         if self.custom_model.is_some() {
             self.deltas_custom(world, params, ops, queried, out);
             return;
@@ -100,7 +99,6 @@ impl Engine {
             && !params.retaliation
             && self.m_stays_effective(world, params, *i, *on)
         {
-            self.exit_row = exit_row;
             out.push(self.delta_m_mover(world, params, *i, *on));
             return;
         }
@@ -168,7 +166,6 @@ impl Engine {
         self.stop_rule = None;
         self.losses = 0;
         self.staged_entry = None;
-        self.exit_row = None;
         self.deltas_fta_entry_staged(world, params, op, queried, out);
     }
 
@@ -212,7 +209,6 @@ impl Engine {
         self.stop_rule = None;
         self.losses = 0;
         self.staged_entry = None;
-        self.exit_row = None;
         let undo = world.apply(Op::SetM(i, on));
         self.lone_gravity_valid = false;
         self.deltas_m_policy(world, params, i, on, queried, true, out);
@@ -239,7 +235,6 @@ impl Engine {
         self.stop_rule = None;
         self.losses = 0;
         self.staged_entry = None;
-        self.exit_row = None;
         self.custom_model.is_none()
             && params.security.is_none()
             && self.deltas_round(world, params, t_new, queried, true, out)
