@@ -1020,6 +1020,25 @@ impl Sim {
         }
     }
 
+    /// Whether [`Sim::voters`] would list anyone besides the mover, without listing them:
+    /// under best response most moves fail the bar on the mover's own gain, and their
+    /// voters are never asked.
+    fn has_voters(&self, i: u32, mv: Move) -> bool {
+        let w = &self.world;
+        match mv {
+            Move::Join(k) => {
+                let side = &w.agreements[k as usize];
+                side.spec.rule != MemberRule::Open && !side.members().is_empty()
+            }
+            Move::Form(_) => true,
+            Move::Bridge(a, b) => [a, b]
+                .into_iter()
+                .any(|k| w.agreements[k as usize].members().iter().any(|&m| m != i)),
+            Move::JoinM => w.accession_rule != AccessionRule::Open && w.in_m.contains(&true),
+            _ => false,
+        }
+    }
+
     fn vetoer_of(&self, mv: Move) -> u32 {
         match mv {
             Move::Join(k) => self.vetoer.get(k as usize).copied().unwrap_or(NOBODY),
@@ -1071,9 +1090,9 @@ impl Sim {
         mover: Option<f64>,
         stop_after: Option<usize>,
     ) {
-        let all = std::mem::take(&mut self.queried);
-        let queried = &all[..first.min(all.len())];
-        let mut deltas = std::mem::take(&mut self.deltas);
+        // The fields are borrowed apart, so nothing is moved out and back per trial.
+        let queried = &self.queried[..first.min(self.queried.len())];
+        let deltas = &mut self.deltas;
         let stop = stop_after.map(|limit| (limit, GAIN_TOLERANCE));
         self.engine.deltas_given_first(
             &mut self.world,
@@ -1082,7 +1101,7 @@ impl Sim {
             queried,
             mover,
             stop,
-            &mut deltas,
+            deltas,
         );
         if self.spec.params.check_incremental {
             let before = payoffs_from_scratch(&self.world, &self.spec.params);
@@ -1100,8 +1119,6 @@ impl Sim {
                 );
             }
         }
-        self.queried = all;
-        self.deltas = deltas;
     }
 
     /// Evaluates a move: Some(net gain of the mover) if it is accepted, None if not.
@@ -1126,22 +1143,23 @@ impl Sim {
         }
         let mut ops = std::mem::take(&mut self.ops);
         self.ops_of(i, mv, &mut ops);
-        let mut queried = std::mem::take(&mut self.queried);
-        self.voters(i, mv, &mut queried);
         let mut mover = None;
         if let Some(bar) = bar
-            && queried.len() > 1
+            && self.has_voters(i, mv)
         {
-            // The mover alone first: only queried[0] is evaluated.
-            self.queried = queried;
+            // The mover alone first; its voters are listed only if its gain beats the bar.
+            self.queried.clear();
+            self.queried.push(i);
             self.evaluate(&ops, 1, None);
             if self.deltas[0] - self.params().switching_cost <= bar {
                 self.ops = ops;
                 return None;
             }
             mover = Some(self.deltas[0]);
-            queried = std::mem::take(&mut self.queried);
         }
+        let mut queried = std::mem::take(&mut self.queried);
+        self.voters(i, mv, &mut queried);
+        debug_assert!(bar.is_none() || mover.is_some() == (queried.len() > 1));
         let voters = queried.len() - 1;
         let unanimity_or_majority =
             |unanimity: bool| Some(if unanimity { 1 } else { voters.div_ceil(2) });

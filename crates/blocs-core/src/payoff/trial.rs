@@ -78,11 +78,14 @@ impl Engine {
                 self.record(out, delta);
                 return;
             }
+            // The joiner's rows are kept for its voters, who are asked next if its gain
+            // beats the bar; a founder's one partner is cheap to compute again.
             if let (Op::AddMember(k, i), [c]) = (*op, queried)
                 && *c == i
             {
-                let delta = self.delta_join_mover(world, params, k, i);
+                let delta = self.delta_join_mover_kept(world, params, k, i);
                 self.record(out, delta);
+                self.staged_entry = Some(*op);
                 return;
             }
             let staged = staged == Some(*op);
@@ -166,6 +169,21 @@ impl Engine {
         self.deltas_fta_entry_staged(world, params, op, queried, out);
     }
 
+    /// The mover's own ΔU from one FTA entry (`Op::AddMember(k, i)` into an FTA or
+    /// `Op::Found(i, j)` of one, without a security model) through the shortcuts that
+    /// keep no rows (`delta_join_mover`, `delta_form_mover`): for a join, the twin of the
+    /// mover-alone trial [`Engine::deltas`] takes, which keeps its rows for the voters.
+    /// The property tests compare them bit for bit. Rows kept by an earlier trial stay
+    /// kept.
+    #[doc(hidden)]
+    pub fn delta_fta_entry_mover_twin(&mut self, world: &World, params: &Params, op: Op) -> f64 {
+        match op {
+            Op::AddMember(k, i) => self.delta_join_mover(world, params, k, i),
+            Op::Found(i, j) => self.delta_form_mover(world, params, i, j),
+            _ => panic!("not an FTA entry: {op:?}"),
+        }
+    }
+
     /// [`Engine::deltas`] of `Op::SetM(i, on)` through the policy path's slow twins
     /// (`deltas_m_policy` with its lone gravity sums rebuilt and its answers summed one
     /// importer at a time), which the property tests compare with [`Engine::deltas`] bit
@@ -223,6 +241,7 @@ impl Engine {
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.
+    #[inline]
     pub(super) fn record(&mut self, out: &mut Vec<f64>, delta: f64) -> bool {
         out.push(delta);
         match self.stop_rule {
