@@ -1027,6 +1027,25 @@ impl Sim {
         }
     }
 
+    /// Whether [`Sim::voters`] would list anyone besides the mover, without listing them:
+    /// under best response most moves fail the bar on the mover's own gain, and their
+    /// voters are never asked.
+    fn has_voters(&self, i: u32, mv: Move) -> bool {
+        let w = &self.world;
+        match mv {
+            Move::Join(k) => {
+                let side = &w.agreements[k as usize];
+                side.spec.rule != MemberRule::Open && !side.members().is_empty()
+            }
+            Move::Form(_) => true,
+            Move::Bridge(a, b) => [a, b]
+                .into_iter()
+                .any(|k| w.agreements[k as usize].members().iter().any(|&m| m != i)),
+            Move::JoinM => w.accession_rule != AccessionRule::Open && w.in_m.contains(&true),
+            _ => false,
+        }
+    }
+
     fn vetoer_of(&self, mv: Move) -> u32 {
         match mv {
             Move::Join(k) => self.vetoer.get(k as usize).copied().unwrap_or(NOBODY),
@@ -1078,9 +1097,9 @@ impl Sim {
         mover: Option<f64>,
         stop_after: Option<usize>,
     ) {
-        let all = std::mem::take(&mut self.queried);
-        let queried = &all[..first.min(all.len())];
-        let mut deltas = std::mem::take(&mut self.deltas);
+        // The fields are borrowed apart, so nothing is moved out and back per trial.
+        let queried = &self.queried[..first.min(self.queried.len())];
+        let deltas = &mut self.deltas;
         let stop = stop_after.map(|limit| (limit, GAIN_TOLERANCE));
         self.engine.deltas_given_first(
             &mut self.world,
@@ -1089,7 +1108,7 @@ impl Sim {
             queried,
             mover,
             stop,
-            &mut deltas,
+            deltas,
         );
         if self.spec.params.check_incremental {
             let before = payoffs_from_scratch(&self.world, &self.spec.params);
@@ -1107,8 +1126,6 @@ impl Sim {
                 );
             }
         }
-        self.queried = all;
-        self.deltas = deltas;
     }
 
     /// Evaluates a move: Some(net gain of the mover) if it is accepted, None if not.
@@ -1118,6 +1135,9 @@ impl Sim {
     fn assess(&mut self, i: u32, mv: Move, bar: Option<f64>) -> Option<f64> {
         if mv == Move::Stay {
             return Some(0.0);
+        }
+        if mv == Move::LeaveM && self.spec.params.check_incremental {
+            self.check_exit_pass(i);
         }
         // An exit whose bound cannot beat the bar needs no exact evaluation.
         if let (Move::LeaveM, Some(bar)) = (mv, bar)
@@ -1130,22 +1150,23 @@ impl Sim {
         }
         let mut ops = std::mem::take(&mut self.ops);
         self.ops_of(i, mv, &mut ops);
-        let mut queried = std::mem::take(&mut self.queried);
-        self.voters(i, mv, &mut queried);
         let mut mover = None;
         if let Some(bar) = bar
-            && queried.len() > 1
+            && self.has_voters(i, mv)
         {
-            // The mover alone first: only queried[0] is evaluated.
-            self.queried = queried;
+            // The mover alone first; its voters are listed only if its gain beats the bar.
+            self.queried.clear();
+            self.queried.push(i);
             self.evaluate(&ops, 1, None);
             if self.deltas[0] - self.params().switching_cost <= bar {
                 self.ops = ops;
                 return None;
             }
             mover = Some(self.deltas[0]);
-            queried = std::mem::take(&mut self.queried);
         }
+        let mut queried = std::mem::take(&mut self.queried);
+        self.voters(i, mv, &mut queried);
+        debug_assert!(bar.is_none() || mover.is_some() == (queried.len() > 1));
         let voters = queried.len() - 1;
         let unanimity_or_majority =
             |unanimity: bool| Some(if unanimity { 1 } else { voters.div_ceil(2) });
@@ -1295,6 +1316,23 @@ impl Sim {
                 }
                 feasible.last().map_or(Move::Stay, |f| f.0)
             }
+        }
+    }
+
+    /// Panics if the row pass the engine keeps for country i's exit from M is not, bit
+    /// for bit, the pass computed afresh: a commit failed to forget it.
+    fn check_exit_pass(&mut self, i: u32) {
+        let params = &self.spec.params;
+        if let Some([kept, afresh]) =
+            self.engine
+                .exit_pass_kept_and_afresh(&mut self.world, params, i)
+        {
+            let bits = |(a, b): (f64, f64)| (a.to_bits(), b.to_bits());
+            assert!(
+                bits(kept) == bits(afresh),
+                "kept exit pass of country {i} {kept:?} vs afresh {afresh:?} at tick {}",
+                self.world.tick
+            );
         }
     }
 

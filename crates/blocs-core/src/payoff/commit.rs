@@ -14,7 +14,7 @@ impl Engine {
     /// Applies `ops` for good and brings every cache up to date.
     pub fn commit(&mut self, world: &mut World, params: &Params, ops: &[Op]) {
         self.staged_entry = None;
-        self.exit_row = None;
+        self.forget_exit_passes(world, ops);
         self.lone_gravity_valid = false;
         if ops.iter().any(|op| matches!(op, Op::SetGdp(..))) {
             // GDP enters every gravity weight, so nothing cached survives it.

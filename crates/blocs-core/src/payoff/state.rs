@@ -73,9 +73,10 @@ pub struct Engine {
     /// The FTA entry whose overlay is still staged: asking more voters about the same
     /// move right after its mover reuses it instead of staging it again.
     pub(super) staged_entry: Option<Op>,
-    /// The row sums and other terms of the exit from M whose bound was computed last,
-    /// for the exact evaluation that may follow it at once.
-    pub(super) exit_row: Option<(u32, (f64, f64, f64), f64)>,
+    /// Per country, its row pass for leaving M ([`Engine::leave_m_bound`]), kept until a
+    /// commit may change what it reads: between two activations of a member its row
+    /// and everything else the pass reads usually stay as they were.
+    pub(super) exit_passes: Vec<Option<ExitPass>>,
     /// Per importer and lone class, Σ g over the members of M of that class it shares no
     /// agreement with (itself excluded), in the committed state, `lone_classes.len()`
     /// values per importer; computed when first needed after a commit.
@@ -104,6 +105,14 @@ pub struct Engine {
     pub(super) first_changed: Vec<u32>,
     /// Buffers of the trials and commits.
     pub(super) scratch: Scratch,
+}
+
+/// What a member's exit from M would make of its own payoff apart from its exports:
+/// C + R − L from its new row, and its new non-trade terms.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ExitPass {
+    pub(super) trade: f64,
+    pub(super) other: f64,
 }
 
 /// Trade costs take few distinct values (a handful of tariffs times a handful of
@@ -331,7 +340,7 @@ impl Engine {
             stop_rule: None,
             losses: 0,
             staged_entry: None,
-            exit_row: None,
+            exit_passes: vec![None; n],
             lone_gravity: vec![0.0; n],
             lone_classes: Vec::new(),
             lone_class_of: vec![NONE; n],

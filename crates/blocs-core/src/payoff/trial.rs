@@ -59,7 +59,6 @@ impl Engine {
         self.losses = 0;
         // Any other trial overwrites the scratch buffers an FTA entry's overlay lives in.
         let staged = self.staged_entry.take();
-        let exit_row = self.exit_row.take();
         if self.custom_model.is_some() {
             self.deltas_custom(world, params, ops, queried, out);
             return;
@@ -79,11 +78,14 @@ impl Engine {
                 self.record(out, delta);
                 return;
             }
+            // The joiner's rows are kept for its voters, who are asked next if its gain
+            // beats the bar; a founder's one partner is cheap to compute again.
             if let (Op::AddMember(k, i), [c]) = (*op, queried)
                 && *c == i
             {
-                let delta = self.delta_join_mover(world, params, k, i);
+                let delta = self.delta_join_mover_kept(world, params, k, i);
                 self.record(out, delta);
+                self.staged_entry = Some(*op);
                 return;
             }
             let staged = staged == Some(*op);
@@ -97,7 +99,6 @@ impl Engine {
             && !params.retaliation
             && self.m_stays_effective(world, params, *i, *on)
         {
-            self.exit_row = exit_row;
             out.push(self.delta_m_mover(world, params, *i, *on));
             return;
         }
@@ -165,8 +166,22 @@ impl Engine {
         self.stop_rule = None;
         self.losses = 0;
         self.staged_entry = None;
-        self.exit_row = None;
         self.deltas_fta_entry_staged(world, params, op, queried, out);
+    }
+
+    /// The mover's own ΔU from one FTA entry (`Op::AddMember(k, i)` into an FTA or
+    /// `Op::Found(i, j)` of one, without a security model) through the shortcuts that
+    /// keep no rows (`delta_join_mover`, `delta_form_mover`): for a join, the twin of the
+    /// mover-alone trial [`Engine::deltas`] takes, which keeps its rows for the voters.
+    /// The property tests compare them bit for bit. Rows kept by an earlier trial stay
+    /// kept.
+    #[doc(hidden)]
+    pub fn delta_fta_entry_mover_twin(&mut self, world: &World, params: &Params, op: Op) -> f64 {
+        match op {
+            Op::AddMember(k, i) => self.delta_join_mover(world, params, k, i),
+            Op::Found(i, j) => self.delta_form_mover(world, params, i, j),
+            _ => panic!("not an FTA entry: {op:?}"),
+        }
     }
 
     /// [`Engine::deltas`] of `Op::SetM(i, on)` through the policy path's slow twins
@@ -194,7 +209,6 @@ impl Engine {
         self.stop_rule = None;
         self.losses = 0;
         self.staged_entry = None;
-        self.exit_row = None;
         let undo = world.apply(Op::SetM(i, on));
         self.lone_gravity_valid = false;
         self.deltas_m_policy(world, params, i, on, queried, true, out);
@@ -221,13 +235,13 @@ impl Engine {
         self.stop_rule = None;
         self.losses = 0;
         self.staged_entry = None;
-        self.exit_row = None;
         self.custom_model.is_none()
             && params.security.is_none()
             && self.deltas_round(world, params, t_new, queried, true, out)
     }
 
     /// Pushes one ΔU; true once the loss limit of [`Engine::deltas_until`] is reached.
+    #[inline]
     pub(super) fn record(&mut self, out: &mut Vec<f64>, delta: f64) -> bool {
         out.push(delta);
         match self.stop_rule {

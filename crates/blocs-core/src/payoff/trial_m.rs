@@ -3,9 +3,9 @@
 //! mover's new row and column directly, without staging an overlay, and the upper bound
 //! with which best response skips exits that cannot beat its best move so far.
 
-use super::state::Engine;
+use super::state::{Engine, ExitPass};
 use super::{Importer, other_terms, shared_ntb};
-use crate::model::{Op, Params, World};
+use crate::model::{Kind, Op, Params, World};
 
 impl Engine {
     /// The mover's own ΔU from entering or leaving M while M stays fully effective and
@@ -18,19 +18,17 @@ impl Engine {
         i: u32,
         on: bool,
     ) -> f64 {
+        // An exit's row pass is usually kept from the bound asked just before, or from an
+        // earlier activation of the same state.
+        let kept = (!on).then(|| self.exit_pass(world, params, i));
         let undo = world.apply(Op::SetM(i, on));
-        // The exit's bound, asked just before, already summed the row and the other terms.
-        let ((d, rs, ls), other) = match self.exit_row.take() {
-            Some((who, row, other)) if who == i && !on => (row, other),
-            _ => (
-                self.m_mover_row(world, params, i),
-                self.m_mover_other(world, params, i, on),
-            ),
+        let ExitPass { trade, other } = match kept {
+            Some(pass) => pass,
+            None => self.m_mover_pass(world, params, i, on),
         };
         let x = self.m_mover_exports(world, params, i, on);
         world.apply(undo);
-        let iu = i as usize;
-        Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu]
+        trade + x + other - self.utility[i as usize]
     }
 
     /// An upper bound of country i's ΔU from leaving M, from its own row alone, or None
@@ -42,24 +40,115 @@ impl Engine {
     /// margin that covers rounding. Best response uses it to skip the exports (the column
     /// pass, the costly half) of an exit that could not beat the best move found so far.
     pub fn leave_m_bound(&mut self, world: &mut World, params: &Params, i: u32) -> Option<f64> {
-        if self.custom_model.is_some()
-            || params.security.is_some()
-            || params.retaliation
-            || !self.m_stays_effective(world, params, i, false)
-        {
+        if !self.exit_fast_path(world, params, i) {
             return None;
         }
-        let undo = world.apply(Op::SetM(i, false));
-        let (d, rs, ls) = self.m_mover_row(world, params, i);
-        let other = self.m_mover_other(world, params, i, false);
-        world.apply(undo);
-        self.exit_row = Some((i, (d, rs, ls), other));
+        let ExitPass { trade, other } = self.exit_pass(world, params, i);
         let iu = i as usize;
         let x = self.exports[iu];
         let margin = 1e-9 * (1.0 + x.abs() + self.utility[iu].abs());
-        Some(
-            Engine::trade_row(world, params, iu, d, rs, ls) + x + other - self.utility[iu] + margin,
-        )
+        Some(trade + x + other - self.utility[iu] + margin)
+    }
+
+    /// Whether [`Engine::deltas`] takes the mover's fast path for i leaving M.
+    fn exit_fast_path(&self, world: &World, params: &Params, i: u32) -> bool {
+        self.custom_model.is_none()
+            && params.security.is_none()
+            && !params.retaliation
+            && self.m_stays_effective(world, params, i, false)
+    }
+
+    /// Country i's row pass for leaving M: kept if no commit since it was computed could
+    /// have moved what it reads (`Engine::forget_exit_passes`), else computed and kept.
+    fn exit_pass(&mut self, world: &mut World, params: &Params, i: u32) -> ExitPass {
+        if let Some(pass) = self.exit_passes[i as usize] {
+            return pass;
+        }
+        let pass = self.exit_pass_afresh(world, params, i);
+        self.exit_passes[i as usize] = Some(pass);
+        pass
+    }
+
+    fn exit_pass_afresh(&mut self, world: &mut World, params: &Params, i: u32) -> ExitPass {
+        let undo = world.apply(Op::SetM(i, false));
+        let pass = self.m_mover_pass(world, params, i, false);
+        world.apply(undo);
+        pass
+    }
+
+    /// The mover's C + R − L and non-trade terms once its M status is `on` in `world`.
+    fn m_mover_pass(&mut self, world: &World, params: &Params, i: u32, on: bool) -> ExitPass {
+        let (d, rs, ls) = self.m_mover_row(world, params, i);
+        ExitPass {
+            trade: Engine::trade_row(world, params, i as usize, d, rs, ls),
+            other: self.m_mover_other(world, params, i, on),
+        }
+    }
+
+    /// Country i's exit row pass as kept, if one is, and as computed afresh, for the
+    /// tests that compare the two bit for bit; None when none is kept or the exit would
+    /// not take the mover's fast path.
+    #[doc(hidden)]
+    pub fn exit_pass_kept_and_afresh(
+        &mut self,
+        world: &mut World,
+        params: &Params,
+        i: u32,
+    ) -> Option<[(f64, f64); 2]> {
+        let kept = self.exit_passes[i as usize]?;
+        if !self.exit_fast_path(world, params, i) {
+            return None;
+        }
+        let afresh = self.exit_pass_afresh(world, params, i);
+        Some([(kept.trade, kept.other), (afresh.trade, afresh.other)])
+    }
+
+    /// Forgets the kept exit passes that committing `ops` (read before they are
+    /// applied) may change. FTA membership moves only the rows, pair caches,
+    /// agreement lists and agreement means of the touched agreements' members and of
+    /// the mover (afterwards an agreement has no other members); t_M moves no pass; any
+    /// other op (M, G, walls, customs unions, GDP, …) may move what every pass reads, so
+    /// all are forgotten.
+    pub(super) fn forget_exit_passes(&mut self, world: &World, ops: &[Op]) {
+        let fta = |k: u32| {
+            world
+                .agreements
+                .get(k as usize)
+                .is_some_and(|a| a.spec.kind == Kind::Fta)
+        };
+        for &op in ops {
+            let (lists, movers): ([Option<u32>; 2], [Option<u32>; 2]) = match op {
+                Op::AddMember(k, i) | Op::RemoveMember(k, i) if fta(k) => {
+                    ([Some(k), None], [Some(i), None])
+                }
+                Op::SetDissolved(k, _) if fta(k) => ([Some(k), None], [None, None]),
+                Op::Found(i, j) if world.new_agreement.kind == Kind::Fta => {
+                    ([None, None], [Some(i), Some(j)])
+                }
+                // The bridge's members are its parents' members.
+                Op::Bridge(a, b)
+                    if world.bridge_agreement.kind == Kind::Fta && fta(a) && fta(b) =>
+                {
+                    ([Some(a), Some(b)], [None, None])
+                }
+                // A country that has left M charges t_N, a wall's rate or its customs
+                // union's T_k ≤ t_N (so t_N) to every partner it shares no agreement
+                // with, whatever t_M, and no non-trade term reads t_M.
+                Op::SetTm(_) => continue,
+                _ => {
+                    self.exit_passes.fill(None);
+                    return;
+                }
+            };
+            for k in lists.into_iter().flatten() {
+                for &m in world.agreements[k as usize].members() {
+                    self.exit_passes[m as usize] = None;
+                }
+            }
+            for m in movers.into_iter().flatten() {
+                self.exit_passes[m as usize] = None;
+            }
+        }
     }
 
     /// The mover's new row sums (D, Σ w τ, Σ_{j≠i} a) once its M status is set in `world`.

@@ -7,9 +7,11 @@
 //! Beside it, its shortcuts, each doing its arithmetic in the same order: joining or
 //! founding an FTA changes only the mover's pairs with the partners, whose rows it keeps
 //! in a compact list without touching the world (`deltas_fta_entry`; its twin over the
-//! stamped overlay is `deltas_fta_entry_staged`), the founder's own ΔU keeps them in locals
-//! (`delta_form_mover`), and the leaver's own ΔU is summed from its committed row and
-//! column (`delta_leave_mover`).
+//! stamped overlay is `deltas_fta_entry_staged`), the joiner's own ΔU computes the same
+//! rows and keeps them for its voters (`delta_join_mover_kept`; its twin, keeping nothing,
+//! is `delta_join_mover`), the founder's own ΔU keeps them in locals (`delta_form_mover`),
+//! and the leaver's own ΔU is summed from its committed row and column
+//! (`delta_leave_mover`).
 
 use super::state::{Engine, NONE};
 use super::{Importer, depth_shared_without, other_terms, other_terms_without, trade_cost};
@@ -264,11 +266,43 @@ impl Engine {
         self.scratch.fta_entry = entry;
     }
 
+    /// The joiner's own ΔU from entering FTA k: [`Engine::deltas_fta_entry`] with one
+    /// queried country, the mover. Its changed rows are left in `scratch.fta_entry` for
+    /// the voters' trial of the same move, which best response makes next whenever the
+    /// mover's gain beats the bar (the caller names them in `staged_entry`); the voters'
+    /// trial of a large FTA costs about as much again as this one. The arithmetic is that
+    /// path's, so the result is the same to the bit; its twin, which keeps nothing, is
+    /// [`Engine::delta_join_mover`].
+    pub(super) fn delta_join_mover_kept(
+        &mut self,
+        world: &World,
+        params: &Params,
+        k: u32,
+        i: u32,
+    ) -> f64 {
+        let entry_of = FtaEntry::of(world, Op::AddMember(k, i));
+        let depth = entry_of.depth;
+        let mut entry = std::mem::take(&mut self.scratch.fta_entry);
+        self.fta_entry_rows(
+            world,
+            params,
+            i,
+            entry_of.partners(world),
+            depth,
+            &mut entry,
+        );
+        let (d, rs, ls) = entry.mover_sums;
+        let trade = Engine::trade_row(world, params, i as usize, d, rs, ls) + entry.mover_x;
+        self.scratch.fta_entry = entry;
+        self.joiner_delta_with_costs(world, params, k, i, trade)
+    }
+
     /// Computes an FTA entry's changed rows into `entry`, as `stage` and `stage_weights`
     /// would for [`Engine::deltas_fta_entry_staged`]: partners in member order, the
     /// mover's entry on each before the partner's entry on the mover, each row's sums
     /// started from the committed ones, and the rows listed in the order of their first
-    /// change.
+    /// change; and the mover's new exports, summed over the partner rows in that order
+    /// as `staged_trade_entry` sums its column.
     fn fta_entry_rows(
         &mut self,
         world: &World,
@@ -282,6 +316,7 @@ impl Engine {
         entry.rows.clear();
         entry.partners.clear();
         entry.mover_pos = NONE;
+        let mut mover_x = self.exports[iu];
         let mut mover_sums = (
             self.attraction_sum[iu],
             self.revenue_sum[iu],
@@ -317,34 +352,33 @@ impl Engine {
                 None => self.weight[idx],
             };
             let idx = mu * n + iu;
-            let mut sums = (
-                self.attraction_sum[mu],
-                self.revenue_sum[mu],
-                self.lobby_sum[mu],
-            );
-            let pos = match self.trial_entry(idx, (tau, phi), eps) {
+            let (pos, changes) = match self.trial_entry(idx, (tau, phi), eps) {
                 Some((att, w)) => {
-                    sums.0 += att - self.attraction[idx];
-                    sums.1 += w * tau - self.weight[idx] * self.tariff[idx];
-                    sums.2 += att - self.attraction[idx];
+                    let changes = (
+                        att - self.attraction[idx],
+                        w * tau - self.weight[idx] * self.tariff[idx],
+                    );
                     let y = world.countries[mu].gdp;
+                    let d_old = self.attraction_sum[mu];
+                    let (q, q_old) = (y / (d_old + changes.0), y / d_old);
+                    mover_x += q * w - q_old * self.weight[idx];
                     entry.rows.push(EntryRow {
                         offset: mu * n,
-                        q: y / sums.0,
-                        q_old: y / self.attraction_sum[mu],
-                        w_on_mover: w,
+                        q,
+                        q_old,
                     });
-                    entry.rows.len() as u32 - 1
+                    (entry.rows.len() as u32 - 1, changes)
                 }
-                None => NONE,
+                None => (NONE, (0.0, 0.0)),
             };
             entry.partners.push(EntryPartner {
                 pos,
-                sums,
+                changes,
                 w_from_mover,
             });
         }
         entry.mover_sums = mover_sums;
+        entry.mover_x = mover_x;
         if let Some(row) = entry.rows.get_mut(entry.mover_pos as usize) {
             let y = world.countries[iu].gdp;
             row.q = y / mover_sums.0;
@@ -353,9 +387,9 @@ impl Engine {
     }
 
     /// C + X + R − L of country c after the FTA entry in `entry` (`slot`: c's place
-    /// among the partners): [`Engine::staged_trade_entry`] over the compact rows. Only
-    /// the mover's entry on c can have changed in c's column (c a partner), or every
-    /// changed row's entry on the mover (c the mover); the sum over the changed rows
+    /// among the partners): [`Engine::staged_trade_entry`] over the compact rows. The
+    /// mover's exports were summed with the rows; in any other country's column only the
+    /// mover's entry can have changed (c a partner), and the sum over the changed rows
     /// runs in their order, around c's own row and the mover's.
     fn entry_trade(
         &self,
@@ -370,31 +404,28 @@ impl Engine {
         let rows = &entry.rows[..];
         let mut x = self.exports[cu];
         if c == mover {
-            // The mover's column: every other changed row is a partner's, whose entry
-            // on the mover changed.
-            let col = &self.weight[cu..];
-            for (p, r) in rows.iter().enumerate() {
-                if p as u32 != entry.mover_pos {
-                    x += r.q * r.w_on_mover - r.q_old * col[r.offset];
-                }
-            }
             let (d, rs, ls) = entry.mover_sums;
-            return Engine::trade_row(world, params, cu, d, rs, ls) + x;
+            return Engine::trade_row(world, params, cu, d, rs, ls) + entry.mover_x;
         }
+        let committed = (
+            self.attraction_sum[cu],
+            self.revenue_sum[cu],
+            self.lobby_sum[cu],
+        );
         let (own, w_from_mover, (d, rs, ls)) = match slot {
             Some(p) => {
                 let partner = &entry.partners[p];
-                (partner.pos, partner.w_from_mover, partner.sums)
+                let (d, rs, ls) = committed;
+                // One rounding each, as `stage` adds the change to the committed sum.
+                let sums = if partner.pos == NONE {
+                    committed
+                } else {
+                    let (att, rev) = partner.changes;
+                    (d + att, rs + rev, ls + att)
+                };
+                (partner.pos, partner.w_from_mover, sums)
             }
-            None => (
-                NONE,
-                self.weight[mover as usize * self.n + cu],
-                (
-                    self.attraction_sum[cu],
-                    self.revenue_sum[cu],
-                    self.lobby_sum[cu],
-                ),
-            ),
+            None => (NONE, self.weight[mover as usize * self.n + cu], committed),
         };
         let col = &self.weight[cu..];
         let run = |x: &mut f64, rows: &[EntryRow]| {
@@ -648,8 +679,9 @@ impl Engine {
     }
 
     /// The joiner's own ΔU from entering FTA k: [`Engine::deltas_fta_entry`] with one
-    /// queried country, the mover, without staging the overlay (best response asks the
-    /// mover alone first, and most joins stop there). The mover's row and each partner's
+    /// queried country, the mover, keeping nothing: the twin of
+    /// [`Engine::delta_join_mover_kept`], which the property tests compare with it bit
+    /// for bit. The mover's row and each partner's
     /// entry on the mover are summed in member order, the order in which that path
     /// stages them and reads them back, so the result is the same to the bit.
     pub(super) fn delta_join_mover(
@@ -698,12 +730,26 @@ impl Engine {
             }
         }
         let trade = Engine::trade_row(world, params, iu, d, rs, ls) + x;
-        // The agreement's mean ideal point after entry, and the joiner's new costs.
+        self.joiner_delta_with_costs(world, params, k, i, trade)
+    }
+
+    /// The joiner's ΔU from entering FTA k once its new trade term is known: the
+    /// agreement's mean ideal point after entry, and the joiner's new costs.
+    #[inline]
+    fn joiner_delta_with_costs(
+        &self,
+        world: &World,
+        params: &Params,
+        k: u32,
+        i: u32,
+        trade: f64,
+    ) -> f64 {
         let mut sums = self.agreement_ideal_sums[k as usize];
-        let country = &world.countries[iu];
+        let country = &world.countries[i as usize];
         sums[0] += country.gdp * country.ideal[0];
         sums[1] += country.gdp * country.ideal[1];
         sums[2] += country.gdp;
+        let depth = world.agreements[k as usize].spec.depth;
         self.mover_delta_with_costs(world, params, i, sums, depth, trade)
     }
 
@@ -788,6 +834,9 @@ pub(super) struct EntryTrial {
     mover_pos: u32,
     /// The mover's new row sums D, Σ w τ, Σ_{j≠i} a.
     mover_sums: (f64, f64, f64),
+    /// The mover's new exports X: its committed ones plus, row after row in the order
+    /// above, each changed partner row's change on the mover.
+    mover_x: f64,
 }
 
 /// A changed importer row a of an FTA entry.
@@ -799,8 +848,6 @@ struct EntryRow {
     q: f64,
     /// The committed market weight y_a / D_a.
     q_old: f64,
-    /// The new export weight of a's entry on the mover (a partner's row).
-    w_on_mover: f64,
 }
 
 /// A partner m of an FTA entry.
@@ -808,8 +855,10 @@ struct EntryRow {
 struct EntryPartner {
     /// Its row's place in `EntryTrial::rows`, `NONE` if the row did not change.
     pos: u32,
-    /// Its row's sums D, Σ w τ, Σ_{j≠m} a after the entry.
-    sums: (f64, f64, f64),
+    /// The changes its row's entry on the mover makes to its attraction (D and
+    /// Σ_{j≠m} a) and to its revenue Σ w τ; read only if `pos` is not `NONE`. Its new
+    /// sums are added up when a voter asks, most joins failing on the mover's gain.
+    changes: (f64, f64),
     /// The export weight of the mover's entry on m after the entry.
     w_from_mover: f64,
 }
