@@ -17,6 +17,7 @@ mod reproduce;
 mod row_sums;
 mod salib;
 mod schema;
+mod setup_rows;
 mod sweep;
 mod sweep_analysis;
 mod tidy;

@@ -292,12 +292,19 @@ fn nearest_partners_with(keys: &mut Vec<u128>, world: &World, i: u32, front: usi
     // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go to the lower
     // id. Packed keys sort faster than a float comparator.
     let n = world.n();
+    let key = |j: usize, d: &f64| (u128::from(d.to_bits()) << 32) | j as u128;
+    // The partners before and after i as two runs of i's distance row, in id order: a
+    // filter over all ids would push the keys one by one.
+    let (before, after) = world.dist[i as usize * n..(i as usize + 1) * n].split_at(i as usize);
     keys.clear();
     keys.reserve(n);
+    keys.extend(before.iter().enumerate().map(|(j, d)| key(j, d)));
     keys.extend(
-        (0..n as u32)
-            .filter(|&j| j != i)
-            .map(|j| (u128::from(world.distance(i, j).to_bits()) << 32) | u128::from(j)),
+        after
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, d)| key(i as usize + k, d)),
     );
     if front < keys.len() {
         if front > 0 {

@@ -290,15 +290,19 @@ pub fn gravity_weight(world: &World, params: &Params, i: u32, j: u32) -> f64 {
     if i == j {
         g.home_bias * world.countries[i as usize].gdp
     } else {
-        let d = world.distance(i, j);
-        let decay = g.d0 / (d + g.d0);
-        // pow(x, 1) is x exactly, so the default θ = 1 skips the call without changing a bit.
-        let decay = if g.theta == 1.0 {
-            decay
-        } else {
-            crate::math::powf(decay, g.theta)
-        };
-        world.countries[j as usize].gdp * decay
+        world.countries[j as usize].gdp * distance_decay(g, world.distance(i, j))
+    }
+}
+
+/// (d0 / (d + d0))^θ, the distance factor of an off-diagonal gravity weight.
+#[inline(always)]
+fn distance_decay(g: &crate::model::Gravity, d: f64) -> f64 {
+    let decay = g.d0 / (d + g.d0);
+    // pow(x, 1) is x exactly, so the default θ = 1 skips the call without changing a bit.
+    if g.theta == 1.0 {
+        decay
+    } else {
+        crate::math::powf(decay, g.theta)
     }
 }
 

@@ -3,8 +3,8 @@
 //! reuse. Everything here describes the world as committed; trials never write it.
 
 use super::{
-    Divergence, Importer, Policy, TradeModel, attenuation, compliance_of, g_share, gravity_weight,
-    ideal_sums, other_terms, payoffs_from_scratch, trade_cost, trade_terms,
+    Divergence, Importer, Policy, TradeModel, attenuation, compliance_of, distance_decay, g_share,
+    gravity_weight, ideal_sums, other_terms, payoffs_from_scratch, trade_cost, trade_terms,
 };
 use crate::model::{Op, Params, World};
 
@@ -250,6 +250,22 @@ pub(super) const NONE: u32 = u32::MAX;
 impl Engine {
     /// Builds every cache for the world as it is.
     pub fn new(world: &World, params: &Params) -> Engine {
+        let policy = Policy::of(world, params);
+        let mut attenuations = Memo::default();
+        let rows = Rows::build(world, params, &policy, &mut attenuations);
+        let mut engine = Engine::with_rows(world, params, policy, attenuations, rows);
+        for i in 0..engine.n as u32 {
+            engine.sum_row(i);
+        }
+        engine.finish_setup(world, params);
+        engine
+    }
+
+    /// [`Engine::new`] the plain way: gravity weights pair by pair, then every row
+    /// through [`Engine::recompute_row`], as commits recompute rows. The from-scratch
+    /// twin the tests compare the setup rows ([`Rows::build`]) with, bit for bit.
+    #[doc(hidden)]
+    pub fn new_plain(world: &World, params: &Params) -> Engine {
         let n = world.n();
         let mut gravity = vec![0.0; n * n];
         for i in 0..n as u32 {
@@ -257,13 +273,52 @@ impl Engine {
                 gravity[i as usize * n + j as usize] = gravity_weight(world, params, i, j);
             }
         }
-        let mut engine = Engine {
-            n,
+        let mut attraction = vec![0.0; n * n];
+        let mut cost = vec![f64::NAN; n * n];
+        for i in 0..n {
+            attraction[i * n + i] = gravity[i * n + i];
+            cost[i * n + i] = 0.0;
+        }
+        let rows = Rows {
             gravity,
             tariff: vec![0.0; n * n],
-            cost: vec![f64::NAN; n * n],
-            attraction: vec![0.0; n * n],
+            cost,
+            attraction,
             weight: vec![0.0; n * n],
+        };
+        let policy = Policy::of(world, params);
+        let mut engine = Engine::with_rows(world, params, policy, Memo::default(), rows);
+        for i in 0..n as u32 {
+            engine.recompute_row(world, params, i);
+        }
+        engine.finish_setup(world, params);
+        engine
+    }
+
+    /// An engine with the committed matrices `rows`, its row sums and payoffs not yet
+    /// computed.
+    fn with_rows(
+        world: &World,
+        params: &Params,
+        policy: Policy,
+        attenuations: Memo,
+        rows: Rows,
+    ) -> Engine {
+        let n = world.n();
+        let Rows {
+            gravity,
+            tariff,
+            cost,
+            attraction,
+            weight,
+        } = rows;
+        Engine {
+            n,
+            gravity,
+            tariff,
+            cost,
+            attraction,
+            weight,
             attraction_sum: vec![0.0; n],
             revenue_sum: vec![0.0; n],
             lobby_sum: vec![0.0; n],
@@ -276,12 +331,12 @@ impl Engine {
             exports: vec![0.0; n],
             non_trade: vec![0.0; n],
             utility: vec![0.0; n],
-            policy: Policy::of(world, params),
+            policy,
             agreement_ideal: Vec::new(),
             agreement_ideal_sums: Vec::new(),
             m_ideal: [0.0; 2],
             g_share: 0.0,
-            attenuations: Memo::default(),
+            attenuations,
             stop_rule: None,
             losses: 0,
             staged_entry: None,
@@ -308,18 +363,38 @@ impl Engine {
                 who_mark: vec![0; n],
                 ..Scratch::default()
             },
-        };
-        for i in 0..n {
-            engine.attraction[i * n + i] = engine.gravity[i * n + i];
-            engine.cost[i * n + i] = 0.0;
         }
-        for i in 0..n as u32 {
-            engine.recompute_row(world, params, i);
-        }
-        engine.refresh_other(world, params);
-        engine.refresh_exports(world);
-        engine.refresh_utilities(world, params);
-        engine
+    }
+
+    /// The caches that follow from the committed rows and their sums.
+    fn finish_setup(&mut self, world: &World, params: &Params) {
+        self.refresh_other(world, params);
+        self.refresh_exports(world);
+        self.refresh_utilities(world, params);
+    }
+
+    /// Every committed matrix, row sum, checkpoint and payoff, as bits, by name: what
+    /// the tests compare between [`Engine::new`] and [`Engine::new_plain`].
+    #[doc(hidden)]
+    pub fn committed_bits(&self) -> Vec<(&'static str, Vec<u64>)> {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<u64>>();
+        vec![
+            ("gravity", bits(&self.gravity)),
+            ("tariff", bits(&self.tariff)),
+            ("cost", bits(&self.cost)),
+            ("attraction", bits(&self.attraction)),
+            ("weight", bits(&self.weight)),
+            ("attraction_sum", bits(&self.attraction_sum)),
+            ("revenue_sum", bits(&self.revenue_sum)),
+            ("lobby_sum", bits(&self.lobby_sum)),
+            ("trade_payoff", bits(&self.trade_payoff)),
+            ("tariff_gdp", bits(&self.tariff_gdp)),
+            ("free_gdp", bits(&self.free_gdp)),
+            ("exports", bits(&self.exports)),
+            ("non_trade", bits(&self.non_trade)),
+            ("utility", bits(&self.utility)),
+            ("checkpoints", bits(self.checkpoints.as_flattened())),
+        ]
     }
 
     /// The payoff U_i of every country in the committed state.
@@ -649,6 +724,102 @@ impl Engine {
         };
         // A margin keeps rounding from deciding whether the clamp holds.
         complying >= (1.0 + 1e-9) * params.enforcement_threshold * self.policy.total_gdp
+    }
+}
+
+/// The committed matrices of a new engine, row-major.
+struct Rows {
+    gravity: Vec<f64>,
+    tariff: Vec<f64>,
+    cost: Vec<f64>,
+    attraction: Vec<f64>,
+    weight: Vec<f64>,
+}
+
+impl Rows {
+    /// Every row as [`Engine::new_plain`] computes it, appended row by row instead of
+    /// written over zeroed matrices (the zeroing alone cost a tenth of setting up a
+    /// default world), with the cost of a partner the importer shares nothing with
+    /// computed once per row for each M status of the partner: [`Importer::cost`] then
+    /// reads nothing else of the partner, unless retaliation prices a pair in M by the
+    /// exporter's compliance. The attenuations come from the same memo, which returns
+    /// the same bits whoever asks first.
+    fn build(world: &World, params: &Params, policy: &Policy, memo: &mut Memo) -> Rows {
+        let n = world.n();
+        let mut rows = Rows {
+            gravity: Vec::with_capacity(n * n),
+            tariff: Vec::with_capacity(n * n),
+            cost: Vec::with_capacity(n * n),
+            attraction: Vec::with_capacity(n * n),
+            weight: Vec::with_capacity(n * n),
+        };
+        let gdp: Vec<f64> = world.countries.iter().map(|c| c.gdp).collect();
+        let eps = params.elasticity;
+        // One row's (τ, φ) and attenuation factors, then copied into the matrices.
+        let mut row = vec![(0.0, 0.0, (0.0, 0.0)); n];
+        for i in 0..n {
+            let importer = Importer::of(world, policy, i as u32);
+            let (count, depth) = world.pair_row(i as u32);
+            let (count, depth, in_m) = (&count[..n], &depth[..n], &world.in_m[..n]);
+            let lone = [false, true].map(|j_in_m| {
+                let priced_by_exporter = importer.in_m && j_in_m && params.retaliation;
+                (!priced_by_exporter).then(|| {
+                    // The exporter's id is read only on the retaliation path excluded above.
+                    let (tau, phi) = importer.cost(params, policy, 0, j_in_m, (false, 0.0));
+                    (tau, phi, memo.get(phi, eps))
+                })
+            });
+            let shares_nothing =
+                count.iter().all(|&c| c == 0) && depth.iter().all(|d| d.to_bits() == 0);
+            match lone {
+                // i shares nothing with anyone (as everyone at tick 0 of most worlds): a
+                // partner's M status alone picks its cost.
+                [Some(outside), Some(inside)] if shares_nothing => {
+                    for (entry, &m) in row.iter_mut().zip(in_m) {
+                        *entry = if m { inside } else { outside };
+                    }
+                }
+                // Else a partner takes its class's cost if it shares nothing with i and the
+                // class has one cost, or its own.
+                _ => {
+                    for (j, entry) in row.iter_mut().enumerate() {
+                        *entry = match lone[usize::from(in_m[j])] {
+                            Some(class) if count[j] == 0 && depth[j].to_bits() == 0 => class,
+                            // The diagonal, set below.
+                            _ if j == i => continue,
+                            _ => {
+                                let pair = (count[j] > 0, depth[j]);
+                                let (tau, phi) =
+                                    importer.cost(params, policy, j as u32, in_m[j], pair);
+                                (tau, phi, memo.get(phi, eps))
+                            }
+                        };
+                    }
+                }
+            }
+            // The diagonal: i buys its own goods at no cost and earns nothing on them.
+            row[i] = (0.0, 0.0, (0.0, 0.0));
+            let home = gravity_weight(world, params, i as u32, i as u32);
+            let dist = &world.dist[i * n..(i + 1) * n];
+            rows.gravity
+                .extend(dist.iter().zip(&gdp).enumerate().map(|(j, (&d, &y))| {
+                    if j == i {
+                        home
+                    } else {
+                        y * distance_decay(&params.gravity, d)
+                    }
+                }));
+            let g = &rows.gravity[i * n..];
+            rows.tariff.extend(row.iter().map(|e| e.0));
+            rows.cost.extend(row.iter().map(|e| e.1));
+            rows.attraction
+                .extend(g.iter().zip(&row).map(|(g, e)| g * e.2.0));
+            rows.weight
+                .extend(g.iter().zip(&row).map(|(g, e)| g * e.2.1));
+            rows.attraction[i * n + i] = home;
+            rows.weight[i * n + i] = 0.0;
+        }
+        rows
     }
 }
 
