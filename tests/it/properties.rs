@@ -225,8 +225,9 @@ proptest! {
         }
     }
 
-    /// The row-only bound that lets best response skip an exit's exports is an upper
-    /// bound of the exact ΔU of leaving M, for every member, with or without walls and
+    /// The row-only bound that lets best response skip an exit's exports, and that bound
+    /// lowered by the exit's change in the member's largest export markets, are upper
+    /// bounds of the exact ΔU of leaving M, for every member, with or without walls and
     /// customs unions.
     #[test]
     fn leaving_m_never_beats_its_bound(seed in 0u64..300, walls in any::<bool>(), cu in any::<bool>()) {
@@ -254,6 +255,11 @@ proptest! {
             trial.apply(Op::SetM(i, false));
             let exact = payoffs_from_scratch(&trial, &params)[i as usize].total() - before[i as usize].total();
             prop_assert!(out[0] <= bound && exact <= bound, "country {i}: ΔU {} (exact {exact}) above its bound {bound}", out[0]);
+            // The second bound: the row-only one lowered by the largest export markets.
+            let markets = sim.engine.leave_m_export_bound(&mut sim.world, &params, i);
+            prop_assert!(markets <= 1e-12, "country {i}: its markets' change {markets} is positive");
+            let tighter = bound + markets;
+            prop_assert!(out[0] <= tighter && exact <= tighter, "country {i}: ΔU {} (exact {exact}) above its second bound {tighter}", out[0]);
         }
     }
 

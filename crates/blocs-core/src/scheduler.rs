@@ -1139,14 +1139,27 @@ impl Sim {
         if mv == Move::LeaveM && self.spec.params.check_incremental {
             self.check_exit_pass(i);
         }
-        // An exit whose bound cannot beat the bar needs no exact evaluation.
+        // An exit whose bound cannot beat the bar needs no exact evaluation: first the
+        // bound from its own row, then that bound lowered by its largest export markets.
         if let (Move::LeaveM, Some(bar)) = (mv, bar)
             && let Some(bound) = self
                 .engine
                 .leave_m_bound(&mut self.world, &self.spec.params, i)
-            && bound - self.params().switching_cost <= bar
         {
-            return None;
+            let cost = self.params().switching_cost;
+            if bound - cost <= bar {
+                return None;
+            }
+            let tighter = bound
+                + self
+                    .engine
+                    .leave_m_export_bound(&mut self.world, &self.spec.params, i);
+            if tighter - cost <= bar {
+                if self.spec.params.check_incremental {
+                    self.check_exit_bound(i, tighter);
+                }
+                return None;
+            }
         }
         let mut ops = std::mem::take(&mut self.ops);
         self.ops_of(i, mv, &mut ops);
@@ -1317,6 +1330,24 @@ impl Sim {
                 feasible.last().map_or(Move::Stay, |f| f.0)
             }
         }
+    }
+
+    /// Panics if the exact ΔU of country i's exit from M exceeds `bound`, the bound that
+    /// just let best response skip it.
+    fn check_exit_bound(&mut self, i: u32, bound: f64) {
+        self.ops.clear();
+        self.ops.push(Op::SetM(i, false));
+        let ops = std::mem::take(&mut self.ops);
+        self.queried.clear();
+        self.queried.push(i);
+        self.evaluate(&ops, 1, None);
+        self.ops = ops;
+        assert!(
+            self.deltas[0] <= bound,
+            "exit of country {i} from M: ΔU {} above the bound {bound} that skipped it at tick {}",
+            self.deltas[0],
+            self.world.tick
+        );
     }
 
     /// Panics if the row pass the engine keeps for country i's exit from M is not, bit

@@ -3,7 +3,10 @@
 //! mover's new row and column directly, without staging an overlay, and the upper bound
 //! with which best response skips exits that cannot beat its best move so far.
 
-use super::state::{Engine, ExitPass};
+use super::state::{Engine, ExitPass, NONE};
+
+/// How many of a member's largest export markets [`Engine::leave_m_export_bound`] reads.
+const EXIT_MARKETS: usize = 12;
 use super::{Importer, other_terms, shared_ntb};
 use crate::model::{Kind, Op, Params, World};
 
@@ -279,55 +282,133 @@ impl Engine {
         i: u32,
         on: bool,
     ) -> f64 {
-        let (n, iu, eps) = (self.n, i as usize, params.elasticity);
-        let policy = &self.policy;
-        let lone = (false, 0.0);
-        let plain = Importer {
-            in_m: true,
-            wall: None,
-            customs_tariff: None,
-        };
-        let (_, phi_lone) = plain.cost(params, policy, i, on, lone);
-        let (a_lone, b_lone) = self.attenuations.get(phi_lone, eps);
-        let (count, depth) = world.pair_row(i);
-        let in_m = &world.in_m[..n];
-        let (d_all, y) = (&self.attraction_sum[..n], &self.gdp[..n]);
+        let (n, iu) = (self.n, i as usize);
+        let lone = self.lone_export_cost(params, i, on);
         let mut x = 0.0;
         for j in 0..n {
             if j == iu {
                 continue;
             }
+            let (att_in, w_in) = self.m_mover_export_entry(world, params, i, on, j, lone);
             let idx = j * n + iu;
-            let (att_in, w_in) = if !in_m[j] {
-                (self.attraction[idx], self.weight[idx])
-            } else {
-                let lone_pair = count[j] == 0 && depth[j] == 0.0;
-                let phi_in = if lone_pair
-                    && world.wall[j].is_none()
-                    && world.customs_union_of(j as u32).is_none()
-                {
-                    phi_lone
-                } else if count[j] > 0 {
-                    shared_ntb(params, depth[j], on)
-                } else {
-                    let pair = (count[j] > 0, depth[j]);
-                    Importer::of(world, policy, j as u32)
-                        .cost(params, policy, i, on, pair)
-                        .1
-                };
-                if phi_in.to_bits() == self.cost[idx].to_bits() {
-                    (self.attraction[idx], self.weight[idx])
-                } else if phi_in.to_bits() == phi_lone.to_bits() {
-                    (self.gravity[idx] * a_lone, self.gravity[idx] * b_lone)
-                } else {
-                    let (a, b) = self.attenuations.get(phi_in, eps);
-                    (self.gravity[idx] * a, self.gravity[idx] * b)
-                }
-            };
-            let d_j = d_all[j] + att_in - self.attraction[idx];
-            x += y[j] * w_in / d_j;
+            let d_j = self.attraction_sum[j] + att_in - self.attraction[idx];
+            x += self.gdp[j] * w_in / d_j;
         }
         x
+    }
+
+    /// The cost φ a plain member (no agreement with i, no wall, no customs union) charges
+    /// on i's goods once i's M status is `on`, with its attenuation factors.
+    #[inline(always)]
+    fn lone_export_cost(&mut self, params: &Params, i: u32, on: bool) -> (f64, (f64, f64)) {
+        let plain = Importer {
+            in_m: true,
+            wall: None,
+            customs_tariff: None,
+        };
+        let (_, phi_lone) = plain.cost(params, &self.policy, i, on, (false, 0.0));
+        (phi_lone, self.attenuations.get(phi_lone, params.elasticity))
+    }
+
+    /// Importer j's new (attraction, export weight) entry on i once i's M status is `on`
+    /// in `world` (`lone`: [`Engine::lone_export_cost`]).
+    #[inline(always)]
+    fn m_mover_export_entry(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        on: bool,
+        j: usize,
+        (phi_lone, (a_lone, b_lone)): (f64, (f64, f64)),
+    ) -> (f64, f64) {
+        let (n, iu) = (self.n, i as usize);
+        let idx = j * n + iu;
+        if !world.in_m[j] {
+            return (self.attraction[idx], self.weight[idx]);
+        }
+        let (count, depth) = world.pair_row(i);
+        let lone_pair = count[j] == 0 && depth[j] == 0.0;
+        let phi_in =
+            if lone_pair && world.wall[j].is_none() && world.customs_union_of(j as u32).is_none() {
+                phi_lone
+            } else if count[j] > 0 {
+                shared_ntb(params, depth[j], on)
+            } else {
+                let pair = (count[j] > 0, depth[j]);
+                Importer::of(world, &self.policy, j as u32)
+                    .cost(params, &self.policy, i, on, pair)
+                    .1
+            };
+        if phi_in.to_bits() == self.cost[idx].to_bits() {
+            (self.attraction[idx], self.weight[idx])
+        } else if phi_in.to_bits() == phi_lone.to_bits() {
+            (self.gravity[idx] * a_lone, self.gravity[idx] * b_lone)
+        } else {
+            let (a, b) = self.attenuations.get(phi_in, params.elasticity);
+            (self.gravity[idx] * a, self.gravity[idx] * b)
+        }
+    }
+
+    /// A second upper bound of country i's ΔU from leaving M, for an exit whose row-only
+    /// bound ([`Engine::leave_m_bound`]) beats the bar: what the exit does to i's exports
+    /// in its largest markets, to be added to that bound.
+    ///
+    /// Leaving M can only lower each partner's demand for i's goods (a higher cost lowers
+    /// both i's share of the market and the value of each sale), so every partner's
+    /// change is ≤ 0 and the changes in any few markets bound the change in all of them
+    /// from above; the row-only bound's margin covers the rounding. The markets are the
+    /// few largest by i's sales when first asked (a heuristic: any choice gives a bound),
+    /// and the few changes cost a small part of the whole exports pass.
+    pub fn leave_m_export_bound(&mut self, world: &mut World, params: &Params, i: u32) -> f64 {
+        let (n, iu) = (self.n, i as usize);
+        if self.exit_markets.len() != n * EXIT_MARKETS {
+            self.exit_markets = vec![NONE; n * EXIT_MARKETS];
+        }
+        if self.exit_markets[iu * EXIT_MARKETS] == NONE {
+            self.find_exit_markets(i);
+        }
+        let undo = world.apply(Op::SetM(i, false));
+        let lone = self.lone_export_cost(params, i, false);
+        let mut change = 0.0;
+        for m in 0..EXIT_MARKETS {
+            let j = self.exit_markets[iu * EXIT_MARKETS + m];
+            if j == NONE {
+                break;
+            }
+            let j = j as usize;
+            let (att_in, w_in) = self.m_mover_export_entry(world, params, i, false, j, lone);
+            let idx = j * n + iu;
+            if att_in.to_bits() == self.attraction[idx].to_bits() {
+                continue;
+            }
+            let d_j = self.attraction_sum[j] + att_in - self.attraction[idx];
+            let y = self.gdp[j];
+            change += y * w_in / d_j - y * self.weight[idx] / self.attraction_sum[j];
+        }
+        world.apply(undo);
+        change
+    }
+
+    /// Country i's largest export markets in the committed state, by y_j w_ji / D_j.
+    fn find_exit_markets(&mut self, i: u32) {
+        let (n, iu) = (self.n, i as usize);
+        let mut best: [(f64, u32); EXIT_MARKETS] = [(f64::NEG_INFINITY, NONE); EXIT_MARKETS];
+        for j in (0..n).filter(|&j| j != iu) {
+            let sales = self.gdp[j] * self.weight[j * n + iu] / self.attraction_sum[j];
+            // Insert into the descending list if it beats the smallest kept.
+            if sales > best[EXIT_MARKETS - 1].0 {
+                let mut at = EXIT_MARKETS - 1;
+                while at > 0 && sales > best[at - 1].0 {
+                    best[at] = best[at - 1];
+                    at -= 1;
+                }
+                best[at] = (sales, j as u32);
+            }
+        }
+        for (m, (_, j)) in best.into_iter().enumerate() {
+            self.exit_markets[iu * EXIT_MARKETS + m] = j;
+        }
     }
 
     /// The mover's non-trade terms once its M status is `on` in `world`.
