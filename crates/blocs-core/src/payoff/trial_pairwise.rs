@@ -681,9 +681,9 @@ impl Engine {
     /// The joiner's own ΔU from entering FTA k: [`Engine::deltas_fta_entry`] with one
     /// queried country, the mover, keeping nothing: the twin of
     /// [`Engine::delta_join_mover_kept`], which the property tests compare with it bit
-    /// for bit. The mover's row and each partner's
-    /// entry on the mover are summed in member order, the order in which that path
-    /// stages them and reads them back, so the result is the same to the bit.
+    /// for bit. The mover's row and each partner's entry on the mover are summed in
+    /// member order, the order in which that path stages them and reads them back, so
+    /// the result is the same to the bit.
     pub(super) fn delta_join_mover(
         &mut self,
         world: &World,
