@@ -77,8 +77,9 @@ pub struct Engine {
     /// commit may change what it reads: between two activations of a member its row
     /// and everything else the pass reads usually stay as they were.
     pub(super) exit_passes: Vec<Option<ExitPass>>,
-    /// Per country, its few largest export markets (`NONE`-padded), found the first
-    /// time an exit's second bound is asked ([`Engine::leave_m_export_bound`]).
+    /// Per country, its few largest export markets (`NONE`-padded; all `NONE` until
+    /// found), found the first time an exit's second bound is asked
+    /// ([`Engine::leave_m_export_bound`]).
     pub(super) exit_markets: Vec<u32>,
     /// Per importer and lone class, Σ g over the members of M of that class it shares no
     /// agreement with (itself excluded), in the committed state, `lone_classes.len()`
@@ -344,7 +345,7 @@ impl Engine {
             losses: 0,
             staged_entry: None,
             exit_passes: vec![None; n],
-            exit_markets: Vec::new(),
+            exit_markets: vec![NONE; n * super::trial_m::EXIT_MARKETS],
             lone_gravity: vec![0.0; n],
             lone_classes: Vec::new(),
             lone_class_of: vec![NONE; n],

@@ -6,7 +6,7 @@
 use super::state::{Engine, ExitPass, NONE};
 
 /// How many of a member's largest export markets [`Engine::leave_m_export_bound`] reads.
-const EXIT_MARKETS: usize = 12;
+pub(super) const EXIT_MARKETS: usize = 12;
 use super::{Importer, other_terms, shared_ntb};
 use crate::model::{Kind, Op, Params, World};
 
@@ -362,9 +362,6 @@ impl Engine {
     /// and the few changes cost a small part of the whole exports pass.
     pub fn leave_m_export_bound(&mut self, world: &mut World, params: &Params, i: u32) -> f64 {
         let (n, iu) = (self.n, i as usize);
-        if self.exit_markets.len() != n * EXIT_MARKETS {
-            self.exit_markets = vec![NONE; n * EXIT_MARKETS];
-        }
         if self.exit_markets[iu * EXIT_MARKETS] == NONE {
             self.find_exit_markets(i);
         }
