@@ -377,7 +377,7 @@ impl Engine {
                 // Pair counts are symmetric, so c's own row says which importers share with c.
                 let (count, _) = world.pair_row(c);
                 let mut x = 0.0;
-                for a in 0..n {
+                for (a, &q) in self.scratch.market[..n].iter().enumerate() {
                     if a == cu {
                         continue;
                     }
@@ -387,7 +387,7 @@ impl Engine {
                     } else {
                         self.weight[idx]
                     };
-                    x += self.scratch.market[a] * w;
+                    x += q * w;
                 }
                 if self.record_voter(world, params, out, cu, x) {
                     break;
