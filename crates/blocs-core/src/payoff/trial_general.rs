@@ -345,9 +345,8 @@ impl Engine {
                 self.trial_row_sums(i, sum, gain);
             }
         } else {
-            // Four rows at a time: four independent chains of additions instead of one
-            // (each row's own in ascending j as above), as the additions, not the loads,
-            // set the pace.
+            // Four rows at a time (each row's own chain of additions, in ascending j as
+            // above), without a branch on the class (see `lone_sums`).
             let mut rows = [0; 4];
             let mut k = 0;
             for i in 0..n {
