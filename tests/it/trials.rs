@@ -227,6 +227,7 @@ proptest! {
         xxiv in any::<bool>(),
         cu in any::<bool>(),
         wall in any::<bool>(),
+        limit in 1usize..9,
     ) {
         let events = if wall {
             "multilateral: (enforcement_threshold: 0.95), events: [TariffWall(tick: 1, country: \"hegemon\", rate: 0.2)],"
@@ -246,6 +247,7 @@ proptest! {
         let members: Vec<u32> = sim.world.m_members().collect();
         let everyone: Vec<u32> = (0..sim.world.n() as u32).rev().collect();
         let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        let bits = |v: &[f64]| v.iter().map(|d| d.to_bits()).collect::<Vec<_>>();
         for queried in [members, everyone] {
             if !sim.engine.deltas_round_twin(&mut sim.world, &params, t_new, &queried, &mut slow) {
                 continue;
@@ -254,6 +256,18 @@ proptest! {
             prop_assert_eq!(fast.len(), slow.len());
             for (q, (f, s)) in fast.iter().zip(&slow).enumerate() {
                 prop_assert_eq!(f.to_bits(), s.to_bits(), "country {}: {} vs {}", queried[q], f, s);
+            }
+            // With a loss limit the voters are summed several at a time past the stop:
+            // the values kept must be the twin's up to the stop, and the stop its.
+            for (limit, tolerance) in [(1, 1e-12), (2, 1e-12), (limit, -f64::MAX)] {
+                sim.engine.deltas_until(&mut sim.world, &params, &[Op::SetTm(t_new)], &queried, Some((limit, tolerance)), &mut fast);
+                let mut losses = 0;
+                let stop = slow.iter().enumerate().position(|(q, &d)| {
+                    losses += usize::from(q > 0 && d < -tolerance);
+                    losses >= limit
+                });
+                let kept = stop.map_or(slow.len(), |q| q + 1);
+                prop_assert_eq!(bits(&fast), bits(&slow[..kept]), "limit {}, tolerance {}", limit, tolerance);
             }
         }
     }

@@ -326,86 +326,194 @@ impl Engine {
         let (tau1, phi1) = plain.cost(params, &policy, 0, true, lone);
         let (a0, b0) = self.attenuations.get(phi0, eps);
         let (a1, b1) = self.attenuations.get(phi1, eps);
-        let s = &mut self.scratch;
-        for i in 0..n {
-            if plain_row(i) {
-                let (count, _) = world.pair_row(i as u32);
-                let g = &self.gravity[i * n..(i + 1) * n];
-                let mut sum = 0.0;
-                if slow {
+        let gain = (a1 - a0, b1 * tau1 - b0 * tau0);
+        if slow {
+            for i in 0..n {
+                let mut sum = None;
+                if plain_row(i) {
+                    let (count, _) = world.pair_row(i as u32);
+                    let g = &self.gravity[i * n..(i + 1) * n];
+                    let mut total = 0.0;
                     for j in 0..n {
                         if j != i && world.in_m[j] && count[j] == 0 {
                             debug_assert_eq!(self.cost[i * n + j].to_bits(), phi0.to_bits());
-                            sum += g[j];
+                            total += g[j];
                         }
                     }
-                } else {
-                    // The columns before i, then those after it, with a zero for each
-                    // column outside the class: the sum starts at +0 and gravity is
-                    // positive, so it is never -0, and adding +0 to it changes no bit.
-                    let (count, in_m) = (&count[..n], &world.in_m[..n]);
-                    for cols in [0..i, i + 1..n] {
-                        let class = in_m[cols.clone()].iter().zip(&count[cols.clone()]);
-                        for ((&in_m, &count), &g) in class.zip(&g[cols]) {
-                            sum += if in_m && count == 0 { g } else { 0.0 };
-                        }
-                    }
+                    sum = Some(total);
                 }
-                s.trial_attraction_sum[i] = self.attraction_sum[i] + sum * (a1 - a0);
-                s.trial_revenue_sum[i] = self.revenue_sum[i] + sum * (b1 * tau1 - b0 * tau0);
-                s.trial_lobby_sum[i] = self.lobby_sum[i] + sum * (a1 - a0);
-            } else {
-                s.trial_attraction_sum[i] = self.attraction_sum[i];
-                s.trial_revenue_sum[i] = self.revenue_sum[i];
-                s.trial_lobby_sum[i] = self.lobby_sum[i];
+                self.trial_row_sums(i, sum, gain);
             }
-            s.market[i] = self.gdp[i] / s.trial_attraction_sum[i];
-        }
-        for &c in queried {
-            let cu = c as usize;
-            let s = &self.scratch;
-            let mut x = 0.0;
-            let c_in_m = world.in_m[cu];
-            // Pair counts are symmetric, so c's own row says which importers share with c.
-            let (count, _) = world.pair_row(c);
-            let q = &s.market[..n];
-            let weight = |a: usize| {
-                let idx = a * n + cu;
-                if c_in_m && count[a] == 0 && plain_row(a) {
-                    self.gravity[idx] * b1
-                } else {
-                    self.weight[idx]
+        } else {
+            // Four rows at a time (each row's own chain of additions, in ascending j as
+            // above), without a branch on the class (see `lone_sums`).
+            let mut rows = [0; 4];
+            let mut k = 0;
+            for i in 0..n {
+                if !plain_row(i) {
+                    self.trial_row_sums(i, None, gain);
+                    continue;
                 }
-            };
-            if slow {
-                for (a, &q) in q.iter().enumerate() {
+                rows[k] = i;
+                k += 1;
+                if k == 4 {
+                    let sums = lone_sums(world, &self.gravity, rows);
+                    for (&r, sum) in rows.iter().zip(sums) {
+                        self.trial_row_sums(r, Some(sum), gain);
+                    }
+                    k = 0;
+                }
+            }
+            for &r in &rows[..k] {
+                let sum = lone_sum(world, &self.gravity, r);
+                self.trial_row_sums(r, Some(sum), gain);
+            }
+        }
+        if slow {
+            for &c in queried {
+                let cu = c as usize;
+                let c_in_m = world.in_m[cu];
+                // Pair counts are symmetric, so c's own row says which importers share with c.
+                let (count, _) = world.pair_row(c);
+                let mut x = 0.0;
+                for (a, &q) in self.scratch.market[..n].iter().enumerate() {
                     if a == cu {
                         continue;
                     }
-                    x += q * weight(a);
+                    let idx = a * n + cu;
+                    let w = if c_in_m && count[a] == 0 && plain_row(a) {
+                        self.gravity[idx] * b1
+                    } else {
+                        self.weight[idx]
+                    };
+                    x += q * w;
                 }
-            } else {
-                // The importers before c, then those after it: the same additions.
-                for (a, &q) in q[..cu].iter().enumerate() {
-                    x += q * weight(a);
-                }
-                for (k, &q) in q[cu + 1..].iter().enumerate() {
-                    x += q * weight(cu + 1 + k);
+                if self.record_voter(world, params, out, cu, x) {
+                    break;
                 }
             }
-            let trade = Engine::trade_row(
-                world,
-                params,
-                cu,
-                s.trial_attraction_sum[cu],
-                s.trial_revenue_sum[cu],
-                s.trial_lobby_sum[cu],
-            );
-            if self.record(out, trade + x + self.non_trade[cu] - self.utility[cu]) {
+            return true;
+        }
+        // Four voters' export sums at a time, each its own chain as above; a voter past
+        // the stop is summed in vain, and its sum dropped.
+        let mut voters = queried.chunks_exact(4);
+        for four in voters.by_ref() {
+            let xs = self.voter_sums(world, b1, [four[0], four[1], four[2], four[3]]);
+            for (&c, x) in four.iter().zip(xs) {
+                if self.record_voter(world, params, out, c as usize, x) {
+                    return true;
+                }
+            }
+        }
+        for &c in voters.remainder() {
+            let x = self.voter_sum(world, b1, c);
+            if self.record_voter(world, params, out, c as usize, x) {
                 break;
             }
         }
         true
+    }
+
+    /// Records voter `c`'s ΔU in a round, given `x`, its exports summed over the trial's
+    /// markets; true once the loss limit is reached.
+    #[inline]
+    fn record_voter(
+        &mut self,
+        world: &World,
+        params: &Params,
+        out: &mut Vec<f64>,
+        c: usize,
+        x: f64,
+    ) -> bool {
+        let s = &self.scratch;
+        let trade = Engine::trade_row(
+            world,
+            params,
+            c,
+            s.trial_attraction_sum[c],
+            s.trial_revenue_sum[c],
+            s.trial_lobby_sum[c],
+        );
+        self.record(out, trade + x + self.non_trade[c] - self.utility[c])
+    }
+
+    /// For each voter of a round, its exports summed over the trial's markets in
+    /// ascending importer, the voters' chains interleaved. An importer's weight on a
+    /// member's exports moves to the new lone class's when both are plain members that
+    /// share nothing (pair counts are symmetric, so the voter's own row says which
+    /// importers share with it). Both weights are finite and positive, so x·1 + y·0 picks
+    /// x to the bit, and the voter's own column adds +0, which changes no bit of a sum
+    /// that starts at +0; products, unlike tests, are never mispredicted.
+    #[inline]
+    fn voter_sums(&self, world: &World, b1: f64, voters: [u32; 4]) -> [f64; 4] {
+        let n = self.n;
+        let (in_m, wall) = (&world.in_m[..n], &world.wall[..n]);
+        let market = &self.scratch.market[..n];
+        let [c0, c1, c2, c3] = voters.map(|c| c as usize);
+        assert!(c0.max(c1).max(c2).max(c3) < n);
+        let count = |c: usize| &world.pair_row(c as u32).0[..n];
+        let (k0, k1, k2, k3) = (count(c0), count(c1), count(c2), count(c3));
+        let (m0, m1, m2, m3) = (in_m[c0], in_m[c1], in_m[c2], in_m[c3]);
+        let one = |keep: bool| f64::from(u8::from(keep));
+        let pick = |lone: bool, g: f64, w: f64| g * b1 * one(lone) + w * one(!lone);
+        let mut acc = [0.0; 4];
+        for a in 0..n {
+            let plain = in_m[a] & wall[a].is_none();
+            let (g, w) = (&self.gravity[a * n..][..n], &self.weight[a * n..][..n]);
+            let q = market[a];
+            let w0 = pick(plain & m0 & (k0[a] == 0), g[c0], w[c0]);
+            let w1 = pick(plain & m1 & (k1[a] == 0), g[c1], w[c1]);
+            let w2 = pick(plain & m2 & (k2[a] == 0), g[c2], w[c2]);
+            let w3 = pick(plain & m3 & (k3[a] == 0), g[c3], w[c3]);
+            acc[0] += q * w0 * one(a != c0);
+            acc[1] += q * w1 * one(a != c1);
+            acc[2] += q * w2 * one(a != c2);
+            acc[3] += q * w3 * one(a != c3);
+        }
+        acc
+    }
+
+    /// One voter's [`Engine::voter_sums`]: the importers before c, then those after it.
+    #[inline]
+    fn voter_sum(&self, world: &World, b1: f64, c: u32) -> f64 {
+        let (n, cu) = (self.n, c as usize);
+        let c_in_m = world.in_m[cu];
+        let (count, _) = world.pair_row(c);
+        let weight = |a: usize| {
+            let idx = a * n + cu;
+            if c_in_m && count[a] == 0 && world.in_m[a] && world.wall[a].is_none() {
+                self.gravity[idx] * b1
+            } else {
+                self.weight[idx]
+            }
+        };
+        let q = &self.scratch.market[..n];
+        let mut x = 0.0;
+        for (a, &q) in q[..cu].iter().enumerate() {
+            x += q * weight(a);
+        }
+        for (k, &q) in q[cu + 1..].iter().enumerate() {
+            x += q * weight(cu + 1 + k);
+        }
+        x
+    }
+
+    /// A round's trial sums of row `i`: the committed ones, moved by `gain` (the change
+    /// of the lone class's attraction and revenue factors) times `sum`, the row's gravity
+    /// on the members it shares nothing with, if it is a plain member's.
+    #[inline]
+    fn trial_row_sums(&mut self, i: usize, sum: Option<f64>, gain: (f64, f64)) {
+        let s = &mut self.scratch;
+        if let Some(sum) = sum {
+            s.trial_attraction_sum[i] = self.attraction_sum[i] + sum * gain.0;
+            s.trial_revenue_sum[i] = self.revenue_sum[i] + sum * gain.1;
+            s.trial_lobby_sum[i] = self.lobby_sum[i] + sum * gain.0;
+        } else {
+            s.trial_attraction_sum[i] = self.attraction_sum[i];
+            s.trial_revenue_sum[i] = self.revenue_sum[i];
+            s.trial_lobby_sum[i] = self.lobby_sum[i];
+        }
+        s.market[i] = self.gdp[i] / s.trial_attraction_sum[i];
     }
 
     /// Entering or leaving M when that moves e_M (so t_eff): besides the mover's row and
@@ -830,4 +938,46 @@ fn plain_member(world: &World, article_xxiv: bool, r: usize) -> bool {
     world.in_m[r]
         && world.wall[r].is_none()
         && (article_xxiv || world.customs_union_of(r as u32).is_none())
+}
+
+/// For each of the plain member rows `rows`, its gravity summed over the members it
+/// shares nothing with, in ascending column, the rows' chains interleaved. A column
+/// outside a row's class adds its gravity times 0, +0 as gravity is finite and positive:
+/// the sum starts at +0 and is never -0, so adding +0 to it changes no bit, and a product
+/// does not branch on the class as a test would, mispredicted often.
+#[inline]
+fn lone_sums(world: &World, gravity: &[f64], rows: [usize; 4]) -> [f64; 4] {
+    let n = world.n();
+    let in_m = &world.in_m[..n];
+    let [i0, i1, i2, i3] = rows;
+    let count = |i: usize| &world.pair_row(i as u32).0[..n];
+    let (c0, c1, c2, c3) = (count(i0), count(i1), count(i2), count(i3));
+    let g = |i: usize| &gravity[i * n..(i + 1) * n];
+    let (g0, g1, g2, g3) = (g(i0), g(i1), g(i2), g(i3));
+    let one = |keep: bool| f64::from(u8::from(keep));
+    let mut acc = [0.0; 4];
+    for j in 0..n {
+        let m = in_m[j];
+        acc[0] += g0[j] * one(m & (c0[j] == 0) & (j != i0));
+        acc[1] += g1[j] * one(m & (c1[j] == 0) & (j != i1));
+        acc[2] += g2[j] * one(m & (c2[j] == 0) & (j != i2));
+        acc[3] += g3[j] * one(m & (c3[j] == 0) & (j != i3));
+    }
+    acc
+}
+
+/// One plain member row's [`lone_sums`]: the columns before i, then those after it.
+#[inline]
+fn lone_sum(world: &World, gravity: &[f64], i: usize) -> f64 {
+    let n = world.n();
+    let (count, in_m) = (&world.pair_row(i as u32).0[..n], &world.in_m[..n]);
+    let g = &gravity[i * n..(i + 1) * n];
+    let mut sum = 0.0;
+    for cols in [0..i, i + 1..n] {
+        let class = in_m[cols.clone()].iter().zip(&count[cols.clone()]);
+        for ((&in_m, &count), &g) in class.zip(&g[cols]) {
+            sum += if in_m && count == 0 { g } else { 0.0 };
+        }
+    }
+    sum
 }
