@@ -794,7 +794,7 @@ impl Sim {
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
                     continue;
                 }
-                if w.within_reach(i, k, a.spec.reach) {
+                if w.in_reach(i, k) {
                     out.push(Move::Join(k));
                 }
             }
@@ -891,7 +891,7 @@ impl Sim {
                 a.is_live()
                     && a.members().binary_search(&i).is_err()
                     && !(a.spec.kind == Kind::CustomsUnion && w.customs_union_of(i).is_some())
-                    && w.within_reach(i, k, a.spec.reach)
+                    && w.in_reach(i, k)
             }
             Move::Form(j) => {
                 let cu = w.new_agreement.kind == Kind::CustomsUnion;
