@@ -722,3 +722,46 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// The partial partner order matches the plain full sort also where distances tie or
+    /// differ only in their last bits, which the 64-bit sort keys (a distance's bits with
+    /// the lowest replaced by the id) cannot tell apart: at the front's edge, inside it
+    /// and beyond it, for every country and front length.
+    #[test]
+    fn nearest_partners_front_matches_the_full_sort_on_near_ties(
+        n in prop_oneof![3usize..40, 60usize..140],
+        seed in 0u64..1000,
+        grid in prop_oneof![Just(0.5f64), Just(0.125), Just(0.01)],
+        jitter in prop::collection::vec((0u8..4, 0u64..300), 1..50),
+    ) {
+        use blocs::scheduler::{nearest_partners, partners_by_distance};
+        let spec = spec(&format!("(countries: Synthetic((countries: {n})))"));
+        let mut w = Sim::new(&spec, seed, 0).world;
+        for (e, d) in w.dist.iter_mut().enumerate() {
+            let (how, by) = jitter[e % jitter.len()];
+            let on_grid = (*d / grid).round() * grid;
+            *d = match how {
+                0 => *d,
+                1 => on_grid,
+                2 => f64::from_bits(on_grid.to_bits() + by),
+                _ => f64::from_bits(on_grid.to_bits().saturating_sub(by)),
+            };
+        }
+        for i in 0..w.n() as u32 {
+            let full = partners_by_distance(&w, i);
+            for front in 0..=w.n() {
+                let part = nearest_partners(&w, i, front);
+                let f = front.min(full.len());
+                prop_assert_eq!(&part[..f], &full[..f], "country {} front {}", i, front);
+                let mut rest = part[f..].to_vec();
+                let mut want = full[f..].to_vec();
+                rest.sort_unstable();
+                want.sort_unstable();
+                prop_assert_eq!(rest, want);
+            }
+        }
+    }
+}

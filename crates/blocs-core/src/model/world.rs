@@ -441,7 +441,8 @@ impl World {
                 }
                 self.agreements.pop();
                 self.near_at.pop();
-                self.member_bits.truncate(self.agreements.len() * self.words);
+                self.member_bits
+                    .truncate(self.agreements.len() * self.words);
                 if self.live.last() == Some(&id) {
                     self.live.pop();
                 }
