@@ -183,9 +183,15 @@ impl World {
                 let at = self.near_bits.len();
                 self.near_bits.resize(at + n * words, 0);
                 let near = &mut self.near_bits[at..];
-                for (i, row) in near.chunks_exact_mut(words).enumerate() {
-                    for (j, d) in self.dist[i * n..(i + 1) * n].iter().enumerate() {
-                        row[j / 64] |= u64::from(*d <= reach) << (j % 64);
+                for (row, dist) in near
+                    .chunks_exact_mut(words.max(1))
+                    .zip(self.dist.chunks_exact(n.max(1)))
+                {
+                    for (word, dist) in row.iter_mut().zip(dist.chunks(64)) {
+                        *word = dist
+                            .iter()
+                            .enumerate()
+                            .fold(0, |bits, (j, d)| bits | u64::from(*d <= reach) << j);
                     }
                 }
                 self.reaches.len() - 1
