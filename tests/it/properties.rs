@@ -644,3 +644,124 @@ proptest! {
         prop_assert_eq!(fast.below(7), slow.below(7));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// The Join reach test from bit sets (`in_reach`) answers as the scan of the members
+    /// (`within_reach` at the agreement's own reach) for every country and agreement,
+    /// live or dissolved, after every op of a random sequence of joins, leaves and
+    /// dissolutions, foundings and their undoing, and bridges, on worlds of up to 200
+    /// countries (several words per bit set) whose agreements have several reaches.
+    #[test]
+    fn reach_bit_sets_match_the_member_scan(
+        n in prop_oneof![3usize..70, 60usize..200],
+        reaches in prop::collection::vec(prop_oneof![0.0f64..1.2, Just(0.0), Just(f64::INFINITY)], 4),
+        steps in prop::collection::vec((0u8..6, any::<u32>(), any::<u32>()), 1..40),
+        seed in 0u64..1000,
+    ) {
+        let [a, b, c, d] = reaches[..] else { unreachable!() };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: {n})),
+              regional: (new_reach: {a}, bridge_reach: {b}),
+              agreements: [(name: \"A\", reach: {c}, members: [0, 1]), (name: \"B\", reach: {d}, members: [1, 2])])"
+        ));
+        let sim = Sim::new(&spec, seed, 0);
+        let mut w = sim.world.clone();
+        let n = n as u32;
+        let mut founded = Vec::new();
+        for (what, x, y) in steps {
+            // A bridge holds its parents' members: neither changes on its own here.
+            let free = |w: &World, k: u32| {
+                w.agreements[k as usize].bridge().is_none()
+                    && w.agreements.iter().all(|a| !a.is_live() || a.bridge().is_none_or(|p| !p.contains(&k)))
+            };
+            let live = w.live_agreements().to_vec();
+            let k = live.get(x as usize % live.len().max(1)).copied();
+            let i = y % n;
+            match (what, k) {
+                (0, Some(k)) if free(&w, k) && w.agreements[k as usize].members().binary_search(&i).is_err() => {
+                    w.apply(Op::AddMember(k, i));
+                }
+                (1, Some(k)) if free(&w, k) => {
+                    let members = w.agreements[k as usize].members().to_vec();
+                    if members.len() > 2 {
+                        w.apply(Op::RemoveMember(k, members[x as usize / 7 % members.len()]));
+                    } else {
+                        for m in members {
+                            w.apply(Op::RemoveMember(k, m));
+                        }
+                        w.apply(Op::SetDissolved(k, Some(3)));
+                    }
+                }
+                (2, _) if x % n != i => {
+                    w.apply(Op::Found(x % n, i));
+                    founded.push(w.agreements.len() - 1);
+                }
+                (3, _) if founded.last() == Some(&(w.agreements.len() - 1))
+                    && w.agreements.last().is_some_and(|a| a.is_live()) => {
+                    founded.pop();
+                    w.apply(Op::Unfound);
+                }
+                (4, Some(k)) => {
+                    let l = live[y as usize % live.len()];
+                    let plain = |k: u32| w.agreements[k as usize].bridge().is_none();
+                    if k != l && plain(k) && plain(l) && w.bridge_between(k, l).is_none() {
+                        w.apply(Op::Bridge(k.min(l), k.max(l)));
+                    }
+                }
+                _ => {}
+            }
+            prop_assert_eq!(w.check_invariants(), Ok(()));
+            for k in 0..w.agreements.len() as u32 {
+                let reach = w.agreements[k as usize].spec.reach;
+                for i in 0..n {
+                    prop_assert_eq!(w.in_reach(i, k), w.within_reach(i, k, reach), "country {} agreement {}", i, k);
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
+
+    /// The partial partner order matches the plain full sort also where distances tie or
+    /// differ only in their last bits, which the 64-bit sort keys (a distance's bits with
+    /// the lowest replaced by the id) cannot tell apart: at the front's edge, inside it
+    /// and beyond it, for every country and front length.
+    #[test]
+    fn nearest_partners_front_matches_the_full_sort_on_near_ties(
+        n in prop_oneof![3usize..40, 60usize..140],
+        seed in 0u64..1000,
+        grid in prop_oneof![Just(0.5f64), Just(0.125), Just(0.01)],
+        jitter in prop::collection::vec((0u8..4, 0u64..300), 1..50),
+    ) {
+        use blocs::scheduler::{nearest_partners, partners_by_distance};
+        let spec = spec(&format!("(countries: Synthetic((countries: {n})))"));
+        let mut w = Sim::new(&spec, seed, 0).world;
+        for (e, d) in w.dist.iter_mut().enumerate() {
+            let (how, by) = jitter[e % jitter.len()];
+            let on_grid = (*d / grid).round() * grid;
+            *d = match how {
+                0 => *d,
+                1 => on_grid,
+                2 => f64::from_bits(on_grid.to_bits() + by),
+                _ => f64::from_bits(on_grid.to_bits().saturating_sub(by)),
+            };
+        }
+        for i in 0..w.n() as u32 {
+            let full = partners_by_distance(&w, i);
+            for front in 0..=w.n() {
+                let part = nearest_partners(&w, i, front);
+                let f = front.min(full.len());
+                prop_assert_eq!(&part[..f], &full[..f], "country {} front {}", i, front);
+                let mut rest = part[f..].to_vec();
+                let mut want = full[f..].to_vec();
+                rest.sort_unstable();
+                want.sort_unstable();
+                prop_assert_eq!(rest, want);
+            }
+        }
+    }
+}

@@ -284,11 +284,79 @@ pub fn partners_by_distance(world: &World, i: u32) -> Vec<u32> {
 /// id) and the rest, all at least as far, in no particular order. `front` ≥ N − 1 sorts
 /// them all.
 pub fn nearest_partners(world: &World, i: u32, front: usize) -> Vec<u32> {
-    nearest_partners_with(&mut Vec::new(), world, i, front)
+    nearest_partners_with(&mut PartnerKeys::default(), world, i, front)
 }
 
-/// [`nearest_partners`] with its sort keys in a buffer kept by the caller.
-fn nearest_partners_with(keys: &mut Vec<u128>, world: &World, i: u32, front: usize) -> Vec<u32> {
+/// Sort-key buffers of [`nearest_partners_with`], kept by the caller.
+#[derive(Default)]
+struct PartnerKeys {
+    narrow: Vec<u64>,
+    wide: Vec<u128>,
+}
+
+/// [`nearest_partners`] with its sort keys in buffers kept by the caller.
+fn nearest_partners_with(keys: &mut PartnerKeys, world: &World, i: u32, front: usize) -> Vec<u32> {
+    nearest_partners_narrow(&mut keys.narrow, world, i, front)
+        .unwrap_or_else(|| nearest_partners_wide(&mut keys.wide, world, i, front))
+}
+
+/// [`nearest_partners`] from 64-bit keys: each distance's bits with the lowest bits,
+/// enough for an id, replaced by the partner's id. Such keys sort faster than
+/// [`nearest_partners_wide`]'s and in the same order wherever no two distances that
+/// decide the front share their truncated bits; where two do (equal distances, as on
+/// grids of fixed positions), it returns `None` and the wide keys decide.
+fn nearest_partners_narrow(
+    keys: &mut Vec<u64>,
+    world: &World,
+    i: u32,
+    front: usize,
+) -> Option<Vec<u32>> {
+    let n = world.n();
+    let id_bits = usize::BITS - n.leading_zeros();
+    if id_bits > 24 {
+        return None;
+    }
+    let low = (1u64 << id_bits) - 1;
+    let key = |j: usize, d: &f64| (d.to_bits() & !low) | j as u64;
+    let (before, after) = world.dist[i as usize * n..(i as usize + 1) * n].split_at(i as usize);
+    keys.clear();
+    keys.reserve(n);
+    keys.extend(before.iter().enumerate().map(|(j, d)| key(j, d)));
+    keys.extend(
+        after
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, d)| key(i as usize + k, d)),
+    );
+    let sorted = if front < keys.len() {
+        if front > 0 {
+            keys.select_nth_unstable(front - 1);
+            // A partner beyond the front as near as its last, to the truncated bits,
+            // might belong in the front.
+            let last = keys[front - 1] >> id_bits;
+            if keys[front..].iter().any(|&k| k >> id_bits == last) {
+                return None;
+            }
+        }
+        &mut keys[..front]
+    } else {
+        &mut keys[..]
+    };
+    sorted.sort_unstable();
+    // Distinct truncated distances in the sorted part order it as the full ones do.
+    if sorted
+        .windows(2)
+        .any(|w| w[0] >> id_bits == w[1] >> id_bits)
+    {
+        return None;
+    }
+    Some(keys.iter().map(|&k| (k & low) as u32).collect())
+}
+
+/// [`nearest_partners`] from 128-bit keys (a distance's bits, then the id): exact for
+/// every world.
+fn nearest_partners_wide(keys: &mut Vec<u128>, world: &World, i: u32, front: usize) -> Vec<u32> {
     // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go to the lower
     // id. Packed keys sort faster than a float comparator.
     let n = world.n();
@@ -319,7 +387,7 @@ fn nearest_partners_with(keys: &mut Vec<u128>, world: &World, i: u32, front: usi
 
 /// Every country's [`nearest_partners`] with the first `front` in exact order.
 pub fn nearest_lists(world: &World, front: usize) -> Vec<Vec<u32>> {
-    let mut keys = Vec::new();
+    let mut keys = PartnerKeys::default();
     (0..world.n() as u32)
         .map(|i| nearest_partners_with(&mut keys, world, i, front))
         .collect()
@@ -794,7 +862,7 @@ impl Sim {
                 if in_cu && a.spec.kind == Kind::CustomsUnion {
                     continue;
                 }
-                if w.within_reach(i, k, a.spec.reach) {
+                if w.in_reach(i, k) {
                     out.push(Move::Join(k));
                 }
             }
@@ -891,7 +959,7 @@ impl Sim {
                 a.is_live()
                     && a.members().binary_search(&i).is_err()
                     && !(a.spec.kind == Kind::CustomsUnion && w.customs_union_of(i).is_some())
-                    && w.within_reach(i, k, a.spec.reach)
+                    && w.in_reach(i, k)
             }
             Move::Form(j) => {
                 let cu = w.new_agreement.kind == Kind::CustomsUnion;

@@ -116,6 +116,20 @@ pub struct World {
     cu_of: Vec<Option<u32>>,
     pair_count: Vec<u16>,
     pair_depth: Vec<f64>,
+    /// Words of a bit set with one bit per country.
+    words: usize,
+    /// Each agreement's members as a bit set of `words` words, in step with its member
+    /// list: with `near_bits` it answers the Join reach test of every activation by an
+    /// AND instead of a scan of the members (`in_reach`).
+    member_bits: Vec<u64>,
+    /// The distinct reaches of the agreements, as bits. Agreements take their reach from
+    /// the initial specs or the two templates, so a world has few.
+    reaches: Vec<u64>,
+    /// For each of `reaches`, every country's neighbourhood at that reach (the countries
+    /// at distance ≤ reach), `words` words each: N × `words` words per reach.
+    near_bits: Vec<u64>,
+    /// Where each agreement's reach starts in `near_bits`.
+    near_at: Vec<usize>,
 }
 
 impl World {
@@ -149,6 +163,74 @@ impl World {
             cu_of: vec![None; n],
             pair_count: vec![0; n * n],
             pair_depth: vec![0.0; n * n],
+            words: n.div_ceil(64),
+            member_bits: Vec::new(),
+            reaches: Vec::new(),
+            near_bits: Vec::new(),
+            near_at: Vec::new(),
+        }
+    }
+
+    /// Pushes an agreement with no members yet and its reach bookkeeping; the only way
+    /// agreements are added.
+    fn push_agreement(&mut self, agreement: Agreement) {
+        let reach = agreement.spec.reach;
+        let (n, words) = (self.n(), self.words);
+        let class = match self.reaches.iter().position(|&r| r == reach.to_bits()) {
+            Some(class) => class,
+            None => {
+                self.reaches.push(reach.to_bits());
+                let at = self.near_bits.len();
+                self.near_bits.resize(at + n * words, 0);
+                let near = &mut self.near_bits[at..];
+                for (row, dist) in near
+                    .chunks_exact_mut(words.max(1))
+                    .zip(self.dist.chunks_exact(n.max(1)))
+                {
+                    for (word, dist) in row.iter_mut().zip(dist.chunks(64)) {
+                        *word = dist
+                            .iter()
+                            .enumerate()
+                            .fold(0, |bits, (j, d)| bits | u64::from(*d <= reach) << j);
+                    }
+                }
+                self.reaches.len() - 1
+            }
+        };
+        self.near_at.push(class * n * words);
+        self.member_bits
+            .resize(self.member_bits.len() + self.words, 0);
+        self.agreements.push(agreement);
+    }
+
+    /// Whether a member of agreement `k` is within its own reach of a country: the same
+    /// answer as [`World::within_reach`] with `agreements[k].spec.reach`, from bit sets.
+    #[inline(always)]
+    pub fn in_reach(&self, country: u32, agreement: u32) -> bool {
+        let words = self.words;
+        let k = agreement as usize;
+        let near = &self.near_bits[self.near_at[k] + country as usize * words..][..words];
+        let members = &self.member_bits[k * words..][..words];
+        // One word up to N = 64, as in default worlds: no loop to leave.
+        let found = if words == 1 {
+            near[0] & members[0] != 0
+        } else {
+            near.iter().zip(members).any(|(a, b)| a & b != 0)
+        };
+        debug_assert_eq!(
+            found,
+            self.within_reach(country, agreement, self.agreements[k].spec.reach)
+        );
+        found
+    }
+
+    fn set_member_bit(&mut self, k: u32, i: u32, on: bool) {
+        let word = &mut self.member_bits[k as usize * self.words + i as usize / 64];
+        let bit = 1u64 << (i % 64);
+        if on {
+            *word |= bit;
+        } else {
+            *word &= !bit;
         }
     }
 
@@ -264,7 +346,7 @@ impl World {
     pub fn add_initial_agreement(&mut self, spec: AgreementSpec) {
         let id = u32::try_from(self.agreements.len()).expect("fewer than 2^32 agreements");
         let members = spec.members.clone();
-        self.agreements.push(Agreement {
+        self.push_agreement(Agreement {
             spec: AgreementSpec {
                 members: Vec::new(),
                 ..spec
@@ -298,6 +380,7 @@ impl World {
                     self.cu_of[i as usize] = Some(k);
                 }
                 self.pairs_joined(i, k);
+                self.set_member_bit(k, i, true);
                 Op::RemoveMember(k, i)
             }
             Op::RemoveMember(k, i) => {
@@ -316,13 +399,14 @@ impl World {
                     self.cu_of[i as usize] = None;
                 }
                 self.pairs_left(i, k);
+                self.set_member_bit(k, i, false);
                 Op::AddMember(k, i)
             }
             Op::Found(i, j) => {
                 let id = u32::try_from(self.agreements.len()).expect("fewer than 2^32 agreements");
                 let mut spec = self.new_agreement.clone();
                 spec.members = Vec::new();
-                self.agreements.push(Agreement {
+                self.push_agreement(Agreement {
                     spec,
                     founded: self.tick,
                     dissolved: None,
@@ -343,7 +427,7 @@ impl World {
                 spec.bridge = Some([a, b]);
                 // Named after its parents, so that agreements.csv shows what it links.
                 spec.name = format!("bridge {a}+{b}");
-                self.agreements.push(Agreement {
+                self.push_agreement(Agreement {
                     spec,
                     founded: self.tick,
                     dissolved: None,
@@ -362,6 +446,9 @@ impl World {
                     self.apply(Op::RemoveMember(id, m));
                 }
                 self.agreements.pop();
+                self.near_at.pop();
+                self.member_bits
+                    .truncate(self.agreements.len() * self.words);
                 if self.live.last() == Some(&id) {
                     self.live.pop();
                 }
@@ -505,6 +592,16 @@ impl World {
         if !live.eq(self.live.iter().copied()) {
             return Err(format!("live agreement list {:?} is stale", self.live));
         }
+        let block = self.n() * self.words;
+        let classes = self.near_at.iter().zip(&self.agreements);
+        if self.member_bits.len() != self.agreements.len() * self.words
+            || self.near_at.len() != self.agreements.len()
+            || classes
+                .into_iter()
+                .any(|(&at, a)| self.reaches[at / block.max(1)] != a.spec.reach.to_bits())
+        {
+            return Err("the reach bit sets are out of step with the agreements".into());
+        }
         for (k, a) in self.agreements.iter().enumerate() {
             let k = k as u32;
             let m = a.members();
@@ -521,6 +618,11 @@ impl World {
                 if c >= n || !self.memberships[c as usize].contains(&k) {
                     return Err(format!("agreement {k} lists {c}, who does not list it"));
                 }
+            }
+            let bits = &self.member_bits[k as usize * self.words..][..self.words];
+            let from_bits = (0..n).filter(|&c| bits[c as usize / 64] >> (c % 64) & 1 == 1);
+            if !from_bits.eq(m.iter().copied()) {
+                return Err(format!("agreement {k}'s member bits are stale"));
             }
             if let (Some([p, q]), true) = (a.bridge(), a.is_live()) {
                 let (pa, qa) = (&self.agreements[p as usize], &self.agreements[q as usize]);
