@@ -77,9 +77,9 @@ pub struct Engine {
     /// commit may change what it reads: between two activations of a member its row
     /// and everything else the pass reads usually stay as they were.
     pub(super) exit_passes: Vec<Option<ExitPass>>,
-    /// Per country, its few largest export markets (`NONE`-padded; all `NONE` until
-    /// found), found the first time an exit's second bound is asked
-    /// ([`Engine::leave_m_export_bound`]).
+    /// The markets an exit's second bound reads ([`Engine::leave_m_export_bound`]): the
+    /// largest economies, by GDP descending (ties to the lower id), one more than the
+    /// bound reads so that a member among them still has enough others.
     pub(super) exit_markets: Vec<u32>,
     /// Per importer and lone class, Σ g over the members of M of that class it shares no
     /// agreement with (itself excluded), in the committed state, `lone_classes.len()`
@@ -316,6 +316,7 @@ impl Engine {
             attraction,
             weight,
         } = rows;
+        let gdp: Vec<f64> = world.countries.iter().map(|c| c.gdp).collect();
         Engine {
             n,
             gravity,
@@ -326,7 +327,8 @@ impl Engine {
             attraction_sum: vec![0.0; n],
             revenue_sum: vec![0.0; n],
             lobby_sum: vec![0.0; n],
-            gdp: world.countries.iter().map(|c| c.gdp).collect(),
+            exit_markets: super::trial_m::largest_economies(&gdp),
+            gdp,
             protectionism: world.countries.iter().map(|c| c.protectionism).collect(),
             elasticity: params.elasticity,
             trade_payoff: vec![0.0; n],
@@ -345,7 +347,6 @@ impl Engine {
             losses: 0,
             staged_entry: None,
             exit_passes: vec![None; n],
-            exit_markets: vec![NONE; n * super::trial_m::EXIT_MARKETS],
             lone_gravity: vec![0.0; n],
             lone_classes: Vec::new(),
             lone_class_of: vec![NONE; n],

@@ -3,10 +3,24 @@
 //! mover's new row and column directly, without staging an overlay, and the upper bound
 //! with which best response skips exits that cannot beat its best move so far.
 
-use super::state::{Engine, ExitPass, NONE};
+use super::state::{Engine, ExitPass};
 
-/// How many of a member's largest export markets [`Engine::leave_m_export_bound`] reads.
+/// How many markets [`Engine::leave_m_export_bound`] reads.
 pub(super) const EXIT_MARKETS: usize = 12;
+
+/// The `EXIT_MARKETS + 1` largest economies (all, if fewer), by GDP descending, ties to
+/// the lower id.
+pub(super) fn largest_economies(gdp: &[f64]) -> Vec<u32> {
+    let mut ids: Vec<u32> = (0..gdp.len() as u32).collect();
+    let by_size = |a: &u32, b: &u32| gdp[*b as usize].total_cmp(&gdp[*a as usize]).then(a.cmp(b));
+    let keep = (EXIT_MARKETS + 1).min(ids.len());
+    if keep < ids.len() {
+        ids.select_nth_unstable_by(keep, by_size);
+        ids.truncate(keep);
+    }
+    ids.sort_unstable_by(by_size);
+    ids
+}
 use super::{Importer, other_terms, shared_ntb};
 use crate::model::{Kind, Op, Params, World};
 
@@ -352,27 +366,22 @@ impl Engine {
 
     /// A second upper bound of country i's ΔU from leaving M, for an exit whose row-only
     /// bound ([`Engine::leave_m_bound`]) beats the bar: what the exit does to i's exports
-    /// in its largest markets, to be added to that bound.
+    /// in a few large markets, to be added to that bound.
     ///
     /// Leaving M can only lower each partner's demand for i's goods (a higher cost lowers
     /// both i's share of the market and the value of each sale), so every partner's
     /// change is ≤ 0 and the changes in any few markets bound the change in all of them
     /// from above; the row-only bound's margin covers the rounding. The markets are the
-    /// few largest by i's sales when first asked (a heuristic: any choice gives a bound),
-    /// and the few changes cost a small part of the whole exports pass.
+    /// largest economies other than i, ranked once per world (a heuristic: any choice
+    /// gives a bound); ranking each member's markets by its own sales bounds a little
+    /// closer, but the column walk costs more time than the closer bound saves.
     pub fn leave_m_export_bound(&mut self, world: &mut World, params: &Params, i: u32) -> f64 {
         let (n, iu) = (self.n, i as usize);
-        if self.exit_markets[iu * EXIT_MARKETS] == NONE {
-            self.find_exit_markets(i);
-        }
         let undo = world.apply(Op::SetM(i, false));
         let lone = self.lone_export_cost(params, i, false);
         let mut change = 0.0;
-        for m in 0..EXIT_MARKETS {
-            let j = self.exit_markets[iu * EXIT_MARKETS + m];
-            if j == NONE {
-                break;
-            }
+        let markets = std::mem::take(&mut self.exit_markets);
+        for &j in markets.iter().filter(|&&j| j != i).take(EXIT_MARKETS) {
             let j = j as usize;
             let (att_in, w_in) = self.m_mover_export_entry(world, params, i, false, j, lone);
             let idx = j * n + iu;
@@ -383,29 +392,9 @@ impl Engine {
             let y = self.gdp[j];
             change += y * w_in / d_j - y * self.weight[idx] / self.attraction_sum[j];
         }
+        self.exit_markets = markets;
         world.apply(undo);
         change
-    }
-
-    /// Country i's largest export markets in the committed state, by y_j w_ji / D_j.
-    fn find_exit_markets(&mut self, i: u32) {
-        let (n, iu) = (self.n, i as usize);
-        let mut best: [(f64, u32); EXIT_MARKETS] = [(f64::NEG_INFINITY, NONE); EXIT_MARKETS];
-        for j in (0..n).filter(|&j| j != iu) {
-            let sales = self.gdp[j] * self.weight[j * n + iu] / self.attraction_sum[j];
-            // Insert into the descending list if it beats the smallest kept.
-            if sales > best[EXIT_MARKETS - 1].0 {
-                let mut at = EXIT_MARKETS - 1;
-                while at > 0 && sales > best[at - 1].0 {
-                    best[at] = best[at - 1];
-                    at -= 1;
-                }
-                best[at] = (sales, j as u32);
-            }
-        }
-        for (m, (_, j)) in best.into_iter().enumerate() {
-            self.exit_markets[iu * EXIT_MARKETS + m] = j;
-        }
     }
 
     /// The mover's non-trade terms once its M status is `on` in `world`.
