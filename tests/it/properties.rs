@@ -263,6 +263,39 @@ proptest! {
         }
     }
 
+    /// The bound that lets best response skip a founding trial is an upper bound of the
+    /// founder's exact ΔU, for every pair that shares no agreement, inside M or out, with
+    /// or without walls.
+    #[test]
+    fn founding_never_beats_its_bound(seed in 0u64..300, walls in any::<bool>(), m_none in any::<bool>()) {
+        let events = if walls { "events: [TariffWall(tick: 2, country: \"rank:3\", rate: 0.12)]," } else { "" };
+        let initial = if m_none { "initial_m: LargestShare(0.5)," } else { "" };
+        let spec = spec(&format!(
+            "(countries: Synthetic((countries: 12)), regional: (new_reach: inf), {events} {initial} activation_rate: 0.5)"
+        ));
+        let mut sim = Sim::new(&spec, seed, 0);
+        for _ in 0..6 {
+            sim.step();
+        }
+        let params = spec.params.clone();
+        let before = payoffs_from_scratch(&sim.world, &params);
+        let n = sim.world.n() as u32;
+        for i in 0..n {
+            for j in 0..n {
+                if j == i || sim.world.share(i, j) {
+                    continue;
+                }
+                let bound = sim.engine.form_mover_bound(&sim.world, &params, i, j).expect("an FTA founding");
+                let mut out = Vec::new();
+                sim.engine.deltas(&mut sim.world, &params, &[Op::Found(i, j)], &[i], &mut out);
+                let mut trial = sim.world.clone();
+                trial.apply(Op::Found(i, j));
+                let exact = payoffs_from_scratch(&trial, &params)[i as usize].total() - before[i as usize].total();
+                prop_assert!(out[0] <= bound && exact <= bound, "{i} founding with {j}: ΔU {} (exact {exact}) above its bound {bound}", out[0]);
+            }
+        }
+    }
+
     /// A round takes the one-cost-class paths when nobody retaliates, whether M stays
     /// fully effective or a walled member keeps e_M below 1: every member's trial ΔU
     /// matches the from-scratch value, and the committed engine is bit for bit the engine

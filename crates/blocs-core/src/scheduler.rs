@@ -1229,6 +1229,18 @@ impl Sim {
                 return None;
             }
         }
+        // A founding whose bound cannot beat the bar needs no exact evaluation either.
+        if let (Move::Form(j), Some(bar)) = (mv, bar)
+            && let Some(bound) = self
+                .engine
+                .form_mover_bound(&self.world, &self.spec.params, i, j)
+            && bound - self.params().switching_cost <= bar
+        {
+            if self.spec.params.check_incremental {
+                self.check_form_bound(i, j, bound);
+            }
+            return None;
+        }
         let mut ops = std::mem::take(&mut self.ops);
         self.ops_of(i, mv, &mut ops);
         let mut mover = None;
@@ -1398,6 +1410,24 @@ impl Sim {
                 feasible.last().map_or(Move::Stay, |f| f.0)
             }
         }
+    }
+
+    /// Panics if the exact ΔU of country i's founding with j exceeds `bound`, the bound
+    /// that just let best response skip it.
+    fn check_form_bound(&mut self, i: u32, j: u32, bound: f64) {
+        self.ops.clear();
+        self.ops.push(Op::Found(i, j));
+        let ops = std::mem::take(&mut self.ops);
+        self.queried.clear();
+        self.queried.push(i);
+        self.evaluate(&ops, 1, None);
+        self.ops = ops;
+        assert!(
+            self.deltas[0] <= bound,
+            "founding by country {i} with {j}: ΔU {} above the bound {bound} that skipped it at tick {}",
+            self.deltas[0],
+            self.world.tick
+        );
     }
 
     /// Panics if the exact ΔU of country i's exit from M exceeds `bound`, the bound that

@@ -15,7 +15,7 @@
 
 use super::state::{Engine, NONE};
 use super::{Importer, depth_shared_without, other_terms, other_terms_without, trade_cost};
-use crate::model::{Op, Params, World};
+use crate::model::{Kind, Op, Params, World};
 
 impl Engine {
     pub(super) fn deltas_pairwise(
@@ -651,6 +651,77 @@ impl Engine {
             ideal[2] += country.gdp;
         }
         self.mover_delta_with_costs(world, params, i, ideal, depth, trade)
+    }
+
+    /// An upper bound of the founder's ΔU from founding an FTA with j
+    /// ([`Engine::delta_form_mover`]), or None when [`Engine::deltas`] would not take that
+    /// shortcut. It needs neither the logarithm nor the new agreement's mean ideal point:
+    /// ln is concave, so ln D' ≤ ln D + (D' − D)/D, and the sovereignty cost it leaves out
+    /// is ≥ 0; a margin covers rounding. Best response asks it first and skips the
+    /// founding trials that could not beat its best move so far, most of them.
+    pub fn form_mover_bound(
+        &mut self,
+        world: &World,
+        params: &Params,
+        i: u32,
+        j: u32,
+    ) -> Option<f64> {
+        let iu = i as usize;
+        let weight =
+            world.countries[iu].gdp * world.countries[iu].sovereignty * world.new_agreement.depth;
+        if self.custom_model.is_some()
+            || params.security.is_some()
+            || world.new_agreement.kind != Kind::Fta
+            || weight.is_nan()
+            || weight < 0.0
+        {
+            return None;
+        }
+        // What the exact trial would leave behind: it drops a staged overlay.
+        self.staged_entry = None;
+        let (n, ju) = (self.n, j as usize);
+        let depth = world.new_agreement.depth;
+        let (d, rs, ls) = (
+            self.attraction_sum[iu],
+            self.revenue_sum[iu],
+            self.lobby_sum[iu],
+        );
+        let (mut d_new, mut rs_new, mut ls_new) = (d, rs, ls);
+        let mut x_change = 0.0;
+        for (r, c) in [(i, j), (j, i)] {
+            let mut shared = world.shared_depth(r, c).max(depth);
+            if world.in_m[r as usize] && world.in_m[c as usize] {
+                shared = shared.max(params.depth_m);
+            }
+            let (tau, phi) = (0.0f64, params.ntb * (1.0 - shared));
+            let idx = r as usize * n + c as usize;
+            let Some((att, w)) = self.trial_entry(idx, (tau, phi), params.elasticity) else {
+                continue;
+            };
+            if r == i {
+                d_new += att - self.attraction[idx];
+                rs_new += w * tau - self.weight[idx] * self.tariff[idx];
+                ls_new += att - self.attraction[idx];
+            } else {
+                let y = world.countries[ju].gdp;
+                let d_j = self.attraction_sum[ju];
+                x_change =
+                    y / (d_j + (att - self.attraction[idx])) * w - y / d_j * self.weight[idx];
+            }
+        }
+        let country = &world.countries[iu];
+        let (y, lambda) = (country.gdp, country.protectionism);
+        let trade_change = y * ((d_new - d) / d) / params.elasticity
+            + y * (rs_new / d_new - rs / d)
+            - lambda * y * (ls_new / d_new - ls / d);
+        let costs = -params.membership_cost - params.roo_cost * world.fta_count(i) as f64;
+        let margin = 1e-9
+            * (1.0
+                + self.trade_payoff[iu].abs()
+                + self.exports[iu].abs()
+                + self.non_trade[iu].abs()
+                + self.utility[iu].abs());
+        Some(trade_change + x_change + costs + margin)
     }
 
     /// A mover's ΔU once its new trade term is known: the sovereignty cost against the
