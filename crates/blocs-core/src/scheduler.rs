@@ -1224,7 +1224,7 @@ impl Sim {
                     .leave_m_export_bound(&mut self.world, &self.spec.params, i);
             if tighter - cost <= bar {
                 if self.spec.params.check_incremental {
-                    self.check_exit_bound(i, tighter);
+                    self.check_bound(i, Op::SetM(i, false), tighter);
                 }
                 return None;
             }
@@ -1237,7 +1237,7 @@ impl Sim {
             && bound - self.params().switching_cost <= bar
         {
             if self.spec.params.check_incremental {
-                self.check_form_bound(i, j, bound);
+                self.check_bound(i, Op::Found(i, j), bound);
             }
             return None;
         }
@@ -1412,11 +1412,11 @@ impl Sim {
         }
     }
 
-    /// Panics if the exact ΔU of country i's founding with j exceeds `bound`, the bound
-    /// that just let best response skip it.
-    fn check_form_bound(&mut self, i: u32, j: u32, bound: f64) {
+    /// Panics if the exact ΔU of country i's move `op` (an exit from M or a founding)
+    /// exceeds `bound`, the bound that just let best response skip it.
+    fn check_bound(&mut self, i: u32, op: Op, bound: f64) {
         self.ops.clear();
-        self.ops.push(Op::Found(i, j));
+        self.ops.push(op);
         let ops = std::mem::take(&mut self.ops);
         self.queried.clear();
         self.queried.push(i);
@@ -1424,25 +1424,7 @@ impl Sim {
         self.ops = ops;
         assert!(
             self.deltas[0] <= bound,
-            "founding by country {i} with {j}: ΔU {} above the bound {bound} that skipped it at tick {}",
-            self.deltas[0],
-            self.world.tick
-        );
-    }
-
-    /// Panics if the exact ΔU of country i's exit from M exceeds `bound`, the bound that
-    /// just let best response skip it.
-    fn check_exit_bound(&mut self, i: u32, bound: f64) {
-        self.ops.clear();
-        self.ops.push(Op::SetM(i, false));
-        let ops = std::mem::take(&mut self.ops);
-        self.queried.clear();
-        self.queried.push(i);
-        self.evaluate(&ops, 1, None);
-        self.ops = ops;
-        assert!(
-            self.deltas[0] <= bound,
-            "exit of country {i} from M: ΔU {} above the bound {bound} that skipped it at tick {}",
+            "{op:?} by country {i}: ΔU {} above the bound {bound} that skipped it at tick {}",
             self.deltas[0],
             self.world.tick
         );
