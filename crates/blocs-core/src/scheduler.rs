@@ -317,18 +317,7 @@ fn nearest_partners_narrow(
         return None;
     }
     let low = (1u64 << id_bits) - 1;
-    let key = |j: usize, d: &f64| (d.to_bits() & !low) | j as u64;
-    let (before, after) = world.dist[i as usize * n..(i as usize + 1) * n].split_at(i as usize);
-    keys.clear();
-    keys.reserve(n);
-    keys.extend(before.iter().enumerate().map(|(j, d)| key(j, d)));
-    keys.extend(
-        after
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(k, d)| key(i as usize + k, d)),
-    );
+    partner_keys(keys, world, i, |j, d| (d.to_bits() & !low) | j as u64);
     let sorted = if front < keys.len() {
         if front > 0 {
             keys.select_nth_unstable(front - 1);
@@ -359,10 +348,26 @@ fn nearest_partners_narrow(
 fn nearest_partners_wide(keys: &mut Vec<u128>, world: &World, i: u32, front: usize) -> Vec<u32> {
     // Distances are ≥ 0, so their bit patterns sort like the numbers; ties go to the lower
     // id. Packed keys sort faster than a float comparator.
+    partner_keys(keys, world, i, |j, d| {
+        (u128::from(d.to_bits()) << 32) | j as u128
+    });
+    if front < keys.len() {
+        if front > 0 {
+            keys.select_nth_unstable(front - 1);
+        }
+        keys[..front].sort_unstable();
+    } else {
+        keys.sort_unstable();
+    }
+    keys.iter().map(|&k| k as u32).collect()
+}
+
+/// Fills `keys` with `key(j, d_ij)` for every partner j of country i, in id order.
+#[inline]
+fn partner_keys<K>(keys: &mut Vec<K>, world: &World, i: u32, key: impl Fn(usize, &f64) -> K) {
     let n = world.n();
-    let key = |j: usize, d: &f64| (u128::from(d.to_bits()) << 32) | j as u128;
-    // The partners before and after i as two runs of i's distance row, in id order: a
-    // filter over all ids would push the keys one by one.
+    // The partners before and after i as two runs of i's distance row: a filter over all
+    // ids would push the keys one by one.
     let (before, after) = world.dist[i as usize * n..(i as usize + 1) * n].split_at(i as usize);
     keys.clear();
     keys.reserve(n);
@@ -374,15 +379,6 @@ fn nearest_partners_wide(keys: &mut Vec<u128>, world: &World, i: u32, front: usi
             .skip(1)
             .map(|(k, d)| key(i as usize + k, d)),
     );
-    if front < keys.len() {
-        if front > 0 {
-            keys.select_nth_unstable(front - 1);
-        }
-        keys[..front].sort_unstable();
-    } else {
-        keys.sort_unstable();
-    }
-    keys.iter().map(|&k| k as u32).collect()
 }
 
 /// Every country's [`nearest_partners`] with the first `front` in exact order.
